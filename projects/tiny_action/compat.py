@@ -1,0 +1,176 @@
+"""Compatibility fixes for the pinned 2023-era OpenMMLab stack.
+
+This is the only place where the project works around upstream problems. Every shim
+
+* names the upstream problem it fixes (issue number or the error line),
+* checks whether the problem is present and does nothing when it is absent,
+* is idempotent (safe to apply twice) and covered by ``tests/test_compat.py``.
+
+:func:`apply_all` runs every shim. ``tiny_action/__init__.py`` calls it before
+anything imports ``mmaction.models`` or ``mmagic``. Nothing here edits a file of
+an installed package; all fixes act on the running interpreter only.
+"""
+import importlib.machinery
+import importlib.util
+import os.path as osp
+import sys
+import types
+from typing import Callable, Dict, List
+
+import numpy as np
+
+#: Names of the shims that changed something in this process, in order.
+APPLIED: List[str] = []
+
+
+def _package_dir(name: str) -> str:
+    """Directory of an installed package, found without importing it."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError(f'package {name!r} is not installed')
+    return list(spec.submodule_search_locations)[0]
+
+
+def _stand_in_module(name: str, attrs: Dict[str, object]) -> types.ModuleType:
+    """A module object with a real ``__spec__`` (mmengine rejects
+    ``__spec__ is None`` when it walks ``sys.modules``)."""
+    module = types.ModuleType(name)
+    module.__spec__ = importlib.machinery.ModuleSpec(name, None)
+    module.__dict__.update(attrs)
+    return module
+
+
+# ---------------------------------------------------------------------------
+# 1. mmaction2 1.2.0 ships without mmaction/models/localizers/drn/
+#    (open-mmlab/mmaction2#2714):
+#    ModuleNotFoundError: No module named 'mmaction.models.localizers.drn'
+#    as soon as `mmaction.models` is imported.
+# ---------------------------------------------------------------------------
+class _MissingDRN:
+    """Stand-in for mmaction's DRN localizer, whose source the wheel lacks."""
+
+    def __init__(self, *args, **kwargs):
+        raise NotImplementedError(
+            'mmaction2 1.2.0 was released without mmaction/models/localizers/'
+            'drn (open-mmlab/mmaction2#2714); DRN cannot be built with this '
+            'install.')
+
+
+def fix_mmaction_missing_drn() -> bool:
+    """Provide ``mmaction.models.localizers.drn.drn.DRN`` if the wheel lacks
+    it. Returns True when the stand-in was installed."""
+    drn_file = osp.join(
+        _package_dir('mmaction'), 'models', 'localizers', 'drn', 'drn.py')
+    if osp.isfile(drn_file) or 'mmaction.models.localizers.drn' in sys.modules:
+        return False
+    pkg = _stand_in_module('mmaction.models.localizers.drn', {})
+    pkg.__path__ = []
+    mod = _stand_in_module('mmaction.models.localizers.drn.drn',
+                           {'DRN': _MissingDRN})
+    pkg.drn = mod
+    sys.modules[pkg.__name__] = pkg
+    sys.modules[mod.__name__] = mod
+    return True
+
+
+# ---------------------------------------------------------------------------
+# 2. numpy >= 2.0 removed ``np.bool8``; mmagic 1.2.0 uses it at import time
+#    (mmagic/utils/trans_utils.py): AttributeError: `np.bool8` was removed
+#    in the NumPy 2.0 release. Use `np.bool` instead.
+# ---------------------------------------------------------------------------
+def fix_numpy_bool8() -> bool:
+    """Alias ``np.bool8`` to ``np.bool_`` when numpy no longer has it."""
+    try:
+        np.bool8  # noqa: B018  (numpy 1.x: present, maybe deprecated)
+        return False
+    except AttributeError:
+        np.bool8 = np.bool_
+        return True
+
+
+# ---------------------------------------------------------------------------
+# 3. mmcv-lite has no compiled ``mmcv._ext``; ``import mmagic`` imports every
+#    editor and some do ``import mmcv.ops`` at module level:
+#    ModuleNotFoundError: No module named 'mmcv._ext'.
+#    RealBasicVSR needs no mmcv op, so a stand-in whose functions raise a
+#    clear error when *called* lets mmagic import.
+# ---------------------------------------------------------------------------
+def _missing_op(name: str) -> Callable:
+
+    def op(*args, **kwargs):
+        raise RuntimeError(
+            f'mmcv compiled op {name!r} is not available: this install uses '
+            'mmcv-lite (no compiled ops). Install the full mmcv==2.1.0 to use '
+            'it.')
+
+    op.__name__ = name
+    return op
+
+
+def fix_mmcv_lite_ext() -> bool:
+    """Install a ``mmcv._ext`` stand-in when mmcv has no compiled ops."""
+    if 'mmcv._ext' in sys.modules:
+        return False
+    try:
+        if importlib.util.find_spec('mmcv._ext') is not None:
+            return False
+    except (ImportError, ValueError):
+        pass
+    module = _stand_in_module('mmcv._ext', {'__stand_in__': True})
+    module.__getattr__ = lambda name: (  # PEP 562: any op name resolves
+        _missing_op(name) if not name.startswith('__') else
+        (_ for _ in ()).throw(AttributeError(name)))
+    sys.modules['mmcv._ext'] = module
+    return True
+
+
+# ---------------------------------------------------------------------------
+# 4. torch >= 2.6 loads with ``weights_only=True`` by default; mmengine
+#    checkpoints pickle a few non-tensor globals (message hub history, numpy
+#    scalars/arrays), so `tools/test.py` fails with
+#    "Weights only load failed ... Unsupported global: GLOBAL
+#    mmengine.logging.history_buffer.HistoryBuffer".
+#    Allow exactly those globals (never switch weights_only off globally).
+# ---------------------------------------------------------------------------
+def mmengine_checkpoint_globals() -> list:
+    """The exact non-tensor globals an mmengine training checkpoint holds."""
+    from mmengine.logging.history_buffer import HistoryBuffer
+    from numpy.core.multiarray import _reconstruct, scalar
+    allowed = [HistoryBuffer, _reconstruct, scalar, np.ndarray, np.dtype]
+    # numpy >= 1.25 pickles dtypes by their class, e.g. Float64DType.
+    dtypes = getattr(np, 'dtypes', None)
+    if dtypes is not None:
+        allowed += [
+            getattr(dtypes, n) for n in dir(dtypes) if n.endswith('DType')
+        ]
+    return allowed
+
+
+def fix_torch_weights_only_checkpoints() -> bool:
+    """Register mmengine's checkpoint globals as safe for ``torch.load``."""
+    import torch
+    add = getattr(torch.serialization, 'add_safe_globals', None)
+    if add is None:  # torch < 2.4: weights_only is not the default
+        return False
+    known = set(map(id, torch.serialization.get_safe_globals()))
+    missing = [g for g in mmengine_checkpoint_globals() if id(g) not in known]
+    if not missing:
+        return False
+    add(missing)
+    return True
+
+
+_SHIMS = [
+    ('mmaction_missing_drn', fix_mmaction_missing_drn),
+    ('numpy_bool8', fix_numpy_bool8),
+    ('mmcv_lite_ext', fix_mmcv_lite_ext),
+    ('torch_weights_only_checkpoints', fix_torch_weights_only_checkpoints),
+]
+
+
+def apply_all() -> List[str]:
+    """Apply every shim; returns the names of those that changed something."""
+    for name, shim in _SHIMS:
+        if shim() and name not in APPLIED:
+            APPLIED.append(name)
+    return list(APPLIED)
