@@ -174,3 +174,33 @@ def apply_all() -> List[str]:
         if shim() and name not in APPLIED:
             APPLIED.append(name)
     return list(APPLIED)
+
+
+# ---------------------------------------------------------------------------
+# 5. mmengine 0.10.7 cannot start a distributed run on a CPU-only machine:
+#    `_init_dist_pytorch` calls `torch.cuda.set_device(local_rank)`
+#    unconditionally ("RuntimeError: ... no CUDA GPUs are available" / "Torch
+#    not compiled with CUDA enabled") and the default runtime asks for nccl.
+#    Not a patch: `TinyActionRunner.setup_env` calls this before mmengine's
+#    own `init_dist`, which then finds the process group initialised.
+# ---------------------------------------------------------------------------
+def init_dist_without_cuda(launcher: str, dist_cfg: dict) -> bool:
+    """Initialise a gloo process group for ``launcher='pytorch'`` when no
+    CUDA device is available. Returns True when it did; a no-op (False) when
+    CUDA is available, the group exists, or the launcher is not pytorch
+    (mmengine handles those)."""
+    import datetime
+
+    import torch
+    import torch.distributed as torch_dist
+    if (launcher != 'pytorch' or torch.cuda.is_available()
+            or not torch_dist.is_available() or torch_dist.is_initialized()):
+        return False
+    kwargs = {k: v for k, v in dist_cfg.items() if k != 'backend'}
+    if kwargs.get('timeout') is not None:
+        kwargs['timeout'] = datetime.timedelta(seconds=kwargs['timeout'])
+    backend = dist_cfg.get('backend', 'gloo')
+    if backend == 'nccl':  # nccl needs CUDA; gloo is the CPU backend
+        backend = 'gloo'
+    torch_dist.init_process_group(backend=backend, **kwargs)
+    return True

@@ -1,1 +1,4 @@
-__all__ = []
+from .model_wrappers import DeviceAgnosticDDP
+from .runner import TinyActionRunner
+
+__all__ = ['DeviceAgnosticDDP', 'TinyActionRunner']

@@ -1,0 +1,283 @@
+"""TinyVIRAT multi-label video dataset (v2 list format and v1 ``tubes``)."""
+import json
+import os.path as osp
+from collections import Counter
+from typing import Callable, Dict, List, Optional, Sequence, Union
+
+import numpy as np
+from mmaction.datasets import BaseActionDataset
+from mmaction.registry import DATASETS
+from mmengine.logging import MMLogger
+
+from .class_map import load_class_map
+
+#: reasons an entry can be rejected; with ``on_error='skip'`` each is counted.
+ERROR_KINDS = ('malformed', 'unknown_label', 'duplicate_id', 'missing_video',
+               'missing_sr')
+
+
+class AnnotationError(ValueError):
+    """A problem with one annotation entry or file; names file and entry."""
+
+
+@DATASETS.register_module()
+class TinyVIRATDataset(BaseActionDataset):
+    """TinyVIRAT(-v2) multi-label dataset.
+
+    The annotation file is either the v2 JSON list of entries
+    ``{"id", "video_id", "path", "dim": [frames, h, w], "label": [names],
+    ["clip_id"]}`` or the v1 form ``{"tubes": [entries]}``. The public test
+    split has no ``label``: a file where no entry has a label is *unlabeled*
+    (``has_label=False``, all-zero label vectors; use it for inference).
+
+    Each sample yields: ``filename`` (low-res video), ``sr_filename`` (the
+    super-resolved / high-res twin with the same relative path, only when
+    ``data_prefix['sr']`` is given), ``label`` (``np.float32`` multi-hot of
+    length ``num_classes``), ``label_names``, ``id``, ``video_id``,
+    ``clip_id``, ``dim``, ``tail_flip`` (True for an extra data-balance copy)
+    and ``sample_idx``.
+
+    Data balance (paper section 2): with ``tail_flip=dict(...)`` every epoch
+    holds the original samples plus ``copies`` extra copies of every sample
+    that carries at least one tail-class label, marked ``tail_flip=True`` so
+    that the ``TailFlipBalance`` transform flips them. The epoch therefore
+    grows from ``N`` to ``N + copies * N_tail``; both numbers are logged.
+
+    Args:
+        ann_file (str): Annotation JSON.
+        pipeline (list): Data transforms.
+        class_map (str | list | dict): ``class_map.json`` (name -> index), a
+            text file with one class name a line, a list of names (index
+            order) or a dict name -> index.
+        num_classes (int, optional): Expected number of classes (set it to the
+            head's ``num_classes``); a mismatch with ``class_map`` raises.
+        data_prefix (dict): ``video``: root of the low-res videos; ``sr``
+            (optional): root of their super-resolved counterparts.
+            Defaults to ``dict(video='')``.
+        tail_flip (dict, optional): data balance. Keys: exactly one of
+            ``classes`` (list of names), ``max_count`` (classes with at most
+            this many samples) or ``fraction`` (the rarest fraction of
+            classes); and ``copies`` (default 1). Ignored in test mode.
+        on_error (str): ``'raise'`` (default) stops at the first bad entry;
+            ``'skip'`` drops it, logs each and counts them per reason in
+            :attr:`skipped`.
+        check_files (bool): check that every video (and SR twin) exists.
+            Defaults to True.
+        **kwargs: passed to :class:`mmaction.datasets.BaseActionDataset`.
+    """
+
+    def __init__(self,
+                 ann_file: str,
+                 pipeline: List[Union[dict, Callable]],
+                 class_map: Union[str, Sequence[str], Dict[str, int]],
+                 num_classes: Optional[int] = None,
+                 data_prefix: dict = dict(video=''),
+                 tail_flip: Optional[dict] = None,
+                 on_error: str = 'raise',
+                 check_files: bool = True,
+                 **kwargs) -> None:
+        if on_error not in ('raise', 'skip'):
+            raise ValueError('`on_error` should be either "raise" or "skip", '
+                             f'but got {on_error!r}')
+        self.classes = load_class_map(class_map)
+        if num_classes is not None and num_classes != len(self.classes):
+            raise ValueError(
+                f'class map {class_map!r} has {len(self.classes)} classes but '
+                f'num_classes={num_classes} (the head must predict one score '
+                'per class of the class map)')
+        self.class_to_idx = {c: i for i, c in enumerate(self.classes)}
+        self.tail_flip_cfg = self._check_tail_flip(tail_flip)
+        self.on_error = on_error
+        self.check_files = check_files
+        self.skipped: Dict[str, List[str]] = {k: [] for k in ERROR_KINDS}
+        self.has_label = True
+        self.class_counts = np.zeros(len(self.classes), dtype=np.int64)
+        self.num_original = 0
+        super().__init__(
+            ann_file,
+            pipeline=pipeline,
+            data_prefix=data_prefix,
+            num_classes=len(self.classes),
+            metainfo=dict(classes=tuple(self.classes)),
+            **kwargs)
+
+    # ------------------------------------------------------------ loading
+    @staticmethod
+    def _check_tail_flip(cfg: Optional[dict]) -> Optional[dict]:
+        if cfg is None:
+            return None
+        cfg = dict(cfg)
+        rules = [k for k in ('classes', 'max_count', 'fraction') if k in cfg]
+        if len(rules) != 1:
+            raise ValueError('`tail_flip` needs exactly one of "classes", '
+                             f'"max_count" or "fraction", but got {cfg}')
+        unknown = set(cfg) - {'classes', 'max_count', 'fraction', 'copies'}
+        if unknown:
+            raise ValueError(f'`tail_flip` got unknown keys {sorted(unknown)}')
+        copies = cfg.setdefault('copies', 1)
+        if not isinstance(copies, int) or copies < 1:
+            raise ValueError('`tail_flip.copies` should be an int >= 1, '
+                             f'but got {copies!r}')
+        return cfg
+
+    def _read_entries(self) -> list:
+        try:
+            with open(self.ann_file) as f:
+                content = json.load(f)
+        except json.JSONDecodeError as e:
+            raise AnnotationError(
+                f'{self.ann_file}: malformed JSON at line {e.lineno} column '
+                f'{e.colno}: {e.msg}') from e
+        if isinstance(content, dict) and 'tubes' in content:
+            content = content['tubes']  # TinyVIRAT v1
+        if not isinstance(content, list):
+            raise AnnotationError(
+                f'{self.ann_file}: expected a JSON list of entries (v2) or '
+                f'{{"tubes": [...]}} (v1), got {type(content).__name__}')
+        return content
+
+    def _reject(self, kind: str, where: str, message: str) -> None:
+        if self.on_error == 'raise':
+            raise AnnotationError(f'{self.ann_file}: {where}: {message}')
+        self.skipped[kind].append(f'{where}: {message}')
+
+    def load_data_list(self) -> List[dict]:
+        """Parse the annotation file into per-sample dicts (see class doc)."""
+        entries = self._read_entries()
+        labelled = [isinstance(e, dict) and 'label' in e for e in entries]
+        self.has_label = any(labelled)
+        if self.has_label and not all(labelled):
+            first = labelled.index(False)
+            self._reject('malformed', f'entry {first}',
+                         'has no "label" while other entries do')
+        video_root = self.data_prefix.get('video', '')
+        sr_root = self.data_prefix.get('sr')
+        seen = set()
+        data_list = []
+        for i, entry in enumerate(entries):
+            info = self._parse_entry(i, entry, video_root, sr_root, seen)
+            if info is not None:
+                data_list.append(info)
+        self._log_skipped()
+        for info in data_list:
+            self.class_counts[info['label_idx']] += 1
+        self.num_original = len(data_list)
+        if self.tail_flip_cfg is not None and not self.test_mode:
+            data_list += self._tail_copies(data_list)
+        return data_list
+
+    def _parse_entry(self, i: int, entry, video_root: str,
+                     sr_root: Optional[str], seen: set) -> Optional[dict]:
+        if not isinstance(entry, dict) or not isinstance(
+                entry.get('path'), str):
+            self._reject('malformed', f'entry {i}',
+                         f'expected an object with a "path" string, got '
+                         f'{str(entry)[:80]}')
+            return None
+        clip_id = str(entry.get('id', i))
+        where = f'entry {i} (id {clip_id!r}, path {entry["path"]!r})'
+        if clip_id in seen:
+            self._reject('duplicate_id', where, f'duplicate id {clip_id!r}')
+            return None
+        names = entry.get('label', [])
+        if isinstance(names, str):
+            names = [names]
+        unknown = [n for n in names if n not in self.class_to_idx]
+        if unknown:
+            self._reject(
+                'unknown_label', where,
+                f'unknown label(s) {unknown}; the class map has '
+                f'{len(self.classes)} classes: {list(self.classes)}')
+            return None
+        filename = osp.join(video_root, entry['path'])
+        if self.check_files and not osp.isfile(filename):
+            self._reject('missing_video', where,
+                         f'video file {filename} does not exist')
+            return None
+        info = dict(
+            filename=filename,
+            id=clip_id,
+            video_id=entry.get('video_id'),
+            clip_id=entry.get('clip_id'),
+            dim=entry.get('dim'),
+            label_idx=sorted({self.class_to_idx[n] for n in names}),
+            tail_flip=False)
+        if sr_root is not None:
+            info['sr_filename'] = osp.join(sr_root, entry['path'])
+            if self.check_files and not osp.isfile(info['sr_filename']):
+                self._reject(
+                    'missing_sr', where, 'super-resolved counterpart '
+                    f'{info["sr_filename"]} does not exist')
+                return None
+        seen.add(clip_id)
+        return info
+
+    def _log_skipped(self) -> None:
+        total = sum(map(len, self.skipped.values()))
+        if not total:
+            return
+        logger = MMLogger.get_current_instance()
+        counts = ', '.join(f'{k}: {len(v)}' for k, v in self.skipped.items()
+                           if v)
+        logger.warning(f'{self.ann_file}: skipped {total} entries '
+                       f'(on_error="skip") -- {counts}')
+        for kind, items in self.skipped.items():
+            for item in items:
+                logger.warning(f'skipped [{kind}] {item}')
+
+    # ------------------------------------------------------ class stats
+    def tail_classes(self,
+                     classes: Optional[Sequence[str]] = None,
+                     max_count: Optional[int] = None,
+                     fraction: Optional[float] = None) -> List[int]:
+        """Indices of the tail classes, named by exactly one rule.
+
+        Args:
+            classes: explicit class names.
+            max_count: classes with at most this many (original) samples.
+            fraction: the rarest ``fraction`` of classes (0 < f <= 1), by
+                sample count, ties broken by class index.
+        """
+        if sum(x is not None for x in (classes, max_count, fraction)) != 1:
+            raise ValueError('give exactly one of classes, max_count or '
+                             'fraction')
+        if classes is not None:
+            unknown = [c for c in classes if c not in self.class_to_idx]
+            if unknown:
+                raise ValueError(f'tail classes {unknown} are not in the '
+                                 f'class map {list(self.classes)}')
+            return sorted(self.class_to_idx[c] for c in classes)
+        if max_count is not None:
+            return [
+                i for i, n in enumerate(self.class_counts) if n <= max_count
+            ]
+        if not 0 < fraction <= 1:
+            raise ValueError(f'fraction should be in (0, 1], got {fraction}')
+        k = max(1, int(round(fraction * len(self.classes))))
+        order = np.argsort(self.class_counts, kind='stable')
+        return sorted(int(i) for i in order[:k])
+
+    def _tail_copies(self, data_list: List[dict]) -> List[dict]:
+        cfg = dict(self.tail_flip_cfg)
+        copies = cfg.pop('copies')
+        tail = set(self.tail_classes(**cfg))
+        originals = [d for d in data_list if tail & set(d['label_idx'])]
+        extra = [
+            dict(d, tail_flip=True) for _ in range(copies) for d in originals
+        ]
+        self.tail_class_indices = sorted(tail)
+        MMLogger.get_current_instance().info(
+            f'TailFlipBalance: {len(tail)} tail classes '
+            f'{[self.classes[i] for i in sorted(tail)]}; epoch grows from '
+            f'{len(data_list)} to {len(data_list) + len(extra)} samples '
+            f'({len(originals)} tail samples x {copies} flipped copies)')
+        return extra
+
+    def get_data_info(self, idx: int) -> dict:
+        """Sample ``idx`` with its multi-hot ``label`` (``np.float32``)."""
+        info = super().get_data_info(idx)
+        label = np.zeros(len(self.classes), dtype=np.float32)
+        label[info['label_idx']] = 1.0
+        info['label'] = label
+        info['label_names'] = [self.classes[i] for i in info['label_idx']]
+        return info

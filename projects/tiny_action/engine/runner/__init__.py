@@ -1,0 +1,3 @@
+from .runner import TinyActionRunner
+
+__all__ = ['TinyActionRunner']

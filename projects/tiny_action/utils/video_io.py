@@ -1,0 +1,72 @@
+"""Writing small videos atomically (no partial file is ever left behind)."""
+import os
+import os.path as osp
+import tempfile
+from typing import Sequence
+
+import av
+import numpy as np
+
+
+def write_video_atomic(path: str,
+                       frames: Sequence[np.ndarray],
+                       fps: int = 25,
+                       codec: str = 'libx264',
+                       crf: int = 18) -> None:
+    """Encode RGB ``frames`` (each HxWx3 uint8, H and W even for
+    ``libx264``) to ``path``.
+
+    The file is written to a temporary name in the same folder and renamed
+    into place, so a killed process leaves either no file or a complete one.
+    Encoding is single-threaded, hence byte-for-byte deterministic.
+
+    Raises:
+        ValueError: no frames, or frames of different shapes / not uint8 RGB.
+    """
+    if len(frames) == 0:
+        raise ValueError(f'{path}: refusing to write a video with no frames')
+    h, w = frames[0].shape[:2]
+    for i, f in enumerate(frames):
+        if f.shape != (h, w, 3) or f.dtype != np.uint8:
+            raise ValueError(f'{path}: frame {i} is {f.shape} {f.dtype}, '
+                             f'expected ({h}, {w}, 3) uint8')
+    folder = osp.dirname(osp.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(
+        prefix='.' + osp.basename(path) + '.', suffix='.part', dir=folder)
+    os.close(fd)
+    try:
+        with av.open(tmp, mode='w', format='mp4') as container:
+            stream = container.add_stream(codec, rate=fps)
+            stream.width, stream.height = w, h
+            stream.pix_fmt = 'yuv420p'
+            stream.thread_count = 1
+            stream.options = {'crf': str(crf), 'preset': 'veryfast'}
+            if codec == 'libx264':
+                stream.options['x264-params'] = 'threads=1'
+            for f in frames:
+                for packet in stream.encode(
+                        av.VideoFrame.from_ndarray(f, format='rgb24')):
+                    container.mux(packet)
+            for packet in stream.encode():
+                container.mux(packet)
+        os.replace(tmp, path)
+    finally:
+        if osp.exists(tmp):
+            os.remove(tmp)
+
+
+def write_json_atomic(path: str, obj, indent: int = 1) -> None:
+    """``json.dump`` to ``path`` through a temporary file + rename."""
+    import json
+    folder = osp.dirname(osp.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(
+        prefix='.' + osp.basename(path) + '.', suffix='.part', dir=folder)
+    try:
+        with os.fdopen(fd, 'w') as f:
+            json.dump(obj, f, indent=indent)
+        os.replace(tmp, path)
+    finally:
+        if osp.exists(tmp):
+            os.remove(tmp)
