@@ -1,1 +1,3 @@
-__all__ = []
+from .asymmetric_loss import AsymmetricLoss
+
+__all__ = ['AsymmetricLoss']
