@@ -1,1 +1,12 @@
-__all__ = []
+"""Data transforms of the TinyVIRAT data path (registered in
+``mmaction.registry.TRANSFORMS``)."""
+from .flip import TailFlipBalance
+from .formatting import PackTinyActionInputs
+from .loading import TinyVideoDecode, TinyVideoInit, TinyVideoReader
+from .processing import PairedResize
+from .sampling import UniformSegment
+
+__all__ = [
+    'TinyVideoInit', 'TinyVideoDecode', 'TinyVideoReader', 'UniformSegment',
+    'TailFlipBalance', 'PairedResize', 'PackTinyActionInputs'
+]

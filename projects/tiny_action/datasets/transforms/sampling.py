@@ -1,0 +1,161 @@
+"""Uniform segment sampling (one frame from each of N equal segments)."""
+import zlib
+from typing import Dict, Optional
+
+import numpy as np
+from mmcv.transforms import BaseTransform
+
+from mmaction.registry import TRANSFORMS
+
+__all__ = ['UniformSegment']
+
+
+@TRANSFORMS.register_module()
+class UniformSegment(BaseTransform):
+    """Split a video into ``num_segments`` equal segments and take one frame
+    from each: a random one in training, the middle one in test.
+
+    Frames are seen as time intervals (frame ``j`` spans ``[j, j + 1)``) and
+    segment ``i`` is ``[i * T / N, (i + 1) * T / N)`` for ``T`` frames and
+    ``N`` segments. Training takes the frame under a uniformly random instant
+    of each segment (so a frame that overlaps two segments can come from
+    either, in proportion to the overlap); test takes the frame under each
+    segment's middle instant, ``floor((2 i + 1) T / (2 N))``. Indices never
+    decrease along the clip and are always valid, also for clips shorter than
+    ``num_segments``, whose frames are then repeated evenly in order (2
+    frames, 16 segments: 8 x frame 0 then 8 x frame 1; 1 frame: 16 x frame
+    0).
+
+    With ``num_views > 1`` in test mode, view 0 is the middle frames and
+    views 1.. are random frames per segment drawn from a generator seeded by
+    ``seed`` and the video (``filename``, else ``sample_idx``), so they are
+    the same in every run and every worker. In training all views are
+    random (global numpy RNG, which mmengine seeds per worker).
+
+    The outputs follow mmaction's ``UniformSample`` (``clip_len`` =
+    segments, ``num_clips`` = views), so ``FormatShape('NCTHW')`` gives
+    ``num_views x C x num_segments x H x W`` and ``PackActionInputs`` works.
+    The same ``frame_inds`` are used for the super-resolved clip by
+    :class:`TinyVideoDecode`.
+
+    Required Keys:
+
+        - total_frames
+        - start_index (optional, defaults to 0)
+        - filename (optional, seeds the test views)
+        - sample_idx (optional, seeds the test views if no filename)
+
+    Added Keys:
+
+        - frame_inds (np.int32, shape ``(num_views * num_segments,)``)
+        - clip_len (= ``num_segments``)
+        - frame_interval (None)
+        - num_clips (= ``num_views``)
+
+    Args:
+        num_segments (int): Segments, i.e. frames per view. Defaults to 16.
+        num_views (int): Clips sampled per video. Defaults to 1.
+        test_mode (bool): Middle frames (and seeded extra views) instead of
+            random ones. Defaults to False.
+        seed (int): Seed of the test views 1.. (mixed with the video's
+            name). Defaults to 0.
+    """
+
+    def __init__(self,
+                 num_segments: int = 16,
+                 num_views: int = 1,
+                 test_mode: bool = False,
+                 seed: int = 0) -> None:
+        for name, value in (('num_segments', num_segments), ('num_views',
+                                                             num_views)):
+            if (not isinstance(value, (int, np.integer))
+                    or isinstance(value, bool) or value < 1):
+                raise ValueError(
+                    f'`{name}` should be a positive int, but got {value!r}.')
+        if not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ValueError(
+                f'`seed` should be a non-negative int, but got {seed!r}.')
+        self.num_segments = int(num_segments)
+        self.num_views = int(num_views)
+        self.test_mode = test_mode
+        self.seed = int(seed)
+
+    def middle_inds(self, total_frames: int) -> np.ndarray:
+        """Frame under the middle of each segment, ``(num_segments,)``."""
+        i = np.arange(self.num_segments, dtype=np.int64)
+        return (2 * i + 1) * total_frames // (2 * self.num_segments)
+
+    def random_inds(self, total_frames: int,
+                    rng: Optional[np.random.Generator] = None) -> np.ndarray:
+        """Frame under a uniformly random instant of each segment.
+
+        Works in exact integer "ticks" of ``1 / num_segments`` frame: segment
+        ``i`` is ticks ``[i * T, (i + 1) * T)`` and frame ``j`` ticks
+        ``[j * N, (j + 1) * N)``.
+
+        Args:
+            total_frames (int): Frames in the video.
+            rng (np.random.Generator, optional): Generator to draw from;
+                None uses the global numpy RNG. Defaults to None.
+
+        Returns:
+            np.ndarray: ``(num_segments,)`` int64 frame indices.
+        """
+        n = self.num_segments
+        if rng is None:
+            offsets = np.random.randint(0, total_frames, size=n)
+        else:
+            offsets = rng.integers(0, total_frames, size=n)
+        ticks = np.arange(n, dtype=np.int64) * total_frames + offsets
+        return ticks // n
+
+    def _view_rng(self, results: Dict) -> np.random.Generator:
+        key = results.get('filename')
+        if key is None:
+            key = results.get('sample_idx', 0)
+        digest = zlib.crc32(str(key).encode('utf-8'))
+        return np.random.default_rng([self.seed, digest])
+
+    def transform(self, results: Dict) -> Dict:
+        """Sample the frame indices.
+
+        Args:
+            results (dict): The result dict.
+
+        Returns:
+            dict: The result dict.
+        """
+        total_frames = results.get('total_frames')
+        if (not isinstance(total_frames, (int, np.integer))
+                or isinstance(total_frames, bool) or total_frames < 1):
+            raise ValueError(
+                'UniformSegment needs `total_frames` >= 1 (set by '
+                f'TinyVideoInit), but got {total_frames!r} for '
+                f'{results.get("filename", "a sample")!r}.')
+        total_frames = int(total_frames)
+
+        if self.test_mode:
+            views = [self.middle_inds(total_frames)]
+            if self.num_views > 1:
+                rng = self._view_rng(results)
+                views += [
+                    self.random_inds(total_frames, rng)
+                    for _ in range(self.num_views - 1)
+                ]
+        else:
+            views = [
+                self.random_inds(total_frames) for _ in range(self.num_views)
+            ]
+        inds = np.concatenate(views) + results.get('start_index', 0)
+
+        results['frame_inds'] = inds.astype(np.int32)
+        results['clip_len'] = self.num_segments
+        results['frame_interval'] = None
+        results['num_clips'] = self.num_views
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}('
+                f'num_segments={self.num_segments}, '
+                f'num_views={self.num_views}, '
+                f'test_mode={self.test_mode}, seed={self.seed})')
