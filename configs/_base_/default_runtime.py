@@ -9,7 +9,7 @@ custom_imports = dict(imports=['tiny_action'], allow_failed_imports=False)
 # (tools/dist_train.sh) uses gloo instead of failing in torch.cuda.set_device.
 runner_type = 'TinyActionRunner'
 # DDP that drops `device_ids` for CPU modules (gloo); unchanged on GPU.
-model_wrapper_cfg = dict(type='DeviceAgnosticDDP')
+model_wrapper_cfg = dict(type='mmaction.DeviceAgnosticDDP')  # scoped: mmengine's runner looks it up in its root registry
 env_cfg = dict(dist_cfg=dict(backend='nccl'))  # nccl on GPU; gloo chosen without CUDA
 
 default_hooks = dict(

@@ -126,17 +126,49 @@ def fix_mmcv_lite_ext() -> bool:
 
 # ---------------------------------------------------------------------------
 # 4. torch >= 2.6 loads with ``weights_only=True`` by default; mmengine
-#    checkpoints pickle a few non-tensor globals (message hub history, numpy
-#    scalars/arrays), so `tools/test.py` fails with
+#    checkpoints pickle a few non-tensor globals (the message hub's
+#    HistoryBuffer, numpy scalars/arrays), so `tools/test.py` fails with
 #    "Weights only load failed ... Unsupported global: GLOBAL
-#    mmengine.logging.history_buffer.HistoryBuffer".
-#    Allow exactly those globals (never switch weights_only off globally).
+#    mmengine.logging.history_buffer.HistoryBuffer" (then "GLOBAL getattr").
+#    Allow exactly those globals -- never switch weights_only off globally.
+#    HistoryBuffer pickles its statistics methods as
+#    ``getattr(HistoryBuffer, 'min')``; instead of allowing ``getattr`` on
+#    anything, the name ``builtins.getattr`` is bound to a function that
+#    only resolves HistoryBuffer's registered statistics methods.
+#    mmengine's local checkpoint loader is re-registered so that a refused
+#    checkpoint names its file.
 # ---------------------------------------------------------------------------
-def mmengine_checkpoint_globals() -> list:
-    """The exact non-tensor globals an mmengine training checkpoint holds."""
+def _history_buffer_getattr(obj, name: str):
+    """``getattr`` restricted to ``HistoryBuffer.<statistics method>``."""
+    import pickle
+
     from mmengine.logging.history_buffer import HistoryBuffer
-    from numpy.core.multiarray import _reconstruct, scalar
-    allowed = [HistoryBuffer, _reconstruct, scalar, np.ndarray, np.dtype]
+    # the defaults are registered lazily (first instance); custom ones are
+    # registered with @HistoryBuffer.register_statistics
+    allowed = {'min', 'max', 'current', 'mean'}
+    allowed.update(HistoryBuffer._statistics_methods)
+    if obj is HistoryBuffer and name in allowed:
+        return getattr(obj, name)
+    raise pickle.UnpicklingError(
+        f'refusing getattr({obj!r}, {name!r}) while loading a checkpoint: '
+        'only HistoryBuffer statistics methods are allowed')
+
+
+def mmengine_checkpoint_globals() -> list:
+    """The exact non-tensor globals an mmengine training checkpoint holds
+    (entries are objects or ``(object, 'pickled.name')`` pairs)."""
+    from mmengine.logging.history_buffer import HistoryBuffer
+    core = getattr(np, '_core', None) or np.core  # numpy 2 / numpy 1
+    allowed = [
+        HistoryBuffer, core.multiarray._reconstruct, core.multiarray.scalar,
+        np.ndarray, np.dtype,
+        (_history_buffer_getattr, 'builtins.getattr'),
+        (_history_buffer_getattr, '__builtin__.getattr'),
+    ]
+    # checkpoints written under numpy 1 name numpy.core.multiarray.*
+    for name in ('_reconstruct', 'scalar'):
+        allowed.append((getattr(core.multiarray, name),
+                        f'numpy.core.multiarray.{name}'))
     # numpy >= 1.25 pickles dtypes by their class, e.g. Float64DType.
     dtypes = getattr(np, 'dtypes', None)
     if dtypes is not None:
@@ -146,17 +178,47 @@ def mmengine_checkpoint_globals() -> list:
     return allowed
 
 
+class CheckpointRefusedError(RuntimeError):
+    """A checkpoint holds a pickled object outside the allow-list."""
+
+
+def _load_from_local_naming_file(filename: str, map_location=None):
+    """mmengine's local loader, but a refused checkpoint names its file."""
+    import pickle
+
+    import torch
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'{filename} can not be found.')
+    try:
+        return torch.load(filename, map_location=map_location)
+    except pickle.UnpicklingError as e:
+        detail = str(e).split('WeightsUnpickler error:')[-1].strip()
+        detail = detail.split('Please use')[0].strip()
+        raise CheckpointRefusedError(
+            f'refused to load checkpoint {filename}: it holds a pickled '
+            f'object that is not on the allow-list ({detail}). Checkpoints '
+            'are loaded with torch weights_only=True; tiny_action allows '
+            'exactly the globals mmengine checkpoints need '
+            '(tiny_action.compat.mmengine_checkpoint_globals). If you trust '
+            'this file, allow its global with '
+            'torch.serialization.add_safe_globals([...]).') from e
+
+
 def fix_torch_weights_only_checkpoints() -> bool:
     """Register mmengine's checkpoint globals as safe for ``torch.load``."""
     import torch
     add = getattr(torch.serialization, 'add_safe_globals', None)
     if add is None:  # torch < 2.4: weights_only is not the default
         return False
-    known = set(map(id, torch.serialization.get_safe_globals()))
-    missing = [g for g in mmengine_checkpoint_globals() if id(g) not in known]
+    known = torch.serialization.get_safe_globals()
+    missing = [g for g in mmengine_checkpoint_globals() if g not in known]
     if not missing:
         return False
     add(missing)
+    from mmengine.runner.checkpoint import CheckpointLoader
+    CheckpointLoader.register_scheme(
+        prefixes='', loader=_load_from_local_naming_file, force=True)
     return True
 
 
@@ -204,3 +266,7 @@ def init_dist_without_cuda(launcher: str, dist_cfg: dict) -> bool:
         backend = 'gloo'
     torch_dist.init_process_group(backend=backend, **kwargs)
     return True
+
+
+# mmengine logs "Loads checkpoint by <name[10:]> backend"; keep it "local".
+_load_from_local_naming_file.__name__ = 'load_from_local'

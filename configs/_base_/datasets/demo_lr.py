@@ -1,68 +1,56 @@
-# The embedded demo dataset (tools/make_demo_data.py), low-res clips. Same layout
-# as TinyVIRAT-v2, so only `data_root` / `class_map` differ from tinyvirat_lr.py.
-dataset_type = 'TinyVIRATDataset'
+# The embedded demo dataset (tools/make_demo_data.py), low-res clips, in the layout of
+# TinyVIRAT-v2. CPU-sized: 8 segments at 64 px (the paper uses 16 at 112+).
+_base_ = ['./tinyvirat_lr.py']
+
 data_root = 'data/tinyvirat_demo'
-class_map = f'{data_root}/class_map.json'
+class_map = data_root + '/class_map.json'
 num_classes = 8
 num_segments = 8
 input_size = 64
+tail_flip = dict(
+    _delete_=True, classes=['waving', 'vehicle_moving', 'jumping', 'falling'], copies=1)
 
 train_pipeline = [
-    dict(type='DecordInit'),
-    dict(type='UniformSample', clip_len=num_segments, num_clips=1),
-    dict(type='DecordDecode'),
-    dict(type='Resize', scale=(input_size, input_size), keep_ratio=False),
-    dict(type='Flip', flip_ratio=0.5),
+    dict(type='TinyVideoInit'),
+    dict(type='UniformSegment', num_segments=num_segments),
+    dict(type='TinyVideoDecode'),
+    dict(type='TailFlipBalance'),
+    dict(type='PairedResize', scale=(input_size, input_size), sr_scale=None),
     dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs'),
+    dict(type='PackTinyActionInputs'),
 ]
 test_pipeline = [
-    dict(type='DecordInit'),
-    dict(type='UniformSample', clip_len=num_segments, num_clips=1, test_mode=True),
-    dict(type='DecordDecode'),
-    dict(type='Resize', scale=(input_size, input_size), keep_ratio=False),
+    dict(type='TinyVideoInit'),
+    dict(type='UniformSegment', num_segments=num_segments, test_mode=True),
+    dict(type='TinyVideoDecode'),
+    dict(type='PairedResize', scale=(input_size, input_size), sr_scale=None),
     dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs'),
+    dict(type='PackTinyActionInputs'),
 ]
 
+
 train_dataloader = dict(
-    batch_size=8,
     num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
-        type=dataset_type,
-        ann_file=f'{data_root}/tiny_train_v2.json',
-        data_prefix=dict(video=f'{data_root}/videos/train'),
+        ann_file=data_root + '/tiny_train_v2.json',
+        data_prefix=dict(video=data_root + '/videos/train'),
         class_map=class_map,
         num_classes=num_classes,
+        tail_flip=tail_flip,
         pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=8,
     num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type=dataset_type,
-        ann_file=f'{data_root}/tiny_val_v2.json',
-        data_prefix=dict(video=f'{data_root}/videos/val'),
+        ann_file=data_root + '/tiny_val_v2.json',
+        data_prefix=dict(video=data_root + '/videos/val'),
         class_map=class_map,
         num_classes=num_classes,
-        pipeline=test_pipeline,
-        test_mode=True))
+        pipeline=test_pipeline))
 test_dataloader = dict(
-    batch_size=8,
     num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type=dataset_type,
-        ann_file=f'{data_root}/tiny_test_v2.json',
-        data_prefix=dict(video=f'{data_root}/videos/test'),
+        ann_file=data_root + '/tiny_test_v2.json',
+        data_prefix=dict(video=data_root + '/videos/test'),
         class_map=class_map,
         num_classes=num_classes,
-        pipeline=test_pipeline,
-        test_mode=True))
-
-val_evaluator = dict(type='TinyActionMetric')
-test_evaluator = val_evaluator
+        pipeline=test_pipeline))

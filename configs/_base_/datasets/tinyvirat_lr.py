@@ -1,0 +1,64 @@
+# TinyVIRAT-v2, low-resolution clips (the paper's setting, section 2): 16 uniform
+# segments (one random frame each in training, the middle one in test), data balance by
+# flipping tail-class videos, multi-label. Layout (see README "Data preparation"):
+#   data/TinyVIRAT-v2/{tiny_train_v2.json, tiny_val_v2.json, tiny_test_v2.json,
+#                      class_map.json, videos/{train,val,test}/...}
+dataset_type = 'TinyVIRATDataset'
+data_root = 'data/TinyVIRAT-v2'
+class_map = data_root + '/class_map.json'
+num_classes = 26
+num_segments = 16
+input_size = 112
+# data balance: the rarest half of the classes get one extra, flipped copy per video
+tail_flip = dict(fraction=0.5, copies=1)
+
+train_pipeline = [
+    dict(type='TinyVideoInit'),
+    dict(type='UniformSegment', num_segments=num_segments),
+    dict(type='TinyVideoDecode'),
+    dict(type='TailFlipBalance'),
+    dict(type='PairedResize', scale=(input_size, input_size), sr_scale=None),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackTinyActionInputs'),
+]
+test_pipeline = [
+    dict(type='TinyVideoInit'),
+    dict(type='UniformSegment', num_segments=num_segments, test_mode=True),
+    dict(type='TinyVideoDecode'),
+    dict(type='PairedResize', scale=(input_size, input_size), sr_scale=None),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackTinyActionInputs'),
+]
+
+train_dataloader = dict(
+    batch_size=8,
+    num_workers=8,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        type=dataset_type,
+        ann_file=data_root + '/tiny_train_v2.json',
+        data_prefix=dict(video=data_root + '/videos/train'),
+        class_map=class_map,
+        num_classes=num_classes,
+        tail_flip=tail_flip,
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=8,
+    num_workers=8,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        ann_file=data_root + '/tiny_val_v2.json',
+        data_prefix=dict(video=data_root + '/videos/val'),
+        class_map=class_map,
+        num_classes=num_classes,
+        pipeline=test_pipeline,
+        test_mode=True))
+# `tools/test.py` scores the labelled val split by default. For the unlabeled public
+# test split (challenge submission) see README "Ensemble and submission".
+test_dataloader = val_dataloader
+
+val_evaluator = dict(type='TinyActionMetric')
+test_evaluator = val_evaluator
