@@ -146,10 +146,6 @@ class TinyVIRATDataset(BaseActionDataset):
         entries = self._read_entries()
         labelled = [isinstance(e, dict) and 'label' in e for e in entries]
         self.has_label = any(labelled)
-        if self.has_label and not all(labelled):
-            first = labelled.index(False)
-            self._reject('malformed', f'entry {first}',
-                         'has no "label" while other entries do')
         video_root = self.data_prefix.get('video', '')
         sr_root = self.data_prefix.get('sr')
         seen = set()
@@ -178,6 +174,10 @@ class TinyVIRATDataset(BaseActionDataset):
         where = f'entry {i} (id {clip_id!r}, path {entry["path"]!r})'
         if clip_id in seen:
             self._reject('duplicate_id', where, f'duplicate id {clip_id!r}')
+            return None
+        if self.has_label and 'label' not in entry:
+            self._reject('malformed', where,
+                         'has no "label" while other entries do')
             return None
         names = entry.get('label', [])
         if isinstance(names, str):

@@ -1,0 +1,100 @@
+"""The main job on the embedded demo dataset, step by step.
+
+Every training and test step runs the *stock* mmaction2 scripts through the
+repo's ``tools/train.py`` / ``tools/test.py`` in a subprocess, exactly as a
+user would. Steps whose outputs exist are skipped, so a rerun after an
+interruption continues (training resumes from its last checkpoint).
+"""
+import os
+import os.path as osp
+import pickle
+import subprocess
+import sys
+import time
+from typing import Dict, List, Optional
+
+import numpy as np
+
+from .evaluation.metrics.tiny_action_metric import macro_prf
+
+
+def load_dump(path: str):
+    """Scores ``(N, C)`` and labels ``(N, C)`` from a ``test.py --dump``."""
+    with open(path, 'rb') as f:
+        results = pickle.load(f)
+    scores = np.stack([np.asarray(r['pred_score'], np.float32)
+                       for r in results])
+    labels = np.stack([np.asarray(r['gt_label'], np.float32)
+                       for r in results])
+    return scores, labels
+
+
+def chance_baselines(labels: np.ndarray, seed: int = 0) -> Dict[str, float]:
+    """Macro-F1 of label-blind predictors on the same clips: every class
+    predicted for every clip, and a fair coin per class and clip."""
+    rng = np.random.default_rng(seed)
+    return {
+        'all-positive':
+        macro_prf(np.ones_like(labels), labels)['f1'],
+        'coin-flip':
+        macro_prf(rng.random(labels.shape).astype(np.float32), labels)['f1'],
+    }
+
+
+class DemoJob:
+    """Runs the demo steps from the repository root ``repo``.
+
+    Args:
+        repo (str): repository root (holds ``tools/`` and ``configs/``).
+        work_dir (str): where checkpoints, dumps and logs go.
+        data_dir (str): the demo dataset folder.
+        python (str): interpreter running the tools. Defaults to this one.
+    """
+
+    def __init__(self, repo: str, work_dir: str, data_dir: str,
+                 python: Optional[str] = None) -> None:
+        self.repo = repo
+        self.work_dir = work_dir
+        self.data_dir = data_dir
+        self.python = python or sys.executable
+        self.timings: Dict[str, float] = {}
+
+    def _run(self, step: str, args: List[str]) -> None:
+        log = osp.join(self.work_dir, f'{step}.log')
+        os.makedirs(self.work_dir, exist_ok=True)
+        cmd = [self.python] + args
+        print(f'[demo] {step}: {" ".join(args)}  (log: {log})', flush=True)
+        start = time.time()
+        with open(log, 'w') as f:
+            proc = subprocess.run(cmd, cwd=self.repo, stdout=f,
+                                  stderr=subprocess.STDOUT)
+        self.timings[step] = time.time() - start
+        if proc.returncode != 0:
+            with open(log) as f:
+                tail = f.read()[-4000:]
+            raise RuntimeError(f'[demo] step {step} failed '
+                               f'(exit {proc.returncode}); end of {log}:\n'
+                               f'{tail}')
+
+    def make_data(self) -> None:
+        self._run('make_data', ['tools/make_demo_data.py', '--out',
+                                self.data_dir])
+
+    def train(self, name: str, config: str, extra: List[str] = ()) -> str:
+        """Train ``config`` into ``work_dir/name``; returns the checkpoint
+        used for testing (the last epoch)."""
+        out = osp.join(self.work_dir, name)
+        last = osp.join(out, 'last_checkpoint')
+        args = ['tools/train.py', config, '--work-dir', out]
+        if osp.exists(last):
+            args.append('--resume')  # continues or returns at once if done
+        self._run(f'train_{name}', args + list(extra))
+        with open(last) as f:
+            return f.read().strip()
+
+    def test(self, name: str, config: str, checkpoint: str,
+             extra: List[str] = ()) -> str:
+        dump = osp.join(self.work_dir, name, 'test_scores.pkl')
+        self._run(f'test_{name}', ['tools/test.py', config, checkpoint,
+                                   '--dump', dump] + list(extra))
+        return dump
