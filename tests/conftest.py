@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 
 import tiny_action  # noqa: F401  (compat shims + registration first)
+from mmaction.utils import register_all_modules
+
+register_all_modules(init_default_scope=True)  # builds resolve in mmaction
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / 'shared' / 'data'
@@ -36,9 +39,11 @@ def mini_demo(tmp_path_factory) -> Path:
 
 
 def tiny_config(path: Path, data_dir: Path, max_epochs: int = 2,
-                base: str = 'configs/demo/demo_lr.py', extra: str = '') -> Path:
-    """Write a config inheriting ``base`` that runs on ``data_dir`` with a
-    tiny input, batch 4 and no workers; returns its path."""
+                base: str = 'configs/demo/demo_lr.py', extra: str = '',
+                video_dir: str = 'videos', sr_dir: str = None) -> Path:
+    """Write a config inheriting ``base`` that runs on ``data_dir``
+    (videos under ``video_dir``, and for training the paired clips under
+    ``sr_dir``) with batch 4 and no workers; returns its path."""
     data_dir = str(data_dir)
     lines = [
         f"_base_ = [{str(REPO / base)!r}]",
@@ -50,7 +55,9 @@ def tiny_config(path: Path, data_dir: Path, max_epochs: int = 2,
             f"persistent_workers=False, dataset=dict("
             f"ann_file=data_root + '/tiny_{split}_v2.json', "
             f"class_map=data_root + '/class_map.json', "
-            f"data_prefix=dict(video=data_root + '/videos/{split}')))")
+            f"data_prefix=dict(video=data_root + '/{video_dir}/{split}'"
+            + (f", sr=data_root + '/{sr_dir}/{split}'"
+               if sr_dir and split == 'train' else '') + ")))")
     lines += [
         f"train_cfg = dict(max_epochs={max_epochs}, val_interval=1)",
         "param_scheduler = []",

@@ -1,4 +1,5 @@
+from .hooks import TeacherCheckHook
 from .model_wrappers import DeviceAgnosticDDP
 from .runner import TinyActionRunner
 
-__all__ = ['DeviceAgnosticDDP', 'TinyActionRunner']
+__all__ = ['DeviceAgnosticDDP', 'TeacherCheckHook', 'TinyActionRunner']

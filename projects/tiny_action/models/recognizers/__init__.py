@@ -1,1 +1,3 @@
-__all__ = []
+from .dual_resolution import DualResolutionRecognizer
+
+__all__ = ['DualResolutionRecognizer']

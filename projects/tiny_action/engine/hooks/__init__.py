@@ -1,0 +1,3 @@
+from .teacher_check_hook import TeacherCheckHook
+
+__all__ = ['TeacherCheckHook']

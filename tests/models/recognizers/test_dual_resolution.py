@@ -1,0 +1,196 @@
+"""DualResolutionRecognizer: frozen teacher, both loss terms reach the
+student, student-only inference, cached knowledge, and clear errors."""
+import copy
+import pickle
+
+import pytest
+import torch
+from mmaction.registry import MODELS
+from mmaction.structures import ActionDataSample
+from mmengine.runner import save_checkpoint
+
+C = 5
+
+
+def recognizer(head='ASLHead', **head_kw):
+    return dict(
+        type='Recognizer3D',
+        backbone=dict(type='ResNet3d', depth=18, base_channels=8,
+                      pretrained=None, pretrained2d=False,
+                      conv1_kernel=(3, 7, 7), conv1_stride_t=1,
+                      pool1_stride_t=1, inflate=(1, 1, 1, 1),
+                      spatial_strides=(1, 2, 2, 2),
+                      temporal_strides=(1, 2, 2, 2)),
+        cls_head=dict(type=head, num_classes=C, in_channels=64, **head_kw),
+        data_preprocessor=dict(type='ActionDataPreprocessor',
+                               mean=[120.0] * 3, std=[50.0] * 3,
+                               format_shape='NCTHW'))
+
+
+@pytest.fixture
+def teacher_ckpt(tmp_path):
+    torch.manual_seed(0)
+    teacher = MODELS.build(recognizer())
+    path = tmp_path / 'teacher.pth'
+    save_checkpoint(dict(state_dict=teacher.state_dict(), meta=dict(
+        dataset_meta=dict(classes=tuple('abcde')))), str(path))
+    return str(path)
+
+
+def kd_model(teacher_ckpt, **kw):
+    return MODELS.build(dict(
+        type='DualResolutionRecognizer', student=recognizer(),
+        student_head=dict(type='KDHead', alpha=0.5,
+                          loss_cls=dict(type='BCELossWithLogits')),
+        teacher=recognizer(), teacher_ckpt=teacher_ckpt, **kw))
+
+
+def batch(n=2, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    inputs, samples = [], []
+    for i in range(n):
+        inputs.append(torch.randint(0, 255, (1, 3, 4, 32, 32), generator=g,
+                                    dtype=torch.uint8))
+        s = ActionDataSample()
+        s.set_field((torch.rand(C, generator=g) > 0.5).float(), 'gt_label')
+        s.set_field(torch.randint(0, 255, (1, 3, 4, 48, 48), generator=g,
+                                  dtype=torch.uint8), 'sr_inputs')
+        s.set_metainfo(dict(id=f'{i:05d}'))
+        samples.append(s)
+    return dict(inputs=inputs, data_samples=samples)
+
+
+def test_teacher_frozen_and_unchanged_by_training(teacher_ckpt):
+    model = kd_model(teacher_ckpt)
+    ref = torch.load(teacher_ckpt)['state_dict']
+    before = copy.deepcopy(model.teacher.state_dict())
+    for k, v in before.items():
+        assert torch.equal(v, ref[k]), f'teacher weight {k} not loaded'
+    assert not any(p.requires_grad for p in model.teacher.parameters())
+    model.train()
+    assert model.student.training and not model.teacher.training
+    from mmengine.optim import OptimWrapper
+    optim = OptimWrapper(torch.optim.SGD(
+        [p for p in model.parameters() if p.requires_grad], lr=0.1))
+    s_before = copy.deepcopy(model.student.state_dict())
+    for step in range(2):
+        losses = model.train_step(batch(seed=step), optim)
+        assert set(losses) >= {'loss_cls', 'loss_kd'}
+    for k, v in model.teacher.state_dict().items():
+        assert torch.equal(v, before[k]), f'teacher {k} changed'
+    changed = [k for k, v in model.student.state_dict().items()
+               if v.dtype.is_floating_point and not torch.equal(
+                   v, s_before[k])]
+    assert changed, 'student did not train'
+
+
+def test_student_gets_gradients_from_both_terms(teacher_ckpt):
+    model = kd_model(teacher_ckpt)
+    model.train()
+    data = model.data_preprocessor(batch(), True)
+    for term in ('loss_cls', 'loss_kd'):
+        model.zero_grad()
+        losses = model(data['inputs'], data['data_samples'], mode='loss')
+        losses[term].backward()
+        fc = model.student.cls_head.fc_cls.weight.grad
+        conv = model.student.backbone.conv1.conv.weight.grad
+        assert fc is not None and fc.abs().sum() > 0, term
+        assert conv is not None and conv.abs().sum() > 0, term
+        assert all(p.grad is None for p in model.teacher.parameters())
+
+
+def test_knowledge_is_teacher_probabilities(teacher_ckpt):
+    model = kd_model(teacher_ckpt).eval()
+    data = batch()
+    k = model.teacher_knowledge(data['data_samples'])
+    sr = model.teacher.data_preprocessor(
+        dict(inputs=[s.sr_inputs for s in data['data_samples']],
+             data_samples=None), False)['inputs']
+    with torch.no_grad():
+        expected = model.teacher._forward(sr, stage='head').sigmoid()
+    assert torch.allclose(k, expected, atol=1e-6)
+
+
+def test_predict_runs_student_only(teacher_ckpt, monkeypatch):
+    model = kd_model(teacher_ckpt).eval()
+
+    def boom(*a, **k):
+        raise AssertionError('teacher ran at test time')
+
+    monkeypatch.setattr(model.teacher, 'forward', boom)
+    monkeypatch.setattr(model.teacher, '_forward', boom)
+    data = batch()
+    for s in data['data_samples']:
+        del s.sr_inputs
+    out = model.test_step(data)
+    assert len(out) == 2 and out[0].pred_score.shape == (C, )
+    plain = MODELS.build(recognizer('KDHead'))
+    plain.load_state_dict(model.student.state_dict())
+    plain.eval()
+    ref = plain.test_step(batch())
+    assert torch.allclose(out[0].pred_score, ref[0].pred_score, atol=1e-6)
+
+
+def test_cached_knowledge(tmp_path, teacher_ckpt, monkeypatch):
+    cache = tmp_path / 'cache.pkl'
+    scores = {'00000': [0.9] * C, '00001': [0.1] * C}
+    cache.write_bytes(pickle.dumps(dict(scores=scores, meta={})))
+    model = kd_model(teacher_ckpt, knowledge_cache=str(cache))
+    assert model.teacher is None  # the teacher is not even built
+    data = model.data_preprocessor(batch(), True)
+    model.train()(data['inputs'], data['data_samples'], mode='loss')
+    got = [s.teacher_score.tolist() for s in data['data_samples']]
+    assert got == [pytest.approx([0.9] * C), pytest.approx([0.1] * C)]
+    b = batch(n=3)
+    with pytest.raises(KeyError, match=r"no entry for clip ids \['00002'\]"):
+        model.cached_knowledge(b['data_samples'])
+
+
+def test_errors(tmp_path, teacher_ckpt):
+    with pytest.raises(FileNotFoundError, match='nope.pth does not exist'):
+        kd_model(str(tmp_path / 'nope.pth'))
+    other = MODELS.build(dict(recognizer(), cls_head=dict(
+        type='ASLHead', num_classes=C, in_channels=64, dropout_ratio=0.3)))
+    other.backbone = MODELS.build(dict(
+        type='ResNet3d', depth=18, base_channels=16, pretrained=None,
+        pretrained2d=False))
+    bad = tmp_path / 'bad.pth'
+    save_checkpoint(dict(state_dict=other.state_dict()), str(bad))
+    with pytest.raises(ValueError, match='does not match the teacher '
+                       'architecture.*shape mismatch'):
+        kd_model(str(bad))
+    with pytest.raises(TypeError, match='must be a KDHead'):
+        MODELS.build(dict(type='DualResolutionRecognizer',
+                          student=recognizer(), teacher=recognizer(),
+                          teacher_ckpt=teacher_ckpt))
+    with pytest.raises(ValueError, match='needs a `teacher`'):
+        MODELS.build(dict(type='DualResolutionRecognizer',
+                          student=recognizer('KDHead')))
+    with pytest.raises(ValueError, match='needs `teacher_ckpt`'):
+        MODELS.build(dict(type='DualResolutionRecognizer',
+                          student=recognizer('KDHead'), teacher=recognizer()))
+    with pytest.raises(ValueError, match='teacher predicts 7 classes'):
+        MODELS.build(dict(type='DualResolutionRecognizer',
+                          student=recognizer('KDHead'), teacher=dict(
+                              recognizer(), cls_head=dict(
+                                  type='ASLHead', num_classes=7,
+                                  in_channels=64)), teacher_ckpt=teacher_ckpt))
+    model = kd_model(teacher_ckpt)
+    data = batch()
+    del data['data_samples'][1].sr_inputs
+    with pytest.raises(KeyError, match=r'missing for samples \[1\]'):
+        model.teacher_knowledge(data['data_samples'])
+
+
+def test_teacher_check_hook(teacher_ckpt):
+    from types import SimpleNamespace
+
+    from tiny_action.engine import TeacherCheckHook
+    model = kd_model(teacher_ckpt)
+    assert model.teacher_classes == tuple('abcde')
+    runner = SimpleNamespace(model=model, train_dataloader=SimpleNamespace(
+        dataset=SimpleNamespace(metainfo=dict(classes=tuple('abcde')))))
+    TeacherCheckHook().before_train(runner)
+    runner.train_dataloader.dataset.metainfo['classes'] = tuple('abced')
+    with pytest.raises(ValueError, match='wrong classes'):
+        TeacherCheckHook().before_train(runner)
