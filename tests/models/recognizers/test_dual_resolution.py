@@ -1,7 +1,7 @@
 """DualResolutionRecognizer: frozen teacher, both loss terms reach the
 student, student-only inference, cached knowledge, and clear errors."""
 import copy
-import pickle
+import json
 
 import pytest
 import torch
@@ -132,9 +132,9 @@ def test_predict_runs_student_only(teacher_ckpt, monkeypatch):
 
 
 def test_cached_knowledge(tmp_path, teacher_ckpt, monkeypatch):
-    cache = tmp_path / 'cache.pkl'
+    cache = tmp_path / 'cache.json'
     scores = {'00000': [0.9] * C, '00001': [0.1] * C}
-    cache.write_bytes(pickle.dumps(dict(scores=scores, meta={})))
+    cache.write_text(json.dumps(dict(scores=scores, meta={})))
     model = kd_model(teacher_ckpt, knowledge_cache=str(cache))
     assert model.teacher is None  # the teacher is not even built
     data = model.data_preprocessor(batch(), True)

@@ -1,12 +1,13 @@
 """Dual-resolution distillation (paper section 3, equation 1)."""
+import json
 import os.path as osp
-import pickle
 from typing import Dict, List, Optional, Union
 
 import torch
 from mmaction.registry import MODELS
 from mmengine.model import BaseModel
-from mmengine.runner.checkpoint import _load_checkpoint, _load_checkpoint_to_model
+from mmengine.runner.checkpoint import (_load_checkpoint,
+                                        _load_checkpoint_to_model)
 from torch import nn
 
 
@@ -57,8 +58,8 @@ class DualResolutionRecognizer(BaseModel):
         teacher_ckpt (str, optional): checkpoint of the teacher (an
             mmengine checkpoint of a plain recognizer). Required for a
             teacher given as a config.
-        knowledge_cache (str, optional): pickle written by
-            ``tools/cache_teacher.py``.
+        knowledge_cache (str, optional): JSON written by
+            ``tools/cache_teacher.py`` (clip id -> teacher probabilities).
         init_cfg (dict, optional): passed to ``BaseModel``.
     """
 
@@ -137,8 +138,12 @@ class DualResolutionRecognizer(BaseModel):
             raise FileNotFoundError(
                 f'knowledge cache {path} does not exist (run '
                 'tools/cache_teacher.py first)')
-        with open(path, 'rb') as f:
-            cache = pickle.load(f)
+        try:
+            with open(path) as f:
+                cache = json.load(f)
+        except json.JSONDecodeError as e:
+            raise ValueError(f'{path}: not a knowledge cache (malformed JSON '
+                             f'at line {e.lineno}: {e.msg})') from e
         scores = cache.get('scores') if isinstance(cache, dict) else None
         if not isinstance(scores, dict) or not scores:
             raise ValueError(f'{path} is not a knowledge cache written by '
