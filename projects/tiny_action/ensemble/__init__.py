@@ -1,11 +1,12 @@
-"""Model / checkpoint ensembles and the TinyAction submission (paper 000,
-section 4): average the per-class probabilities of several
-``tools/test.py --dump`` pickles, choose per-class thresholds (exact F1
-search on a labelled split, class-size prior for rare classes), keep one
-class per group of exclusive classes and write ``answer.txt``.
+"""Model / checkpoint ensembles and the TinyAction submission (Chen, Qiao,
+Wang, "Low-Resolution Action Recognition for Tiny Actions Challenge in
+ActivityNet", section 4 and Table 3): average the per-class probabilities of
+several ``tools/test.py --dump`` pickles, choose per-class thresholds (exact F1
+search on a labelled split, class-size prior for rare classes), keep one class
+per group of exclusive classes and write ``answer.txt``.
 
-Command lines: ``tools/ensemble.py`` and ``tools/test_checkpoints.py``.
-Not imported by ``import tiny_action`` (it registers nothing); import
+Command lines: ``tools/ensemble.py`` and ``tools/test_checkpoints.py``. Not
+imported by ``import tiny_action`` (it registers nothing); import
 ``tiny_action.ensemble`` explicitly.
 """
 from .checkpoints import (available_epochs, build_test_command, dump_path,

@@ -1,14 +1,15 @@
 """Checkpoint ensembles: test several epochs of one run with the stock
 ``tools/test.py`` and collect their dumps.
 
-Paper 000, section 4: "models trained at the middle epochs are also useful
-to improve recognition", e.g. four ir-CSN checkpoints of different epochs
-in the 12-model ensemble of Table 3. :func:`run_checkpoints` runs, per
+Chen, Qiao, Wang, "Low-Resolution Action Recognition for Tiny Actions Challenge
+in ActivityNet", section 4: "models trained at the middle epochs are also
+useful to improve recognition", e.g. four ir-CSN checkpoints of different
+epochs in the 12-model ensemble of Table 3. :func:`run_checkpoints` runs, per
 checkpoint and split, ``python tools/test.py CONFIG CKPT --dump X.pkl
---work-dir W [--cfg-options ...]`` as a subprocess (the project's thin
-launcher of mmaction2's own script), skips dumps that already exist (so an
-interrupted run resumes) and moves each dump into place only after
-``test.py`` succeeded (never a partial dump under the final name).
+--work-dir W [--cfg-options ...]`` as a subprocess (the project's thin launcher
+of mmaction2's own script), skips dumps that already exist (so an interrupted
+run resumes) and moves each dump into place only after ``test.py`` succeeded
+(never a partial dump under the final name).
 """
 import argparse
 import os

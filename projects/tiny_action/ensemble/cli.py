@@ -29,9 +29,10 @@ examples:
       --test-ann ... --groups default --out-dir work_dirs/submission
 
 Dumps come from `python tools/test.py CONFIG CKPT --dump x.pkl`; dumps of one
-split must describe the same samples in the same order (checked). Put 'id'
-in meta_keys of the test pipeline's packing transform so dumps carry clip
-ids; without it, test samples are matched to the annotation by position.
+split must describe the same samples in the same order (checked). With the
+configs' PackTinyActionInputs the dumps carry clip ids ('id'); with mmaction's
+stock PackActionInputs they do not, and test samples are matched to the
+annotation entries by position (one sample per entry required).
 
 outputs in --out-dir: thresholds.json (TinyActionMetric(thresholds=...) reads
 it), thresholds_info.json, report.txt, f1_per_class.png,
@@ -180,10 +181,13 @@ examples:
       --epochs middle:4 --splits val test --groups default \\
       --out-dir work_dirs/x_ckpt_ensemble
   # explicit checkpoints, test split only, saved thresholds
-  python tools/test_checkpoints.py configs/x.py \\
+  python tools/test_checkpoints.py configs/x.py --splits test \\
       --checkpoints work_dirs/x/epoch_20.pth work_dirs/x/epoch_24.pth \\
       --thresholds work_dirs/x_ckpt_ensemble/ensemble/thresholds.json \\
       --out-dir work_dirs/x_test --cfg-options test_dataloader.batch_size=4
+  # dumps only (e.g. one run of a multi-run ensemble, see tools/ensemble.py)
+  python tools/test_checkpoints.py configs/x.py --run-dir work_dirs/x \\
+      --epochs last:2 --no-ensemble --out-dir work_dirs/x_dumps
 
 Each checkpoint/split runs `python tools/test.py CONFIG CKPT --dump ...` once;
 existing dumps (<out-dir>/dumps/<run>_<ckpt>_<split>.pkl) are reused, so an

@@ -3,14 +3,15 @@
 A dump (mmengine ``DumpResults``) is a pickled list with one dict per test
 sample, in dataset order: ``ActionDataSample.to_dict()``, i.e. ``pred_score``
 (tensor ``(C,)``), ``gt_label`` (tensor ``(C,)``, multi-hot; all zeros on an
-unlabeled split), ``num_classes``, ``pred_label`` and the sample's metainfo.
-Which metainfo keys survive is decided by the packing transform's
-``meta_keys``: mmaction's ``PackActionInputs`` keeps only ``img_shape``,
-``img_key``, ``video_id`` and ``timestamp``, so with the stock transform a
-dump holds **no clip id**; add ``'id'`` (and ``'sample_idx'``,
-``'filename'``) to ``meta_keys`` of the test pipeline's packing transform to
-make dumps self-describing. The identity keys read here are
-:data:`IDENTITY_KEYS`.
+unlabeled split), ``num_classes``, ``pred_label`` (if the head sets it) and
+the sample's metainfo. Which metainfo keys survive is decided by the
+packing transform's ``meta_keys``: the project's ``PackTinyActionInputs``
+(used by the configs) keeps ``id`` and ``sample_idx``, so dumps carry the
+clip id; mmaction's stock ``PackActionInputs`` keeps only ``img_shape``,
+``img_key``, ``video_id`` and ``timestamp``: **no clip id** (test samples
+are then matched to the annotation by position, see
+:func:`~tiny_action.ensemble.submission.align_to_annotation`). The
+identity keys read here are :data:`IDENTITY_KEYS`.
 
 Unpickling torch tensors is slow: every tensor's storage goes through a
 full ``torch.load`` (about 0.15 ms each, 2 s for a 6,097-clip dump).
@@ -124,11 +125,6 @@ class RawTensor(tuple):
     @property
     def storage(self) -> bytes:
         return self[0]
-
-    def geometry(self) -> tuple:
-        """``(storage length, offset, size, stride, len(rest))``."""
-        return len(self[0]), self[1], tuple(self[2]), tuple(self[3]), \
-            len(self) - 4
 
     def numpy(self) -> Any:
         """A numpy array (a torch tensor for unsupported storages)."""

@@ -1,12 +1,12 @@
 """Group-wise exclusion: keep one predicted class per group of exclusive
 classes.
 
-Paper 000, section 4: "we use the prior knowledge of categories [12] ...
-within the same group of activities categories, it is reasonable to keep
-one class with the highest score". A groups file lists groups of classes
-that cannot happen together in one (trimmed) clip; after thresholding, every
-group keeps at most its highest-ranked predicted class
-(:func:`apply_exclusion`).
+Chen, Qiao, Wang, "Low-Resolution Action Recognition for Tiny Actions Challenge
+in ActivityNet", section 4: "we use the prior knowledge of categories [12] ...
+within the same group of activities categories, it is reasonable to keep one
+class with the highest score". A groups file lists groups of classes that
+cannot happen together in one (trimmed) clip; after thresholding, every group
+keeps at most its highest-ranked predicted class (:func:`apply_exclusion`).
 
 Groups file (YAML ``.yaml`` / ``.yml`` or JSON ``.json``)::
 
@@ -14,11 +14,11 @@ Groups file (YAML ``.yaml`` / ``.yml`` or JSON ``.json``)::
       vehicle_turning: [vehicle_turning_left, vehicle_turning_right]
       locomotion: [activity_walking, activity_running, activity_standing]
 
-i.e. a top-level ``groups`` mapping from a group name to a list of at
-least two class names of the class map; a plain list of lists is accepted
-too (named ``group_0``, ``group_1``, ...). A class belongs to one group at
-most (with overlapping groups the result would depend on the group order).
-The TinyVIRAT-v2 default is :data:`DEFAULT_GROUPS_FILE`.
+i.e. a top-level ``groups`` mapping from a group name to a list of at least two
+class names of the class map; a plain list of lists is accepted too (named
+``group_0``, ``group_1``, ...). A class belongs to one group at most (with
+overlapping groups the result would depend on the group order). The
+TinyVIRAT-v2 default is :data:`DEFAULT_GROUPS_FILE`.
 """
 import json
 import os.path as osp

@@ -1,8 +1,9 @@
 """Per-class decision thresholds: exact F1 tuning with a class-size prior.
 
-Paper 000, section 4: "large-sample-size categories need a higher
-prediction threshold, while small-sample-size categories need a lower
-prediction threshold". Here a class with enough positives on a labelled
+Chen, Qiao, Wang, "Low-Resolution Action Recognition for Tiny Actions
+Challenge in ActivityNet", section 4: "large-sample-size categories need a
+higher prediction threshold, while small-sample-size categories need a
+lower prediction threshold". Here a class with enough positives on a labelled
 split gets the threshold that maximises its F1 there exactly
 (:func:`best_f1_thresholds`); a class with fewer than ``min_positives``
 positives cannot be tuned reliably and gets the paper's rule as a prior:
