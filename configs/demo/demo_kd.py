@@ -12,7 +12,7 @@ model = dict(
     _delete_=True,
     type='DualResolutionRecognizer',
     student={{_base_.model}},
-    student_head=dict(type='KDHead', alpha=0.5),
+    student_overrides=dict(cls_head=dict(type='KDHead', alpha=0.5)),
     teacher={{_base_.model}},
     teacher_ckpt=teacher_ckpt)
 custom_hooks = [dict(type='TeacherCheckHook')]

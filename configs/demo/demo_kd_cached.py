@@ -12,5 +12,5 @@ model = dict(
     _delete_=True,
     type='DualResolutionRecognizer',
     student={{_base_.model}},
-    student_head=dict(type='KDHead', alpha=0.5),
+    student_overrides=dict(cls_head=dict(type='KDHead', alpha=0.5)),
     knowledge_cache=knowledge_cache)

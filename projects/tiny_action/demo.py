@@ -5,6 +5,7 @@ repo's ``tools/train.py`` / ``tools/test.py`` in a subprocess, exactly as a
 user would. Steps whose outputs exist are skipped, so a rerun after an
 interruption continues (training resumes from its last checkpoint).
 """
+import glob
 import os
 import os.path as osp
 import pickle
@@ -81,20 +82,37 @@ class DemoJob:
                                 self.data_dir])
 
     def train(self, name: str, config: str, extra: List[str] = ()) -> str:
-        """Train ``config`` into ``work_dir/name``; returns the checkpoint
-        used for testing (the last epoch)."""
+        """Train ``config`` into ``work_dir/name`` (resuming an interrupted
+        run); returns the checkpoint selected on val (best macro F1)."""
         out = osp.join(self.work_dir, name)
-        last = osp.join(out, 'last_checkpoint')
         args = ['tools/train.py', config, '--work-dir', out]
-        if osp.exists(last):
-            args.append('--resume')  # continues or returns at once if done
+        if osp.exists(osp.join(out, 'last_checkpoint')):
+            args.append('--resume')  # continues, or returns if finished
         self._run(f'train_{name}', args + list(extra))
-        with open(last) as f:
-            return f.read().strip()
+        best = sorted(glob.glob(osp.join(out, 'best_f1_epoch_*.pth')))
+        if not best:
+            raise RuntimeError(f'[demo] {out} has no best_f1 checkpoint')
+        return best[-1]
 
-    def test(self, name: str, config: str, checkpoint: str,
+    def test(self, name: str, config: str, checkpoint: str, split: str,
              extra: List[str] = ()) -> str:
-        dump = osp.join(self.work_dir, name, 'test_scores.pkl')
-        self._run(f'test_{name}', ['tools/test.py', config, checkpoint,
-                                   '--dump', dump] + list(extra))
+        """``tools/test.py --dump`` of ``checkpoint`` on ``split`` (val or
+        test); returns the dump path (kept if it exists)."""
+        dump = osp.join(self.work_dir, 'dumps', f'{name}_{split}.pkl')
+        if osp.exists(dump):
+            return dump
+        opts = []
+        if split != 'test':  # the demo configs test on the test split
+            opts = ['--cfg-options',
+                    'test_dataloader.dataset.ann_file='
+                    f'{self.data_dir}/tiny_{split}_v2.json',
+                    'test_dataloader.dataset.data_prefix.video='
+                    f'{self.data_dir}/{self._video_dir(config)}/{split}']
+        self._run(f'test_{name}_{split}', ['tools/test.py', config,
+                                           checkpoint, '--dump', dump] +
+                  opts + list(extra))
         return dump
+
+    @staticmethod
+    def _video_dir(config: str) -> str:
+        return 'videos_hr' if config.endswith('_hr.py') else 'videos'

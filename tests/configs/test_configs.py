@@ -42,7 +42,12 @@ REPO = Path(__file__).resolve().parents[2]
 CONFIG_DIR = REPO / 'configs'
 SHIPPED = sorted(
     p for p in CONFIG_DIR.rglob('*.py') if '_base_' not in p.parts)
-RECOGNITION = sorted((CONFIG_DIR / 'recognition').rglob('*.py'))
+# plain low-res recognizers (the SR / KD variants are checked separately)
+RECOGNITION = sorted(
+    p for p in (CONFIG_DIR / 'recognition').rglob('*_tinyvirat-lr.py')
+    if '-kd' not in p.name)
+SR_CONFIGS = sorted((CONFIG_DIR / 'recognition').rglob('*_tinyvirat-sr.py'))
+KD_CONFIGS = sorted((CONFIG_DIR / 'recognition').rglob('*-kd*.py'))
 SHORT_NAMES = {
     'csn_lr.py': 'recognition/csn/ircsn_r152_bce_8xb8-16seg-30e_tinyvirat-lr.py',
     'uniformer_lr.py':
@@ -100,6 +105,8 @@ def load_offline(path: Path, tmp_dir: Optional[Path] = None) -> Config:
     cfg.load_from = None
     _no_pretrained(cfg.model)
     model = cfg.model
+    if model.get('student_init'):
+        model['student_init'] = None
     if model.get('teacher_ckpt') or model.get('knowledge_cache'):
         if tmp_dir is None:
             raise ValueError(f'{path} needs a teacher: pass tmp_dir')
@@ -413,3 +420,45 @@ def test_family_trains_two_iterations(family, one_thread):
     assert len(changed) == len(trainable), \
         f'unchanged: {sorted(set(trainable) - set(changed))[:5]}'
     _MODELS.pop(_key(cfg), None)  # free memory: the model's last user
+
+
+# ------------------------------------------------------- SR teacher and KD
+@pytest.mark.parametrize('path', SR_CONFIGS, ids=rel)
+def test_sr_teacher_configs(path):
+    cfg = Config.fromfile(str(path))
+    lr = Config.fromfile(str(path).replace('_tinyvirat-sr.py',
+                                           '_tinyvirat-lr.py'))
+    assert cfg.model == lr.model  # same recognizer, other input
+    assert cfg.optim_wrapper == lr.optim_wrapper
+    for split in ('train', 'val', 'test'):
+        ds = cfg[f'{split}_dataloader'].dataset
+        assert '/videos_sr/' in ds.data_prefix['video']
+        sizes = [t['scale'] for t in ds.pipeline if t['type'] == 'PairedResize']
+        assert sizes == [(224, 224)]  # the paper's SR size
+
+
+@pytest.mark.parametrize('path', KD_CONFIGS, ids=rel)
+def test_kd_configs(path):
+    cfg = Config.fromfile(str(path))
+    model = cfg.model
+    assert model.type == 'DualResolutionRecognizer'
+    assert model.student_overrides.cls_head == dict(type='KDHead', alpha=0.5)
+    assert model.student_init.startswith('https://download.openmmlab.com/')
+    assert cfg.train_dataloader.dataset.data_prefix['video'].endswith(
+        '/videos/train')
+    assert cfg.val_dataloader.dataset.data_prefix == dict(
+        video='data/TinyVIRAT-v2/videos/val')  # the student alone is tested
+    if 'cached' in path.name:
+        assert model.knowledge_cache and 'teacher' not in model
+        return
+    sr = Config.fromfile(str(path).replace('-kd_', '_').replace(
+        '_tinyvirat-lr-sr.py', '_tinyvirat-sr.py'))
+    assert model.teacher == sr.model  # the SR config's recognizer
+    assert model.student == sr.model
+    assert cfg.train_dataloader.dataset.data_prefix['sr'].endswith(
+        '/videos_sr/train')
+    resize = [t for t in cfg.train_dataloader.dataset.pipeline
+              if t['type'] == 'PairedResize']
+    assert resize[0]['scale'] == (112, 112)
+    assert resize[0]['sr_scale'] == (224, 224)
+    assert cfg.custom_hooks == [dict(type='TeacherCheckHook')]

@@ -26,7 +26,8 @@ horizontal flip keeps the labels valid (data balance by flipping).
 Layout written under ``out_dir`` (the layout of the real TinyVIRAT-v2):
 ``videos/{train,val,test}/<video_id>/<id>.mp4`` (low-res),
 ``videos_hr/...`` (high-res twins, same relative paths),
-``tiny_{train,val,test}_v2.json`` and ``class_map.json``. The test split
+``tiny_{train,val,test}_v2.json``, ``class_map.json`` and ``groups.json``
+(the mutually exclusive classes, for the ensemble's post-processing). The test split
 keeps its labels so the demo can score it.
 """
 import json
@@ -226,6 +227,11 @@ def make_demo_dataset(out_dir: str,
     paths = dict(class_map=osp.join(out_dir, 'class_map.json'))
     write_json_atomic(paths['class_map'],
                       {c: i for i, c in enumerate(CLASSES)})
+    # exactly one primary motion per clip: the group-wise post-processing
+    # of tools/ensemble.py keeps the best-scoring predicted one
+    paths['groups'] = osp.join(out_dir, 'groups.json')
+    write_json_atomic(paths['groups'], dict(groups=dict(
+        motion=[name for name, _ in _MOTIONS])))
     for split, _ in splits:
         entries = [e for s, e, _ in plan if s == split]
         paths[split] = osp.join(out_dir, f'tiny_{split}_v2.json')

@@ -40,8 +40,8 @@ def teacher_ckpt(tmp_path):
 def kd_model(teacher_ckpt, **kw):
     return MODELS.build(dict(
         type='DualResolutionRecognizer', student=recognizer(),
-        student_head=dict(type='KDHead', alpha=0.5,
-                          loss_cls=dict(type='BCELossWithLogits')),
+        student_overrides=dict(cls_head=dict(
+            type='KDHead', alpha=0.5, loss_cls=dict(type='BCELossWithLogits'))),
         teacher=recognizer(), teacher_ckpt=teacher_ckpt, **kw))
 
 
@@ -194,3 +194,19 @@ def test_teacher_check_hook(teacher_ckpt):
     runner.train_dataloader.dataset.metainfo['classes'] = tuple('abced')
     with pytest.raises(ValueError, match='wrong classes'):
         TeacherCheckHook().before_train(runner)
+
+
+def test_student_init_loads_backbone_skips_other_head(tmp_path, teacher_ckpt):
+    torch.manual_seed(3)
+    pre = MODELS.build(dict(recognizer(), cls_head=dict(
+        type='ASLHead', num_classes=7, in_channels=64)))  # "Kinetics" head
+    path = tmp_path / 'k400.pth'
+    save_checkpoint(dict(state_dict=pre.state_dict()), str(path))
+    model = kd_model(teacher_ckpt, student_init=str(path))
+    teacher_before = copy.deepcopy(model.teacher.state_dict())
+    model.init_weights()
+    for k, v in pre.backbone.state_dict().items():
+        assert torch.equal(model.student.backbone.state_dict()[k], v), k
+    assert model.student.cls_head.fc_cls.weight.shape == (C, 64)
+    for k, v in model.teacher.state_dict().items():
+        assert torch.equal(v, teacher_before[k]), f'teacher {k} re-initialised'

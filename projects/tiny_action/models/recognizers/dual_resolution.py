@@ -1,10 +1,12 @@
 """Dual-resolution distillation (paper section 3, equation 1)."""
+import copy
 import json
 import os.path as osp
 from typing import Dict, List, Optional, Union
 
 import torch
 from mmaction.registry import MODELS
+from mmengine.config import Config
 from mmengine.model import BaseModel
 from mmengine.runner.checkpoint import (_load_checkpoint,
                                         _load_checkpoint_to_model)
@@ -50,9 +52,11 @@ class DualResolutionRecognizer(BaseModel):
     Args:
         student (dict | BaseModel): the low-resolution recognizer; its head
             must be a ``KDHead``.
-        student_head (dict, optional): merged into the student config's
-            ``cls_head`` (e.g. ``dict(type='KDHead', alpha=0.5)``), so a KD
-            config can reuse a plain recognizer config as the student.
+        student_overrides (dict, optional): merged into the student config
+            (as ``--cfg-options`` would), so a KD config reuses a plain
+            recognizer config as the student, e.g. ``dict(cls_head=dict(
+            type='KDHead', alpha=0.5), init_cfg=dict(type='Pretrained',
+            type='KDHead', alpha=0.5))``.
         teacher (dict | BaseModel, optional): the SR recognizer. Required
             unless ``knowledge_cache`` is given.
         teacher_ckpt (str, optional): checkpoint of the teacher (an
@@ -66,20 +70,23 @@ class DualResolutionRecognizer(BaseModel):
     def __init__(self,
                  student: Union[dict, BaseModel],
                  teacher: Optional[Union[dict, BaseModel]] = None,
-                 student_head: Optional[dict] = None,
+                 student_overrides: Optional[dict] = None,
                  teacher_ckpt: Optional[str] = None,
                  knowledge_cache: Optional[str] = None,
+                 student_init: Optional[str] = None,
                  init_cfg: Optional[dict] = None) -> None:
-        if student_head is not None:
+        if student_overrides is not None:
             if not isinstance(student, dict):
-                raise TypeError('`student_head` needs the student as a '
+                raise TypeError('`student_overrides` needs the student as a '
                                 'config dict')
-            student = dict(student)
-            student['cls_head'] = {**student['cls_head'], **student_head}
+            student = Config._merge_a_into_b(
+                copy.deepcopy(dict(student_overrides)),
+                copy.deepcopy(dict(student)))
         student = _build(student, 'student')
         super().__init__(
             data_preprocessor=student.data_preprocessor, init_cfg=init_cfg)
         self.student = student
+        self.student_init = student_init
         num_classes = _head_classes(student, 'student')
         if not hasattr(student.cls_head, 'alpha'):
             raise TypeError('the student head must be a KDHead (it receives '
@@ -157,6 +164,15 @@ class DualResolutionRecognizer(BaseModel):
                                  f'({num_classes},)')
             out[str(key)] = value
         return out
+
+    def init_weights(self) -> None:
+        """Initialise the student (then load ``student_init``); the loaded
+        teacher is left as it is."""
+        super().init_weights()
+        if self.student_init is not None:
+            from mmengine.runner import load_checkpoint
+            load_checkpoint(self.student, self.student_init,
+                            map_location='cpu', strict=False)
 
     def train(self, mode: bool = True) -> 'DualResolutionRecognizer':
         """The student follows ``mode``; the teacher stays in eval."""
