@@ -68,7 +68,8 @@ class DemoJob:
         start = time.time()
         with open(log, 'w') as f:
             proc = subprocess.run(cmd, cwd=self.repo, stdout=f,
-                                  stderr=subprocess.STDOUT)
+                                  stderr=subprocess.STDOUT,
+                                  env=dict(os.environ, PYTHONUNBUFFERED='1'))
         self.timings[step] = time.time() - start
         if proc.returncode != 0:
             with open(log) as f:
@@ -81,14 +82,19 @@ class DemoJob:
         self._run('make_data', ['tools/make_demo_data.py', '--out',
                                 self.data_dir])
 
-    def train(self, name: str, config: str, extra: List[str] = ()) -> str:
+    def train(self, name: str, config: str, extra: List[str] = (),
+              select: str = 'best') -> str:
         """Train ``config`` into ``work_dir/name`` (resuming an interrupted
-        run); returns the checkpoint selected on val (best macro F1)."""
+        run); returns the checkpoint selected on val (``select='best'``,
+        best macro F1) or the last one (``'last'``)."""
         out = osp.join(self.work_dir, name)
         args = ['tools/train.py', config, '--work-dir', out]
         if osp.exists(osp.join(out, 'last_checkpoint')):
             args.append('--resume')  # continues, or returns if finished
         self._run(f'train_{name}', args + list(extra))
+        if select == 'last':
+            with open(osp.join(out, 'last_checkpoint')) as f:
+                return f.read().strip()
         best = sorted(glob.glob(osp.join(out, 'best_f1_epoch_*.pth')))
         if not best:
             raise RuntimeError(f'[demo] {out} has no best_f1 checkpoint')
