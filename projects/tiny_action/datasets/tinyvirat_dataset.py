@@ -1,7 +1,6 @@
 """TinyVIRAT multi-label video dataset (v2 list format and v1 ``tubes``)."""
 import json
 import os.path as osp
-from collections import Counter
 from typing import Callable, Dict, List, Optional, Sequence, Union
 
 import numpy as np

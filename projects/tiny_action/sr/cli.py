@@ -1,10 +1,9 @@
 """Command line of ``tools/super_resolve.py``."""
 import argparse
-import datetime
-import os
 import sys
 from typing import List, Optional
 
+from ..utils.dist import setup_launcher
 from .realbasicvsr import OFFICIAL_ARCH, OFFICIAL_CHECKPOINT_URL
 
 __all__ = ['main', 'parse_args']
@@ -128,30 +127,6 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return args
 
 
-def _dist_setup(args) -> tuple:
-    """(rank, world_size, process group?)"""
-    if args.launcher == 'pytorch':
-        import torch.distributed as dist
-        missing = [k for k in ('RANK', 'WORLD_SIZE', 'MASTER_ADDR',
-                               'MASTER_PORT') if k not in os.environ]
-        if missing:
-            raise ValueError(f'--launcher pytorch needs {missing} in the '
-                               'environment (start with torchrun)')
-        if not dist.is_initialized():
-            # gloo only coordinates (a few small objects); the forward runs
-            # on each rank's own device
-            dist.init_process_group(
-                'gloo',
-                timeout=datetime.timedelta(hours=args.dist_timeout))
-        return dist.get_rank(), dist.get_world_size(), True
-    try:
-        rank = int(os.environ.get('RANK', 0))
-        world = int(os.environ.get('WORLD_SIZE', 1))
-    except ValueError as e:
-        raise ValueError(f'RANK / WORLD_SIZE should be integers: {e}')
-    return rank, world, False
-
-
 def _report(summaries: List[dict], manifest: dict, path: str) -> str:
     lines = []
     for s in summaries:
@@ -189,7 +164,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     from .realbasicvsr import CheckpointError
     from .runner import ClipError, SuperResolveRunner
     try:
-        rank, world_size, distributed = _dist_setup(args)
+        rank, world_size, distributed = setup_launcher(
+            args.launcher, args.dist_timeout)
         runner = SuperResolveRunner(
             args.ann_file, args.lr_root, args.out_root, args.checkpoint,
             arch=args.arch, generator_key=args.generator_key,

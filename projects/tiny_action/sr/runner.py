@@ -26,6 +26,7 @@ import torch
 
 from tiny_action.datasets import AnnotationError
 from tiny_action.datasets.transforms import TinyVideoReader
+from tiny_action.utils.dist import shard_indices
 from tiny_action.utils.video_io import write_video_atomic
 
 from .batcher import SRBatcher
@@ -90,14 +91,6 @@ def read_clip_paths(ann_file: str) -> List[str]:
     if not paths:
         raise AnnotationError(f'{ann_file} lists no clip')
     return paths
-
-
-def shard_indices(num_clips: int, rank: int, world_size: int) -> List[int]:
-    """Indices of the clips of ``rank``: ``i % world_size == rank``."""
-    if not 0 <= rank < world_size:
-        raise ValueError(f'rank should be in [0, world_size={world_size}), '
-                         f'but got {rank}')
-    return list(range(rank, num_clips, world_size))
 
 
 def _decode(path: str) -> Tuple[np.ndarray, Optional[float]]:
