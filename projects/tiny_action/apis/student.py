@@ -1,10 +1,8 @@
 """Turning a distillation checkpoint into a plain recognizer checkpoint."""
-import os
-import os.path as osp
-import tempfile
-
 import torch
 from mmengine.runner.checkpoint import _load_checkpoint
+
+from ..utils.fileio import atomic_path
 
 
 def extract_student(src: str, dst: str, prefix: str = 'student.') -> int:
@@ -26,14 +24,6 @@ def extract_student(src: str, dst: str, prefix: str = 'student.') -> int:
         raise ValueError(f'{src} has no "{prefix}*" weights: it is not a '
                          'DualResolutionRecognizer checkpoint')
     out = dict(state_dict=student, meta=ckpt.get('meta', {}))
-    folder = osp.dirname(osp.abspath(dst))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix='.part')
-    os.close(fd)
-    try:
+    with atomic_path(dst) as tmp:
         torch.save(out, tmp)
-        os.replace(tmp, dst)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
     return len(student)

@@ -25,7 +25,7 @@ from mmengine.runner.checkpoint import (_load_checkpoint,
                                         _load_checkpoint_to_model)
 
 from ..utils.dist import shard_indices
-from ..utils.video_io import write_json_atomic
+from ..utils.fileio import write_json_atomic
 
 
 def build_teacher(cfg: Config, checkpoint: str,

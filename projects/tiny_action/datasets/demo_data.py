@@ -37,7 +37,8 @@ from typing import Dict, List, Optional, Tuple
 import cv2
 import numpy as np
 
-from ..utils.video_io import write_json_atomic, write_video_atomic
+from ..utils.fileio import write_json_atomic
+from ..utils.video_io import write_video_atomic
 
 CLASSES = ('walking', 'standing', 'carrying', 'running', 'waving',
            'vehicle_moving', 'jumping', 'falling')

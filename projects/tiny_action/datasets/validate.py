@@ -7,6 +7,7 @@ import os.path as osp
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Union
 
+from ..utils.fileio import atomic_path
 from .tinyvirat_dataset import TinyVIRATDataset
 from .transforms.loading import TinyVideoReader
 
@@ -158,5 +159,6 @@ def plot_class_distribution(report: Report, out_file: str) -> None:
     ax.set_title(f'{osp.basename(report.ann_file)}: '
                  f'{report.num_entries} entries, {len(names)} classes')
     fig.tight_layout()
-    fig.savefig(out_file, dpi=120)
+    with atomic_path(out_file, suffix='.png') as tmp:
+        fig.savefig(tmp, dpi=120)
     plt.close(fig)

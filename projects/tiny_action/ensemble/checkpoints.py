@@ -17,10 +17,11 @@ import os.path as osp
 import re
 import subprocess
 import sys
-import tempfile
 from typing import Callable, Dict, List, Optional, Sequence
 
 import numpy as np
+
+from tiny_action.utils.fileio import atomic_path
 
 #: the project's launcher in a source checkout (repo root / tools / test.py).
 REPO_TEST_SCRIPT = osp.join(
@@ -164,17 +165,8 @@ def make_split_config(config: str, split: str, out_dir: str,
     cfg.test_evaluator = cfg.val_evaluator
     stem = osp.splitext(osp.basename(config))[0]
     path = osp.join(out_dir, 'configs', f'{stem}_val.py')
-    os.makedirs(osp.dirname(path), exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        prefix='.' + osp.basename(path) + '.', suffix='.py',
-        dir=osp.dirname(path))
-    os.close(fd)
-    try:
+    with atomic_path(path, suffix='.py') as tmp:
         cfg.dump(tmp)
-        os.replace(tmp, path)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
     return path
 
 

@@ -12,10 +12,10 @@ import numpy as np
 from tiny_action.evaluation.metrics import (format_per_class_table,
                                             mean_average_precision,
                                             multilabel_prf)
-from tiny_action.utils.video_io import write_json_atomic
+from tiny_action.utils.fileio import atomic_write_bytes, write_json_atomic
 from .dump_io import Ensemble, load_ensemble
 from .groups import GroupSpec, apply_exclusion, cooccurrences, load_groups
-from .submission import (_atomic_write, align_to_annotation, build_answer,
+from .submission import (align_to_annotation, build_answer,
                          load_annotation_entries, write_answer_txt, write_zip)
 from .thresholds import (ThresholdResult, cross_validated_predictions,
                          load_thresholds, save_thresholds, tune_thresholds)
@@ -300,7 +300,7 @@ def run_ensemble(classes: Sequence[str],
             f'prediction), {flags.sum(1).mean():.3f} labels per clip, '
             f'aligned by {key!r}')
     summary['seconds'] = round(time.perf_counter() - t0, 3)
-    _atomic_write(osp.join(out_dir, 'report.txt'),
+    atomic_write_bytes(osp.join(out_dir, 'report.txt'),
                   ('\n'.join(out.lines) + '\n').encode('utf-8'))
     write_json_atomic(osp.join(out_dir, 'summary.json'), summary)
     return summary

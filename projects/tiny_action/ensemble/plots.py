@@ -1,12 +1,11 @@
 """PNG plots of the post-processing (matplotlib's Agg canvas, no pyplot, so
 no global backend is touched)."""
 import math
-import os
-import os.path as osp
-import tempfile
 from typing import Dict, Optional, Sequence
 
 import numpy as np
+
+from tiny_action.utils.fileio import atomic_path
 
 from .thresholds import f1_curve
 
@@ -14,17 +13,8 @@ from .thresholds import f1_curve
 def _save(fig, path: str) -> None:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     FigureCanvasAgg(fig)
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        prefix='.' + osp.basename(path) + '.', suffix='.png', dir=folder)
-    os.close(fd)
-    try:
+    with atomic_path(path, suffix='.png') as tmp:
         fig.savefig(tmp, format='png', dpi=110)
-        os.replace(tmp, path)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
 
 
 def plot_f1_bars(path: str, classes: Sequence[str],

@@ -20,29 +20,16 @@ annotation file, in increasing id order.
 import json
 import os
 import os.path as osp
-import tempfile
 import warnings
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from tiny_action.utils.fileio import atomic_write_bytes
+
 
 class MissingPredictionsWarning(UserWarning):
     """Test clips of the annotation file without a prediction."""
-
-
-def _atomic_write(path: str, data: bytes) -> None:
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        prefix='.' + osp.basename(path) + '.', suffix='.part', dir=folder)
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            f.write(data)
-        os.replace(tmp, path)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
 
 
 def format_clip_id(clip_id) -> str:
@@ -239,7 +226,7 @@ def write_answer_txt(path: str, ids: Sequence[str], flags: np.ndarray) -> None:
         format_clip_id(i) + ' ' + ' '.join(row)
         for i, row in zip(ids, digits.tolist())
     ]
-    _atomic_write(path, ('\n'.join(lines) + '\n').encode('ascii'))
+    atomic_write_bytes(path, ('\n'.join(lines) + '\n').encode('ascii'))
 
 
 def read_answer_txt(path: str, num_classes: Optional[int] = None
@@ -281,4 +268,4 @@ def write_zip(path: str, answer_txt: str) -> None:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, 'w', zipfile.ZIP_DEFLATED) as z:
         z.write(answer_txt, arcname='answer.txt')
-    _atomic_write(path, buf.getvalue())
+    atomic_write_bytes(path, buf.getvalue())

@@ -25,7 +25,7 @@ import numpy as np
 
 from tiny_action.evaluation.metrics import (parse_thresholds,
                                             resolve_thresholds)
-from tiny_action.utils.video_io import write_json_atomic
+from tiny_action.utils.fileio import write_json_atomic
 
 
 def _check(scores: np.ndarray, labels: np.ndarray) -> Tuple[np.ndarray,

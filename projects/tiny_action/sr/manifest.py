@@ -16,7 +16,7 @@ import threading
 import time
 from typing import Dict, List, Optional, Sequence
 
-from tiny_action.utils.video_io import write_json_atomic
+from tiny_action.utils.fileio import write_json_atomic
 
 __all__ = [
     'ManifestLog', 'merge_manifest', 'part_dir', 'read_records',

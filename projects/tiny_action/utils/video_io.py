@@ -1,11 +1,10 @@
 """Writing small videos atomically (no partial file is ever left behind)."""
-import os
-import os.path as osp
-import tempfile
 from typing import Sequence
 
 import av
 import numpy as np
+
+from .fileio import atomic_path
 
 
 def write_video_atomic(path: str,
@@ -30,43 +29,18 @@ def write_video_atomic(path: str,
         if f.shape != (h, w, 3) or f.dtype != np.uint8:
             raise ValueError(f'{path}: frame {i} is {f.shape} {f.dtype}, '
                              f'expected ({h}, {w}, 3) uint8')
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        prefix='.' + osp.basename(path) + '.', suffix='.part', dir=folder)
-    os.close(fd)
-    try:
-        with av.open(tmp, mode='w', format='mp4') as container:
-            stream = container.add_stream(codec, rate=fps)
-            stream.width, stream.height = w, h
-            stream.pix_fmt = 'yuv420p'
-            stream.thread_count = 1
-            stream.options = {'crf': str(crf), 'preset': 'veryfast'}
-            if codec == 'libx264':
-                stream.options['x264-params'] = 'threads=1'
-            for f in frames:
-                for packet in stream.encode(
-                        av.VideoFrame.from_ndarray(f, format='rgb24')):
-                    container.mux(packet)
-            for packet in stream.encode():
+    with atomic_path(path) as tmp, av.open(tmp, mode='w',
+                                       format='mp4') as container:
+        stream = container.add_stream(codec, rate=fps)
+        stream.width, stream.height = w, h
+        stream.pix_fmt = 'yuv420p'
+        stream.thread_count = 1
+        stream.options = {'crf': str(crf), 'preset': 'veryfast'}
+        if codec == 'libx264':
+            stream.options['x264-params'] = 'threads=1'
+        for f in frames:
+            for packet in stream.encode(
+                    av.VideoFrame.from_ndarray(f, format='rgb24')):
                 container.mux(packet)
-        os.replace(tmp, path)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
-
-
-def write_json_atomic(path: str, obj, indent: int = 1) -> None:
-    """``json.dump`` to ``path`` through a temporary file + rename."""
-    import json
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        prefix='.' + osp.basename(path) + '.', suffix='.part', dir=folder)
-    try:
-        with os.fdopen(fd, 'w') as f:
-            json.dump(obj, f, indent=indent)
-        os.replace(tmp, path)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
+        for packet in stream.encode():
+            container.mux(packet)

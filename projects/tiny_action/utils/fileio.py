@@ -1,0 +1,43 @@
+"""Atomic file writes: a killed process leaves either no file or a complete
+one, never a partial file under the final name."""
+import json
+import os
+import os.path as osp
+import tempfile
+from contextlib import contextmanager
+from typing import Iterator
+
+
+@contextmanager
+def atomic_path(path: str, suffix: str = '.part') -> Iterator[str]:
+    """Yield a temporary path in ``path``'s folder; on success it is renamed
+    to ``path`` (atomic on one filesystem), on error it is removed.
+
+    Args:
+        path: the final file.
+        suffix: of the temporary name (some writers pick the format from
+            it, e.g. ``'.png'``).
+    """
+    folder = osp.dirname(osp.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(
+        prefix='.' + osp.basename(path) + '.', suffix=suffix, dir=folder)
+    os.close(fd)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        if osp.exists(tmp):
+            os.remove(tmp)
+
+
+def atomic_write_bytes(path: str, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically."""
+    with atomic_path(path) as tmp:
+        with open(tmp, 'wb') as f:
+            f.write(data)
+
+
+def write_json_atomic(path: str, obj, indent: int = 1) -> None:
+    """``json.dump`` ``obj`` to ``path`` atomically."""
+    atomic_write_bytes(path, json.dumps(obj, indent=indent).encode('utf-8'))
