@@ -19,6 +19,7 @@ Interrupted? Run it again: finished steps are kept, training resumes.
 import argparse
 import glob
 import os.path as osp
+import re
 import time
 
 import numpy as np
@@ -33,11 +34,15 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DATA = 'data/tinyvirat_demo'
 
 
+def _epoch(path: str) -> int:
+    return int(re.search(r'epoch_(\d+)\.pth$', path).group(1))
+
+
 def _middle_epoch(run_dir: str, best: str) -> str:
-    """A middle-epoch checkpoint of the run other than ``best``."""
-    epochs = sorted(glob.glob(osp.join(run_dir, 'epoch_*.pth')),
-                    key=lambda p: int(p.rsplit('_', 1)[1][:-4]))
-    others = [p for p in epochs if osp.basename(p)[6:] != best[-6:]]
+    """The middle one of the run's kept epoch checkpoints other than the
+    ``best`` epoch (the paper ensembles middle-epoch models too)."""
+    others = sorted((p for p in glob.glob(osp.join(run_dir, 'epoch_*.pth'))
+                     if _epoch(p) != _epoch(best)), key=_epoch)
     return others[len(others) // 2] if others else best
 
 
