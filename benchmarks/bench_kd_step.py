@@ -89,10 +89,9 @@ def main():
                                for i in range(args.batch)}), f)
     kd_head = dict(cls_head=dict(type='KDHead', alpha=0.5))
     # the plain student: the same recognizer with the KD head's BCE loss
-    plain = MODELS.build(Config._merge_a_into_b(
-        dict(cls_head=dict(loss_cls=dict(_delete_=True,
-                                         type='BCELossWithLogits'))),
-        copy.deepcopy(cfg.model)))
+    plain_cfg = copy.deepcopy(cfg.model)
+    plain_cfg.cls_head.loss_cls = dict(type='BCELossWithLogits')
+    plain = MODELS.build(plain_cfg)
     cached = MODELS.build(dict(type='DualResolutionRecognizer',
                                student=copy.deepcopy(cfg.model),
                                student_overrides=kd_head,
