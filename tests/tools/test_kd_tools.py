@@ -77,3 +77,45 @@ def test_dist_train_online_kd_two_ranks(teacher, tmp_path, mini_demo):
     log = proc.stdout + proc.stderr
     assert 'loss_kd' in log
     assert (tmp_path / 'work/epoch_1.pth').is_file()
+
+
+def test_dist_train_paper_csn_kd_config_two_ranks(tmp_path, mini_demo):
+    """The user's command, `tools/dist_train.sh configs/csn_kd.py N`, on the
+    paper config itself (ir-CSN-152 student and teacher), at tiny sizes on
+    the mini demo, 2 CPU ranks (gloo)."""
+    if torch.cuda.is_available():
+        pytest.skip('this test is for CPU machines (gloo)')
+    from mmaction.registry import MODELS
+    from mmengine.config import Config
+    from mmengine.runner import save_checkpoint
+    teacher_cfg = Config.fromfile('configs/csn_sr.py').model
+    teacher_cfg.cls_head.num_classes = 8
+    teacher = MODELS.build(teacher_cfg)
+    ckpt = tmp_path / 'csn_teacher.pth'
+    save_checkpoint(dict(state_dict=teacher.state_dict()), str(ckpt))
+    del teacher
+    d = str(mini_demo)
+    opts = [
+        f'model.teacher_ckpt={ckpt}', 'model.student_init=None',
+        'model.student.cls_head.num_classes=8',
+        'model.teacher.cls_head.num_classes=8', 'train_cfg.max_epochs=1',
+        'train_dataloader.batch_size=2', 'train_dataloader.num_workers=0',
+        'train_dataloader.persistent_workers=False',
+        f'train_dataloader.dataset.ann_file={d}/tiny_train_v2.json',
+        f'train_dataloader.dataset.class_map={d}/class_map.json',
+        'train_dataloader.dataset.num_classes=8',
+        'train_dataloader.dataset.tail_flip=None',
+        f'train_dataloader.dataset.data_prefix.video={d}/videos/train',
+        f'train_dataloader.dataset.data_prefix.sr={d}/videos_hr/train',
+        'train_dataloader.dataset.pipeline.1.num_segments=4',
+        'train_dataloader.dataset.pipeline.4.scale=(32,32)',
+        'train_dataloader.dataset.pipeline.4.sr_scale=(48,48)',
+        'default_hooks.logger.interval=1'
+    ]
+    proc = run_tool(['tools/dist_train.sh', 'configs/csn_kd.py', 2,
+                     '--work-dir', tmp_path / 'work', '--no-validate',
+                     '--cfg-options'] + opts, env=dict(PORT='29591'))
+    log = proc.stdout + proc.stderr
+    assert 'loss_kd' in log and 'gloo' in log
+    meta = torch.load(tmp_path / 'work/epoch_1.pth')['meta']
+    assert meta['iter'] == 4  # 16 clips / 2 ranks / batch 2
