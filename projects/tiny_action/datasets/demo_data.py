@@ -38,6 +38,7 @@ import cv2
 import numpy as np
 
 from ..utils.fileio import write_json_atomic
+from .annotations import read_annotation_entries
 from ..utils.video_io import write_video_atomic
 
 CLASSES = ('walking', 'standing', 'carrying', 'running', 'waving',
@@ -243,8 +244,7 @@ def make_demo_dataset(out_dir: str,
 def class_counts(ann_file: str,
                  classes: Optional[Tuple[str, ...]] = CLASSES) -> dict:
     """Label counts of an annotation file (for reports)."""
-    with open(ann_file) as f:
-        entries = json.load(f)
+    entries = read_annotation_entries(ann_file)
     counts = {c: 0 for c in classes}
     for e in entries:
         for name in e.get('label', []):

@@ -1,5 +1,4 @@
 """TinyVIRAT multi-label video dataset (v2 list format and v1 ``tubes``)."""
-import json
 import os.path as osp
 from typing import Callable, Dict, List, Optional, Sequence, Union
 
@@ -8,15 +7,12 @@ from mmaction.datasets import BaseActionDataset
 from mmaction.registry import DATASETS
 from mmengine.logging import MMLogger
 
+from .annotations import AnnotationError, read_annotation_entries
 from .class_map import load_class_map
 
 #: reasons an entry can be rejected; with ``on_error='skip'`` each is counted.
 ERROR_KINDS = ('malformed', 'unknown_label', 'duplicate_id', 'missing_video',
                'missing_sr')
-
-
-class AnnotationError(ValueError):
-    """A problem with one annotation entry or file; names file and entry."""
 
 
 @DATASETS.register_module()
@@ -119,22 +115,6 @@ class TinyVIRATDataset(BaseActionDataset):
                              f'but got {copies!r}')
         return cfg
 
-    def _read_entries(self) -> list:
-        try:
-            with open(self.ann_file) as f:
-                content = json.load(f)
-        except json.JSONDecodeError as e:
-            raise AnnotationError(
-                f'{self.ann_file}: malformed JSON at line {e.lineno} column '
-                f'{e.colno}: {e.msg}') from e
-        if isinstance(content, dict) and 'tubes' in content:
-            content = content['tubes']  # TinyVIRAT v1
-        if not isinstance(content, list):
-            raise AnnotationError(
-                f'{self.ann_file}: expected a JSON list of entries (v2) or '
-                f'{{"tubes": [...]}} (v1), got {type(content).__name__}')
-        return content
-
     def _reject(self, kind: str, where: str, message: str) -> None:
         if self.on_error == 'raise':
             raise AnnotationError(f'{self.ann_file}: {where}: {message}')
@@ -142,7 +122,7 @@ class TinyVIRATDataset(BaseActionDataset):
 
     def load_data_list(self) -> List[dict]:
         """Parse the annotation file into per-sample dicts (see class doc)."""
-        entries = self._read_entries()
+        entries = read_annotation_entries(self.ann_file)
         labelled = [isinstance(e, dict) and 'label' in e for e in entries]
         self.has_label = any(labelled)
         video_root = self.data_prefix.get('video', '')

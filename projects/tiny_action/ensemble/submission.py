@@ -17,7 +17,6 @@ The baseline writes every test id (clips it has no prediction for as all
 zeros); so does :func:`build_answer`, for every entry of the test
 annotation file, in increasing id order.
 """
-import json
 import os
 import os.path as osp
 import warnings
@@ -25,6 +24,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from tiny_action.datasets.annotations import read_annotation_entries
 from tiny_action.utils.fileio import atomic_write_bytes
 
 
@@ -56,14 +56,7 @@ def load_annotation_entries(ann_file: str) -> List[Dict]:
     """
     if not osp.isfile(ann_file):
         raise ValueError(f'annotation file {ann_file} does not exist')
-    with open(ann_file, encoding='utf-8') as f:
-        try:
-            entries = json.load(f)
-        except json.JSONDecodeError as e:
-            raise ValueError(f'{ann_file}: malformed JSON at line {e.lineno}:'
-                             f' {e.msg}') from e
-    if isinstance(entries, dict) and 'tubes' in entries:
-        entries = entries['tubes']
+    entries = read_annotation_entries(ann_file)
     if not isinstance(entries, list) or not entries:
         raise ValueError(f'{ann_file}: expected a non-empty JSON list of '
                          'entries')

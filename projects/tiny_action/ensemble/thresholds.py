@@ -16,7 +16,6 @@ Thresholds are applied as ``score >= threshold``
 that :class:`~tiny_action.evaluation.metrics.TinyActionMetric` reads
 (``TinyActionMetric(thresholds='thresholds.json')``).
 """
-import json
 import os.path as osp
 from dataclasses import dataclass, field
 from typing import Dict, Optional, Sequence, Tuple
@@ -25,6 +24,7 @@ import numpy as np
 
 from tiny_action.evaluation.metrics import (parse_thresholds,
                                             resolve_thresholds)
+from tiny_action.datasets.annotations import read_annotation_entries
 from tiny_action.utils.fileio import write_json_atomic
 
 
@@ -331,14 +331,7 @@ def class_counts_from_annotation(ann_file: str,
         ValueError: If the file is unreadable, unlabelled or names a class
             that is not in ``classes``.
     """
-    with open(ann_file, encoding='utf-8') as f:
-        try:
-            entries = json.load(f)
-        except json.JSONDecodeError as e:
-            raise ValueError(f'{ann_file}: malformed JSON at line '
-                             f'{e.lineno}: {e.msg}') from e
-    if isinstance(entries, dict) and 'tubes' in entries:
-        entries = entries['tubes']
+    entries = read_annotation_entries(ann_file)
     index = {c: i for i, c in enumerate(classes)}
     counts = np.zeros(len(classes), dtype=np.int64)
     seen_label = False

@@ -24,7 +24,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
-from tiny_action.datasets import AnnotationError
+from tiny_action.datasets import AnnotationError, read_annotation_entries
 from tiny_action.datasets.transforms import TinyVideoReader
 from tiny_action.utils.dist import shard_indices
 from tiny_action.utils.video_io import write_video_atomic
@@ -60,20 +60,7 @@ def read_clip_paths(ann_file: str) -> List[str]:
         AnnotationError: the file is unreadable, not in either form, an entry
             has no ``path`` string, or a path is absolute or leaves the root.
     """
-    try:
-        with open(ann_file) as f:
-            content = json.load(f)
-    except OSError as e:
-        raise AnnotationError(f'cannot read annotation file {ann_file}: {e}')
-    except json.JSONDecodeError as e:
-        raise AnnotationError(f'{ann_file}: malformed JSON at line '
-                              f'{e.lineno} column {e.colno}: {e.msg}') from e
-    if isinstance(content, dict) and 'tubes' in content:
-        content = content['tubes']
-    if not isinstance(content, list):
-        raise AnnotationError(
-            f'{ann_file}: expected a JSON list of entries (v2) or '
-            f'{{"tubes": [...]}} (v1), got {type(content).__name__}')
+    content = read_annotation_entries(ann_file)
     paths, seen = [], set()
     for i, entry in enumerate(content):
         path = entry.get('path') if isinstance(entry, dict) else None
