@@ -16,7 +16,8 @@ import argparse
 import os.path as osp
 import time
 
-from tiny_action.demo import DemoJob, chance_baselines, load_dump
+from tiny_action.demo import DemoJob, chance_baselines
+from tiny_action.ensemble import load_dump
 from tiny_action.evaluation.metrics.tiny_action_metric import macro_prf
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -47,8 +48,9 @@ def main() -> None:
         if name == 'hr':
             teacher = ckpt
         dump = job.test(name, cfg, ckpt, 'test', ['--cfg-options'] + opts)
-        scores, labels = load_dump(dump)
-        rows.append((label, macro_prf(scores, labels), minutes))
+        result = load_dump(dump)
+        labels = result.labels
+        rows.append((label, macro_prf(result.scores, labels), minutes))
     print(f'\ntiny_surveillance val ({len(labels)} clips, 2 classes), '
           f'{args.epochs} epochs each, last checkpoint:')
     print(f'  {"model":32s}  macro-F1   P      R     train min')

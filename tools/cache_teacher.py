@@ -19,7 +19,7 @@ from mmengine.config import Config, DictAction
 import tiny_action  # noqa: F401
 from tiny_action.apis.teacher_cache import (_knowledge_dataset,
                                             cache_teacher_knowledge,
-                                            merge_caches)
+                                            merge_caches, part_path)
 from tiny_action.utils.dist import setup_launcher
 
 
@@ -41,7 +41,7 @@ def main() -> None:
     from mmaction.utils import register_all_modules
     register_all_modules(init_default_scope=True)
     rank, world, group = setup_launcher(args.launcher)
-    part = f'{osp.splitext(args.out)[0]}.rank{rank}-of-{world}.json'
+    part = part_path(args.out, rank, world)
     if osp.exists(part):
         print(f'[cache_teacher] rank {rank}: reusing {part}')
     else:
@@ -52,8 +52,7 @@ def main() -> None:
         import torch.distributed as dist
         dist.barrier()
     if rank == 0:
-        parts = [f'{osp.splitext(args.out)[0]}.rank{r}-of-{world}.json'
-                 for r in range(world)]
+        parts = [part_path(args.out, r, world) for r in range(world)]
         missing = [p for p in parts if not osp.exists(p)]
         if missing:
             print(f'[cache_teacher] waiting for ranks: {missing} missing '

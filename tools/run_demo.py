@@ -25,7 +25,8 @@ import time
 import numpy as np
 
 from tiny_action.datasets.demo_data import CLASSES
-from tiny_action.demo import DemoJob, chance_baselines, load_dump
+from tiny_action.demo import DemoJob, chance_baselines
+from tiny_action.ensemble import load_dump
 from tiny_action.ensemble.submission import read_answer_txt
 from tiny_action.evaluation.metrics.tiny_action_metric import (
     format_per_class_table, macro_prf, multilabel_prf)
@@ -82,16 +83,16 @@ def main() -> None:
         '--out-dir', ens_dir])
 
     # ------------------------------------------------------------ report
-    _, labels = load_dump(dumps['lr']['test'])
+    test = {name: load_dump(d['test']) for name, d in dumps.items()}
+    labels = test['lr'].labels
     ids, flags = read_answer_txt(osp.join(ens_dir, 'answer.txt'),
                                  len(CLASSES))
     rows = []
     names = dict(lr='low-res recognizer', hr='high-res ("SR") teacher *',
                  kd='low-res KD student (SR+KD)')
     for key in ('lr', 'hr', 'kd'):
-        scores, _ = load_dump(dumps[key]['test'])
-        rows.append((names[key], macro_prf(scores, labels)))
-    avg = np.mean([load_dump(dumps[m]['test'])[0] for m in members], axis=0)
+        rows.append((names[key], macro_prf(test[key].scores, labels)))
+    avg = np.mean([test[m].scores for m in members], axis=0)
     rows.append((f'ensemble of {len(members)} low-res models, thr 0.5',
                  macro_prf(avg, labels)))
     final = macro_prf(flags.astype(np.float32), labels)

@@ -8,7 +8,6 @@ interruption continues (training resumes from its last checkpoint).
 import glob
 import os
 import os.path as osp
-import pickle
 import subprocess
 import sys
 import time
@@ -17,17 +16,6 @@ from typing import Dict, List, Optional
 import numpy as np
 
 from .evaluation.metrics.tiny_action_metric import macro_prf
-
-
-def load_dump(path: str):
-    """Scores ``(N, C)`` and labels ``(N, C)`` from a ``test.py --dump``."""
-    with open(path, 'rb') as f:
-        results = pickle.load(f)
-    scores = np.stack([np.asarray(r['pred_score'], np.float32)
-                       for r in results])
-    labels = np.stack([np.asarray(r['gt_label'], np.float32)
-                       for r in results])
-    return scores, labels
 
 
 def chance_baselines(labels: np.ndarray, seed: int = 0) -> Dict[str, float]:

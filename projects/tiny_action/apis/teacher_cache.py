@@ -21,9 +21,8 @@ import torch
 from mmaction.registry import DATASETS, MODELS
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
-from mmengine.runner.checkpoint import (_load_checkpoint,
-                                        _load_checkpoint_to_model)
 
+from ..models.recognizers import load_checkpoint_strict
 from ..utils.dist import shard_indices
 from ..utils.fileio import write_json_atomic
 
@@ -32,12 +31,7 @@ def build_teacher(cfg: Config, checkpoint: str,
                   device: Optional[str] = None) -> torch.nn.Module:
     """The recognizer of ``cfg`` with ``checkpoint`` loaded, in eval."""
     model = MODELS.build(cfg.model)
-    if not osp.isfile(checkpoint):
-        raise FileNotFoundError(f'teacher checkpoint {checkpoint} does not '
-                                'exist')
-    ckpt = _load_checkpoint(checkpoint, map_location='cpu')
-    _load_checkpoint_to_model(model, ckpt.get('state_dict', ckpt),
-                              strict=True)
+    load_checkpoint_strict(model, checkpoint, 'teacher')
     device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
     return model.to(device).eval()
 
@@ -100,6 +94,11 @@ def cache_teacher_knowledge(cfg: Config,
     write_json_atomic(out_file, dict(
         scores={k: v.tolist() for k, v in scores.items()}, meta=meta))
     return scores
+
+
+def part_path(out_file: str, rank: int, world_size: int) -> str:
+    """The per-rank cache file of ``out_file``."""
+    return f'{osp.splitext(out_file)[0]}.rank{rank}-of-{world_size}.json'
 
 
 def merge_caches(parts, out_file: str, expected: int) -> int:

@@ -1,3 +1,3 @@
-from .dual_resolution import DualResolutionRecognizer
+from .dual_resolution import DualResolutionRecognizer, load_checkpoint_strict
 
-__all__ = ['DualResolutionRecognizer']
+__all__ = ['DualResolutionRecognizer', 'load_checkpoint_strict']

@@ -29,6 +29,35 @@ def _head_classes(model: BaseModel, name: str) -> int:
     return head.num_classes
 
 
+def load_checkpoint_strict(model: nn.Module, path: str, name: str) -> dict:
+    """Load the mmengine checkpoint ``path`` into ``model``, every key and
+    shape matching; returns the checkpoint's ``meta``.
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist.
+        ValueError: the checkpoint does not match ``model`` (missing,
+            unexpected and mis-shaped keys are listed).
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'{name} checkpoint {path} does not exist '
+                                f'(train the {name} first)')
+    ckpt = _load_checkpoint(path, map_location='cpu')
+    state = ckpt.get('state_dict', ckpt)
+    own = model.state_dict()
+    missing = sorted(set(own) - set(state))
+    unexpected = sorted(set(state) - set(own))
+    shape = [k for k in set(own) & set(state)
+             if own[k].shape != state[k].shape]
+    if missing or unexpected or shape:
+        raise ValueError(
+            f'{name} checkpoint {path} does not match the {name} '
+            f'architecture: {len(missing)} missing keys {missing[:3]}, '
+            f'{len(unexpected)} unexpected keys {unexpected[:3]}, shape '
+            f'mismatch in {sorted(shape)[:3]}')
+    _load_checkpoint_to_model(model, state, strict=True)
+    return ckpt.get('meta', {}) or {}
+
+
 @MODELS.register_module()
 class DualResolutionRecognizer(BaseModel):
     """A low-resolution student distilled from a frozen super-resolution
@@ -116,24 +145,7 @@ class DualResolutionRecognizer(BaseModel):
 
     # ----------------------------------------------------------- set-up
     def _load_teacher(self, path: str) -> None:
-        if not osp.isfile(path):
-            raise FileNotFoundError(f'teacher checkpoint {path} does not '
-                                    'exist (train the SR teacher first)')
-        ckpt = _load_checkpoint(path, map_location='cpu')
-        state = ckpt.get('state_dict', ckpt)
-        own = self.teacher.state_dict()
-        missing = sorted(set(own) - set(state))
-        unexpected = sorted(set(state) - set(own))
-        shape = [k for k in set(own) & set(state)
-                 if own[k].shape != state[k].shape]
-        if missing or unexpected or shape:
-            raise ValueError(
-                f'teacher checkpoint {path} does not match the teacher '
-                f'architecture: {len(missing)} missing keys '
-                f'{missing[:3]}, {len(unexpected)} unexpected keys '
-                f'{unexpected[:3]}, shape mismatch in {sorted(shape)[:3]}')
-        _load_checkpoint_to_model(self.teacher, state, strict=True)
-        meta = ckpt.get('meta', {}) or {}
+        meta = load_checkpoint_strict(self.teacher, path, 'teacher')
         classes = (meta.get('dataset_meta') or {}).get('classes')
         self.teacher_classes = tuple(classes) if classes else None
         # mmrazor: keep init_weights() from overwriting the loaded teacher
