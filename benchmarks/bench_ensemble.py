@@ -5,7 +5,7 @@
     thresholds on them, apply the thresholds and the default TinyVIRAT-v2
     exclusion groups, and write ``answer.txt`` for the 6,097 clips (the
     functions ``run_ensemble`` calls, each once).
-(B) what ``tools/ensemble.py --groups default --no-plots --cv-folds 0``
+(B) what ``tools/analysis_tools/ensemble.py --groups default --no-plots --cv-folds 0``
     does on a real submission, timed: ``run_ensemble`` with 12 val dumps
     (3,308 labelled clips, the real val size) and 12 test dumps (6,097
     clips), writing thresholds / report / summary files and ``answer.txt``.
@@ -42,9 +42,9 @@ import tiny_action  # noqa: F401  (compat shims + registration first)
 import mmengine
 import torch
 
-from tiny_action.ensemble import (load_dump, load_ensemble, load_groups,
+from tiny_action.tools.ensemble import (load_dump, load_ensemble, load_groups,
                                   postprocess, run_ensemble, tune_thresholds)
-from tiny_action.ensemble.submission import (align_to_annotation,
+from tiny_action.tools.ensemble.submission import (align_to_annotation,
                                              build_answer,
                                              load_annotation_entries,
                                              write_answer_txt)

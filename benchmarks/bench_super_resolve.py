@@ -1,4 +1,4 @@
-"""Throughput of tools/super_resolve.py (``tiny_action.sr``) on real tiny
+"""Throughput of tools/data/super_resolve.py (``tiny_action.tools.super_resolution``) on real tiny
 clips, against the bare network and a naive per-clip loop, in one run.
 
 On the same clips (the first ``--frames`` frames of the first
@@ -38,7 +38,7 @@ import torch.nn.functional as F
 
 import tiny_action  # noqa: F401  (compat shims first)
 from tiny_action.datasets.transforms import TinyVideoReader
-from tiny_action.sr import SuperResolveRunner, build_realbasicvsr_net
+from tiny_action.tools.super_resolution import SuperResolveRunner, build_realbasicvsr_net
 from tiny_action.utils.video_io import write_video_atomic
 
 REPO = Path(__file__).resolve().parents[1]

@@ -16,8 +16,8 @@ import argparse
 import os.path as osp
 import time
 
-from tiny_action.demo import DemoJob, chance_baselines
-from tiny_action.ensemble import load_dump
+from tiny_action.tools.demo.job import DemoJob, chance_baselines
+from tiny_action.tools.ensemble import load_dump
 from tiny_action.evaluation.metrics.tiny_action_metric import macro_prf
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))

@@ -30,7 +30,7 @@ def shared_data() -> Path:
 @pytest.fixture(scope='session')
 def mini_demo(tmp_path_factory) -> Path:
     """A mini demo dataset (16 train / 8 val / 8 test clips)."""
-    from tiny_action.datasets.demo_data import make_demo_dataset
+    from tiny_action.tools.demo.data import make_demo_dataset
     out = tmp_path_factory.mktemp('mini_demo')
     make_demo_dataset(
         str(out), seed=1, splits=(('train', 16), ('val', 8), ('test', 8)),

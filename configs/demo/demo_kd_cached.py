@@ -1,5 +1,5 @@
 # Demo, dual-resolution distillation with cached knowledge: the teacher is run once
-# by `tools/cache_teacher.py configs/demo/demo_hr.py TEACHER_CKPT knowledge.json`; training
+# by `tools/misc/cache_teacher.py configs/demo/demo_hr.py TEACHER_CKPT knowledge.json`; training
 # reads only the low-res clips (see tiny_action/apis/teacher_cache.py for how this
 # differs from online distillation, configs/demo/demo_kd.py).
 _base_ = [

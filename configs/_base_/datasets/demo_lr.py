@@ -1,4 +1,4 @@
-# The embedded demo dataset (tools/make_demo_data.py), low-res clips, in the layout of
+# The embedded demo dataset (demo/make_demo_data.py), low-res clips, in the layout of
 # TinyVIRAT-v2. CPU-sized: 8 segments at 64 px (the paper uses 16 at 112+).
 _base_ = ['./tinyvirat_lr.py']
 

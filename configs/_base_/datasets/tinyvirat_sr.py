@@ -1,4 +1,4 @@
-# TinyVIRAT-v2 super-resolved clips (tools/super_resolve.py writes videos_sr/ with the
+# TinyVIRAT-v2 super-resolved clips (tools/data/super_resolve.py writes videos_sr/ with the
 # same relative paths as videos/): the input of the SR teacher ("ir-CSN (SR)", paper
 # section 3), at the paper's 224 px.
 _base_ = ['./tinyvirat_lr.py']

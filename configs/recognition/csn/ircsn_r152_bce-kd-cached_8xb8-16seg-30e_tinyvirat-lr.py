@@ -1,5 +1,5 @@
 # As ircsn_r152_bce-kd_..., with cached knowledge: the SR teacher runs once,
-#   python tools/cache_teacher.py configs/csn_sr.py TEACHER_CKPT work_dirs/csn_sr/knowledge.json
+#   python tools/misc/cache_teacher.py configs/csn_sr.py TEACHER_CKPT work_dirs/csn_sr/knowledge.json
 # and training reads only the low-res clips (no teacher forward per step). The cache holds
 # per-video probabilities averaged over views and flips (tiny_action/apis/teacher_cache.py).
 _base_ = [

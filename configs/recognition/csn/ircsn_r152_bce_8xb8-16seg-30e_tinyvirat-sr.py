@@ -1,5 +1,5 @@
 # ir-CSN (SR), paper section 3 / Table 2: ir-CSN-ResNet152 trained on the super-resolved
-# TinyVIRAT-v2 clips (tools/super_resolve.py -> videos_sr/, 224 px); the teacher of the
+# TinyVIRAT-v2 clips (tools/data/super_resolve.py -> videos_sr/, 224 px); the teacher of the
 # dual-resolution distillation (ircsn_r152_bce-kd_...). Same recipe as the LR config.
 _base_ = [
     '../../_base_/models/csn_r152.py', '../../_base_/datasets/tinyvirat_sr.py',

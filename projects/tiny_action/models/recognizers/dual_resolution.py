@@ -70,7 +70,7 @@ class DualResolutionRecognizer(BaseModel):
     preprocessor. The teacher's sigmoid probabilities become the knowledge
     ``k`` (``data_sample.teacher_score``) that the student's ``KDHead``
     uses in equation 1. With ``knowledge_cache`` the teacher is not run: the
-    probabilities come from ``tools/cache_teacher.py`` (per-video averages,
+    probabilities come from ``tools/misc/cache_teacher.py`` (per-video averages,
     looked up by the clip ``id``).
 
     Validation / test / ``tensor`` mode run the student only, so
@@ -92,7 +92,7 @@ class DualResolutionRecognizer(BaseModel):
             mmengine checkpoint of a plain recognizer). Required for a
             teacher given as a config.
         knowledge_cache (str, optional): JSON written by
-            ``tools/cache_teacher.py`` (clip id -> teacher probabilities).
+            ``tools/misc/cache_teacher.py`` (clip id -> teacher probabilities).
         init_cfg (dict, optional): passed to ``BaseModel``.
     """
 
@@ -156,7 +156,7 @@ class DualResolutionRecognizer(BaseModel):
         if not osp.isfile(path):
             raise FileNotFoundError(
                 f'knowledge cache {path} does not exist (run '
-                'tools/cache_teacher.py first)')
+                'tools/misc/cache_teacher.py first)')
         try:
             with open(path) as f:
                 cache = json.load(f)
@@ -166,7 +166,7 @@ class DualResolutionRecognizer(BaseModel):
         scores = cache.get('scores') if isinstance(cache, dict) else None
         if not isinstance(scores, dict) or not scores:
             raise ValueError(f'{path} is not a knowledge cache written by '
-                             'tools/cache_teacher.py')
+                             'tools/misc/cache_teacher.py')
         out = {}
         for key, value in scores.items():
             value = torch.as_tensor(value, dtype=torch.float32)

@@ -1,0 +1,1 @@
+"""Dataset validation behind ``tools/data/validate_data.py``."""

@@ -1,0 +1,299 @@
+"""Checkpoint ensembles: test several epochs of one run with the stock
+``tools/test.py`` and collect their dumps.
+
+Chen, Qiao, Wang, "Low-Resolution Action Recognition for Tiny Actions Challenge
+in ActivityNet", section 4: "models trained at the middle epochs are also
+useful to improve recognition", e.g. four ir-CSN checkpoints of different
+epochs in the 12-model ensemble of Table 3. :func:`run_checkpoints` runs, per
+checkpoint and split, ``python tools/test.py CONFIG CKPT --dump X.pkl
+--work-dir W [--cfg-options ...]`` as a subprocess (the project's thin launcher
+of mmaction2's own script), skips dumps that already exist (so an interrupted
+run resumes) and moves each dump into place only after ``test.py`` succeeded
+(never a partial dump under the final name).
+"""
+import argparse
+import os
+import os.path as osp
+import re
+import subprocess
+import sys
+from typing import Callable, Dict, List, Optional, Sequence
+
+import numpy as np
+
+from tiny_action.utils.fileio import atomic_path
+
+#: the project's launcher in a source checkout (repo root / tools / test.py).
+REPO_TEST_SCRIPT = osp.join(
+    osp.abspath(osp.join(osp.dirname(__file__), *[osp.pardir] * 4)),
+    'tools', 'test.py')
+SPLITS = ('val', 'test')
+_EPOCH_FILE = re.compile(r'^epoch_(\d+)\.pth$')
+
+Runner = Callable[[List[str]], int]
+
+
+def available_epochs(run_dir: str) -> Dict[int, str]:
+    """``{epoch: path}`` of the ``epoch_<N>.pth`` files in ``run_dir``."""
+    if not osp.isdir(run_dir):
+        raise ValueError(f'run directory {run_dir} does not exist')
+    out = {}
+    for name in os.listdir(run_dir):
+        m = _EPOCH_FILE.match(name)
+        if m:
+            out[int(m.group(1))] = osp.join(run_dir, name)
+    return dict(sorted(out.items()))
+
+
+def select_epochs(spec: Sequence[str], available: Sequence[int]) -> List[int]:
+    """Epochs named by ``spec`` among the ``available`` ones.
+
+    Items (several may be given, also comma-separated): ``12`` (one epoch),
+    ``8-12`` (inclusive range of the available epochs), ``6-12:2`` (with a
+    step), ``all``, ``last:K`` (the K latest available epochs) and
+    ``middle:K`` (K epochs spread evenly over the second half of the
+    available ones, the last always included and, for K >= 2, the middle
+    one too: the paper's "middle epochs").
+
+    Returns:
+        list[int]: Sorted, unique epochs.
+
+    Raises:
+        ValueError: Unknown syntax, or an epoch without a checkpoint.
+    """
+    avail = sorted(int(e) for e in available)
+    if not avail:
+        raise ValueError('no epoch_<N>.pth checkpoint is available')
+    items = [p for s in spec for p in re.split(r'[,\s]+', str(s)) if p]
+    if not items:
+        raise ValueError('no epochs given')
+    chosen = set()
+    for item in items:
+        m_kw = re.fullmatch(r'(last|middle):(\d+)', item)
+        m_rng = re.fullmatch(r'(\d+)-(\d+)(?::(\d+))?', item)
+        if item == 'all':
+            chosen.update(avail)
+        elif m_kw:
+            k = int(m_kw.group(2))
+            pool = avail if m_kw.group(1) == 'last' else \
+                avail[len(avail) // 2:]
+            if not 1 <= k <= len(pool):
+                raise ValueError(
+                    f'epochs {item!r}: asks for {k} of {len(pool)} '
+                    f'candidate checkpoints {pool}')
+            if m_kw.group(1) == 'last':
+                chosen.update(pool[-k:])
+            else:
+                # from the last backwards, so the last is always taken
+                idx = np.linspace(len(pool) - 1, 0, k).round().astype(int)
+                chosen.update(pool[i] for i in idx)
+        elif m_rng:
+            lo, hi = int(m_rng.group(1)), int(m_rng.group(2))
+            step = int(m_rng.group(3) or 1)
+            if lo > hi or step < 1:
+                raise ValueError(f'epochs {item!r}: expected LOW-HIGH[:STEP] '
+                                 'with LOW <= HIGH and STEP >= 1')
+            want = set(range(lo, hi + 1, step))
+            missing = sorted(want - set(avail))
+            if missing:
+                raise ValueError(f'epochs {item!r}: no checkpoint for epochs '
+                                 f'{missing}; available: {avail}')
+            chosen.update(want)
+        elif item.isdigit():
+            if int(item) not in avail:
+                raise ValueError(f'no checkpoint for epoch {item}; available:'
+                                 f' {avail}')
+            chosen.add(int(item))
+        else:
+            raise ValueError(
+                f'cannot read epochs {item!r}: use N, LOW-HIGH[:STEP], all, '
+                'last:K or middle:K')
+    return sorted(chosen)
+
+
+def dump_path(out_dir: str, checkpoint: str, split: str) -> str:
+    """``<out_dir>/dumps/<run dir name>_<checkpoint stem>_<split>.pkl``."""
+    run = osp.basename(osp.dirname(osp.abspath(checkpoint)))
+    stem = osp.splitext(osp.basename(checkpoint))[0]
+    return osp.join(out_dir, 'dumps', f'{run}_{stem}_{split}.pkl')
+
+
+def parse_cfg_options(options: Optional[Sequence[str]]) -> Dict:
+    """``['a.b=1', 'c=[1,2]']`` -> dict, as ``tools/test.py --cfg-options``
+    (mmengine ``DictAction``) reads them."""
+    if not options:
+        return {}
+    from mmengine.config import DictAction
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    return parser.parse_args(['--cfg-options', *options]).cfg_options
+
+
+def load_config(config: str, cfg_options: Optional[Sequence[str]] = None):
+    """The mmengine ``Config`` with ``cfg_options`` merged."""
+    from mmengine.config import Config
+    if not osp.isfile(config):
+        raise ValueError(f'config {config} does not exist')
+    cfg = Config.fromfile(config)
+    options = parse_cfg_options(cfg_options)
+    if options:
+        cfg.merge_from_dict(options)
+    return cfg
+
+
+def make_split_config(config: str, split: str, out_dir: str,
+                      cfg_options: Optional[Sequence[str]] = None) -> str:
+    """A config whose test loader is the ``split`` loader.
+
+    ``tools/test.py`` always tests ``test_dataloader``. For ``'val'`` this
+    writes ``<out_dir>/configs/<config stem>_val.py`` (``cfg_options``
+    merged in, ``test_dataloader`` / ``test_evaluator`` replaced by
+    ``val_dataloader`` / ``val_evaluator``) and returns its path; for
+    ``'test'`` it returns ``config`` unchanged.
+    """
+    if split not in SPLITS:
+        raise ValueError(f'split should be one of {SPLITS}, but got '
+                         f'{split!r}')
+    if split == 'test':
+        return config
+    cfg = load_config(config, cfg_options)
+    for key in ('val_dataloader', 'val_evaluator'):
+        if cfg.get(key) is None:
+            raise ValueError(f'config {config} has no {key}, so it cannot '
+                             'be tested on the val split')
+    cfg.test_dataloader = cfg.val_dataloader
+    cfg.test_evaluator = cfg.val_evaluator
+    stem = osp.splitext(osp.basename(config))[0]
+    path = osp.join(out_dir, 'configs', f'{stem}_val.py')
+    with atomic_path(path, suffix='.py') as tmp:
+        cfg.dump(tmp)
+    return path
+
+
+def build_test_command(config: str,
+                       checkpoint: str,
+                       dump: str,
+                       work_dir: str,
+                       cfg_options: Optional[Sequence[str]] = None,
+                       test_script: Optional[str] = None,
+                       python: str = sys.executable) -> List[str]:
+    """``python tools/test.py CONFIG CKPT --dump DUMP --work-dir W
+    [--cfg-options ...]``."""
+    cmd = [python, test_script or default_test_script(), config,
+           checkpoint, '--dump', dump, '--work-dir', work_dir]
+    if cfg_options:
+        cmd += ['--cfg-options', *cfg_options]
+    return cmd
+
+
+def default_test_script() -> str:
+    """The repo's ``tools/test.py`` launcher, or mmaction2's own script when
+    the package is installed without the repo (configs register
+    ``tiny_action`` through ``custom_imports`` either way)."""
+    if osp.isfile(REPO_TEST_SCRIPT):
+        return REPO_TEST_SCRIPT
+    from tiny_action.utils import stock_tool_path
+    return stock_tool_path('test.py')
+
+
+def _subprocess_runner(cmd: List[str]) -> int:
+    return subprocess.run(cmd).returncode
+
+
+def run_checkpoints(config: str,
+                    checkpoints: Sequence[str],
+                    out_dir: str,
+                    splits: Sequence[str] = ('test', ),
+                    cfg_options: Optional[Sequence[str]] = None,
+                    runner: Optional[Runner] = None,
+                    force: bool = False,
+                    dry_run: bool = False,
+                    test_script: Optional[str] = None,
+                    log: Optional[Callable[[str], None]] = print
+                    ) -> Dict[str, List[str]]:
+    """Dump every checkpoint on every split with ``tools/test.py``.
+
+    Args:
+        config (str): The run's config.
+        checkpoints (Sequence[str]): Checkpoint files (e.g. several epochs).
+        out_dir (str): Dumps go to ``<out_dir>/dumps/``, ``test.py`` logs to
+            ``<out_dir>/logs/<split>/``.
+        splits (Sequence[str]): ``'test'`` (the config's test loader,
+            ``cfg_options`` passed through) and / or ``'val'`` (its val
+            loader, via :func:`make_split_config`). Defaults to
+            ``('test',)``.
+        cfg_options (Sequence[str], optional): ``key=value`` items for
+            ``tools/test.py --cfg-options``. Defaults to None.
+        runner (Callable[[list[str]], int], optional): Runs one command and
+            returns its exit code. Defaults to ``subprocess.run``.
+        force (bool): Redo dumps that exist. Defaults to False.
+        dry_run (bool): Only log the commands. Defaults to False.
+        test_script (str, optional): The test launcher. Defaults to
+            :func:`default_test_script`.
+        log (Callable[[str], None], optional): Progress messages.
+            Defaults to ``print``.
+
+    Returns:
+        dict[str, list[str]]: Split -> dump paths, in checkpoint order.
+
+    Raises:
+        ValueError: Missing config or checkpoint, unknown split, two
+            checkpoints that would share a dump name.
+        RuntimeError: ``test.py`` failed or wrote no dump (naming the
+            checkpoint and the command).
+    """
+    log = log or (lambda _: None)
+    runner = runner or _subprocess_runner
+    if not checkpoints:
+        raise ValueError('no checkpoints given')
+    bad = [s for s in splits if s not in SPLITS]
+    if bad or not splits:
+        raise ValueError(f'splits should be among {SPLITS}, but got '
+                         f'{list(splits)}')
+    if not osp.isfile(config):
+        raise ValueError(f'config {config} does not exist')
+    missing = [c for c in checkpoints if not osp.isfile(c)]
+    if missing:
+        raise ValueError(f'checkpoint(s) {missing} do not exist')
+    dumps = {s: [dump_path(out_dir, c, s) for c in checkpoints]
+             for s in splits}
+    for split, paths in dumps.items():
+        if len(set(paths)) != len(paths):
+            raise ValueError(
+                f'checkpoints {list(checkpoints)} would share dump names '
+                f'{paths}: give checkpoints with distinct run folder + file '
+                'names')
+    os.makedirs(osp.join(out_dir, 'dumps'), exist_ok=True)
+    for split in splits:
+        split_cfg = make_split_config(config, split, out_dir, cfg_options)
+        options = cfg_options if split == 'test' else None
+        work_dir = osp.join(out_dir, 'logs', split)
+        for ckpt, dump in zip(checkpoints, dumps[split]):
+            if osp.isfile(dump) and not force:
+                log(f'[{split}] {ckpt}: {dump} exists, skipped')
+                continue
+            tmp = dump[:-len('.pkl')] + '.partial.pkl'
+            tmp = osp.join(osp.dirname(tmp), '.' + osp.basename(tmp))
+            cmd = build_test_command(split_cfg, ckpt, tmp, work_dir, options,
+                                     test_script=test_script)
+            log(f'[{split}] {ckpt}: ' + ' '.join(cmd))
+            if dry_run:
+                continue
+            if osp.exists(tmp):
+                os.remove(tmp)
+            try:
+                code = runner(cmd)
+                if code != 0:
+                    raise RuntimeError(
+                        f'tools/test.py failed (exit code {code}) on '
+                        f'{ckpt} ({split} split): {" ".join(cmd)}')
+                if not osp.isfile(tmp):
+                    raise RuntimeError(
+                        f'tools/test.py exited 0 on {ckpt} ({split} split) '
+                        f'but wrote no dump {tmp}: {" ".join(cmd)}')
+                os.replace(tmp, dump)
+            finally:
+                if osp.exists(tmp):
+                    os.remove(tmp)
+            log(f'[{split}] {ckpt}: -> {dump}')
+    return dumps

@@ -1,0 +1,287 @@
+"""Command lines of ``tools/analysis_tools/ensemble.py`` and ``tools/analysis_tools/test_checkpoints.py``
+(the tool files only call :func:`ensemble_main` / :func:`checkpoints_main`).
+"""
+import argparse
+import os.path as osp
+import sys
+from typing import List, Optional, Sequence
+
+from .checkpoints import (SPLITS, available_epochs, load_config,
+                          run_checkpoints, select_epochs)
+from .pipeline import RANK_BY, load_class_names, run_ensemble
+from .thresholds import class_counts_from_annotation
+
+ENSEMBLE_EPILOG = """\
+modes (chosen by the inputs):
+  tune + submit   --val-dumps ... --test-dumps ... --test-ann ...
+  tune only       --val-dumps ...                   (writes thresholds.json)
+  apply only      --test-dumps ... --thresholds thresholds.json --test-ann ...
+  evaluate saved  --val-dumps ... --thresholds FILE (report only)
+
+examples:
+  python tools/analysis_tools/ensemble.py \\
+      --val-dumps a_val.pkl b_val.pkl --test-dumps a_test.pkl b_test.pkl \\
+      --class-map data/tinyvirat/class_map.json \\
+      --test-ann data/tinyvirat/tiny_test_v2.json \\
+      --groups default --out-dir work_dirs/ensemble
+  python tools/analysis_tools/ensemble.py --test-dumps a_test.pkl b_test.pkl \\
+      --thresholds work_dirs/ensemble/thresholds.json --class-map ... \\
+      --test-ann ... --groups default --out-dir work_dirs/submission
+
+Dumps come from `python tools/test.py CONFIG CKPT --dump x.pkl`; dumps of one
+split must describe the same samples in the same order (checked). With the
+configs' PackTinyActionInputs the dumps carry clip ids ('id'); with mmaction's
+stock PackActionInputs they do not, and test samples are matched to the
+annotation entries by position (one sample per entry required).
+
+outputs in --out-dir: thresholds.json (TinyActionMetric(thresholds=...) reads
+it), thresholds_info.json, report.txt, f1_per_class.png,
+threshold_curves.png, answer.txt (+ answer.zip), summary.json.
+"""
+
+
+def add_postprocess_arguments(parser: argparse.ArgumentParser,
+                              from_config: bool = False) -> None:
+    """Options shared by both tools (thresholds, groups, outputs)."""
+    where = ' (default: from the config\'s test_dataloader)' \
+        if from_config else ''
+    parser.add_argument(
+        '--class-map', required=not from_config,
+        help='class_map.json (name -> index), a text file with one class '
+        f'name a line, in index order{where}')
+    parser.add_argument(
+        '--test-ann',
+        help='test annotation JSON; answer.txt gets one line per entry '
+        f'(entries without prediction: all zeros){where}')
+    parser.add_argument(
+        '--weights', nargs='+', type=float, metavar='W',
+        help='one weight per model (same order as the dumps); normalised. '
+        'Default: equal')
+    parser.add_argument(
+        '--thresholds', metavar='FILE|VALUE',
+        help='use saved thresholds (a thresholds.json, any file '
+        'TinyActionMetric reads, or one number) instead of tuning')
+    parser.add_argument(
+        '--groups', default='none', metavar='default|none|FILE',
+        help='exclusive class groups (YAML/JSON): within a group only the '
+        'highest-ranked predicted class is kept; "default" is the shipped '
+        'TinyVIRAT-v2 file (tiny_action/resources/tinyvirat_groups.yaml). '
+        'Default: none')
+    parser.add_argument(
+        '--rank-by', choices=RANK_BY, default='score',
+        help='which predicted class a group keeps: highest score (paper) '
+        'or highest score - threshold. Default: score')
+    parser.add_argument(
+        '--min-positives', type=int, default=3,
+        help='classes with fewer positives on the labelled split get the '
+        'class-size prior instead of F1 tuning. Default: 3')
+    parser.add_argument(
+        '--prior', choices=('fit', 'interp'), default='fit',
+        help='class-size prior of the untuned classes (paper: bigger class, '
+        'higher threshold): "fit" = least-squares line thr = a + b '
+        'log(1 + n), b >= 0, through the tuned classes, clipped to their '
+        'range; "interp" = --thr-low for the smallest class, --thr-high '
+        'for the largest, linear in log(1 + n). Default: fit')
+    parser.add_argument(
+        '--thr-low', type=float, default=0.2,
+        help='"interp" threshold of the smallest class. Default: 0.2')
+    parser.add_argument(
+        '--thr-high', type=float, default=0.5,
+        help='"interp" threshold of the largest class. Default: 0.5')
+    parser.add_argument(
+        '--counts-ann', metavar='JSON',
+        help='annotation file whose label counts are the class sizes of '
+        'the prior (e.g. tiny_train_v2.json). Default: positives of the '
+        'labelled split')
+    parser.add_argument(
+        '--cv-folds', type=int, default=5,
+        help='report a K-fold cross-validated macro F1 of tuning + groups '
+        '(0: off). Default: 5')
+    parser.add_argument('--seed', type=int, default=0,
+                        help='seed of the folds. Default: 0')
+    parser.add_argument('--no-plots', action='store_true',
+                        help='do not write the PNG plots')
+    parser.add_argument('--zip', action='store_true',
+                        help='also write answer.zip (answer.txt at its root)')
+
+
+def _run_from_args(args: argparse.Namespace, val_dumps: Sequence[str],
+                   test_dumps: Sequence[str]) -> dict:
+    classes = load_class_names(args.class_map)
+    counts, counts_source = None, 'tuning split'
+    if args.counts_ann:
+        counts = class_counts_from_annotation(args.counts_ann, classes)
+        counts_source = args.counts_ann
+    return run_ensemble(
+        classes,
+        args.out_dir,
+        val_dumps=val_dumps,
+        test_dumps=test_dumps,
+        weights=args.weights,
+        thresholds=args.thresholds,
+        groups=args.groups,
+        rank_by=args.rank_by,
+        min_positives=args.min_positives,
+        prior=args.prior,
+        thr_low=args.thr_low,
+        thr_high=args.thr_high,
+        class_counts=counts,
+        counts_source=counts_source,
+        test_ann=args.test_ann,
+        cv_folds=args.cv_folds,
+        seed=args.seed,
+        plots=not args.no_plots,
+        make_zip=args.zip)
+
+
+def ensemble_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog='tools/analysis_tools/ensemble.py',
+        description='Average the per-class probabilities of several '
+        'tools/test.py dumps, tune per-class thresholds on a labelled split '
+        '(exact F1 search; class-size prior for rare classes), keep one '
+        'class per exclusive group, and write the TinyAction submission '
+        'answer.txt.',
+        epilog=ENSEMBLE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        '--val-dumps', nargs='+', default=[], metavar='PKL',
+        help='dumps of a labelled split (one per model): thresholds are '
+        'tuned / reported on them')
+    parser.add_argument(
+        '--test-dumps', nargs='+', default=[], metavar='PKL',
+        help='dumps of the test split, same models in the same order')
+    parser.add_argument('--out-dir', required=True, help='output folder')
+    add_postprocess_arguments(parser)
+    return parser
+
+
+def ensemble_main(argv: Optional[List[str]] = None) -> int:
+    parser = ensemble_parser()
+    args = parser.parse_args(argv)
+    if not args.val_dumps and not args.test_dumps:
+        parser.error('give --val-dumps and/or --test-dumps')
+    if args.test_dumps and not args.test_ann:
+        parser.error('--test-dumps needs --test-ann')
+    if args.test_dumps and not args.val_dumps and args.thresholds is None:
+        parser.error('--test-dumps alone needs --thresholds (or give '
+                     '--val-dumps to tune them)')
+    try:
+        _run_from_args(args, args.val_dumps, args.test_dumps)
+    except ValueError as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 2
+    return 0
+
+
+CHECKPOINTS_EPILOG = """\
+examples:
+  # middle-epoch checkpoints of one run: tune on val, submit on test
+  python tools/analysis_tools/test_checkpoints.py configs/x.py --run-dir work_dirs/x \\
+      --epochs middle:4 --splits val test --groups default \\
+      --out-dir work_dirs/x_ckpt_ensemble
+  # explicit checkpoints, test split only, saved thresholds
+  python tools/analysis_tools/test_checkpoints.py configs/x.py --splits test \\
+      --checkpoints work_dirs/x/epoch_20.pth work_dirs/x/epoch_24.pth \\
+      --thresholds work_dirs/x_ckpt_ensemble/ensemble/thresholds.json \\
+      --out-dir work_dirs/x_test --cfg-options test_dataloader.batch_size=4
+  # dumps only (e.g. one run of a multi-run ensemble, see tools/analysis_tools/ensemble.py)
+  python tools/analysis_tools/test_checkpoints.py configs/x.py --run-dir work_dirs/x \\
+      --epochs last:2 --no-ensemble --out-dir work_dirs/x_dumps
+
+Each checkpoint/split runs `python tools/test.py CONFIG CKPT --dump ...` once;
+existing dumps (<out-dir>/dumps/<run>_<ckpt>_<split>.pkl) are reused, so an
+interrupted run resumes. The val split uses a derived config
+(<out-dir>/configs/<config>_val.py: --cfg-options merged, test loader = val
+loader); the test split passes --cfg-options through. The ensemble
+(tools/analysis_tools/ensemble.py logic) is written to <out-dir>/ensemble/.
+
+epoch specs: N, LOW-HIGH[:STEP], all, last:K, middle:K (K epochs spread over
+the second half of the available epoch_<N>.pth, last one included).
+"""
+
+
+def checkpoints_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog='tools/analysis_tools/test_checkpoints.py',
+        description='Test several checkpoints of one run with tools/test.py '
+        '(resumable) and ensemble their dumps (paper: middle-epoch models '
+        'help the ensemble).',
+        epilog=CHECKPOINTS_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('config', help='the run\'s config file')
+    ckpt = parser.add_mutually_exclusive_group(required=True)
+    ckpt.add_argument('--checkpoints', nargs='+', metavar='PTH',
+                      help='checkpoint files')
+    ckpt.add_argument('--run-dir',
+                      help='training work_dir holding epoch_<N>.pth '
+                      '(with --epochs)')
+    parser.add_argument('--epochs', nargs='+', metavar='SPEC',
+                        help='epochs to take from --run-dir (see below)')
+    parser.add_argument('--splits', nargs='+', choices=SPLITS,
+                        default=['val', 'test'],
+                        help='splits to dump. Default: val test')
+    parser.add_argument('--out-dir', required=True, help='output folder')
+    parser.add_argument(
+        '--cfg-options', nargs='+', metavar='KEY=VALUE',
+        help='passed to tools/test.py --cfg-options (merged into the '
+        'derived val config)')
+    parser.add_argument('--force', action='store_true',
+                        help='redo dumps that already exist')
+    parser.add_argument('--dry-run', action='store_true',
+                        help='print the test.py commands only')
+    parser.add_argument('--no-ensemble', action='store_true',
+                        help='only write the dumps')
+    add_postprocess_arguments(parser, from_config=True)
+    return parser
+
+
+def _dataset_file(cfg, key: str) -> Optional[str]:
+    dataset = cfg.get('test_dataloader', {}).get('dataset', {})
+    value = dataset.get(key)
+    if key == 'ann_file' and isinstance(value, str) and value \
+            and not osp.isabs(value) and dataset.get('data_root'):
+        value = osp.join(dataset['data_root'], value)
+    return value
+
+
+def checkpoints_main(argv: Optional[List[str]] = None, runner=None) -> int:
+    parser = checkpoints_parser()
+    args = parser.parse_args(argv)
+    if args.run_dir and not args.epochs:
+        parser.error('--run-dir needs --epochs')
+    if args.checkpoints and args.epochs:
+        parser.error('--epochs goes with --run-dir, not --checkpoints')
+    ensemble = not args.no_ensemble and not args.dry_run
+    if ensemble and 'val' not in args.splits and args.thresholds is None:
+        parser.error('without the val split there is nothing to tune '
+                     'thresholds on: add val to --splits, give --thresholds, '
+                     'or use --no-ensemble')
+    try:
+        if args.run_dir:
+            found = available_epochs(args.run_dir)
+            checkpoints = [
+                found[e] for e in select_epochs(args.epochs, list(found))
+            ]
+        else:
+            checkpoints = args.checkpoints
+        dumps = run_checkpoints(
+            args.config, checkpoints, args.out_dir, splits=args.splits,
+            cfg_options=args.cfg_options, runner=runner, force=args.force,
+            dry_run=args.dry_run)
+        if not ensemble:
+            return 0
+        if args.class_map is None or (args.test_ann is None
+                                      and 'test' in args.splits):
+            cfg = load_config(args.config, args.cfg_options)
+            args.class_map = args.class_map or _dataset_file(cfg, 'class_map')
+            args.test_ann = args.test_ann or _dataset_file(cfg, 'ann_file')
+        if not args.class_map:
+            raise ValueError('the config\'s test_dataloader.dataset has no '
+                             'class_map; give --class-map')
+        args.out_dir = osp.join(args.out_dir, 'ensemble')
+        _run_from_args(args, dumps.get('val', []), dumps.get('test', []))
+    except (ValueError, RuntimeError) as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 2
+    return 0

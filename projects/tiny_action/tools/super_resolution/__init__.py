@@ -1,0 +1,23 @@
+"""Super-resolution of tiny-action datasets with RealBasicVSR (mmagic), the
+fixed generator of the paper's dual-resolution distillation (section 3).
+
+``tools/data/super_resolve.py`` is the command line; import ``tiny_action``
+first (compat shims) when using this package from Python.
+"""
+from .batcher import SRBatcher
+from .realbasicvsr import (OFFICIAL_ARCH, OFFICIAL_CHECKPOINT_URL,
+                           CheckpointError, build_realbasicvsr_net,
+                           check_arch, infer_arch,
+                           load_realbasicvsr_checkpoint,
+                           realbasicvsr_forward)
+from .runner import (ClipError, SuperResolveRunner, read_clip_paths,
+                     shard_indices)
+from .temporal import plan_windows, stitch_ranges
+
+__all__ = [
+    'OFFICIAL_ARCH', 'OFFICIAL_CHECKPOINT_URL', 'CheckpointError',
+    'ClipError', 'SRBatcher', 'SuperResolveRunner', 'build_realbasicvsr_net',
+    'check_arch', 'infer_arch', 'load_realbasicvsr_checkpoint',
+    'plan_windows', 'read_clip_paths', 'realbasicvsr_forward',
+    'shard_indices', 'stitch_ranges'
+]

@@ -1,0 +1,165 @@
+"""tools/analysis_tools/ensemble.py: tune + submit, tune only, apply only, errors."""
+import tiny_action  # noqa: F401  (compat shims + registration first)
+
+import json
+import runpy
+import sys
+
+import numpy as np
+import pytest
+from conftest import REPO
+from ensemble_dumps import CLASSES, problem, write_annotation, write_dump
+
+from tiny_action.tools.ensemble import (load_ensemble, load_groups,
+                                  load_thresholds, postprocess,
+                                  read_answer_txt)
+from tiny_action.tools.ensemble.cli import ensemble_main
+
+GROUPS_YAML = 'groups:\n  turn: [turn_left, turn_right]\n  gait: [walk, run]\n'
+
+
+@pytest.fixture(scope='module')
+def inputs(tmp_path_factory):
+    """Two models' val (labelled, 60 clips) and test (40 clips; 3 of the
+    annotation's clips missing from the dumps) dumps."""
+    tmp = tmp_path_factory.mktemp('ens_cli')
+    class_map = tmp / 'class_map.json'
+    class_map.write_text(json.dumps({c: i for i, c in enumerate(CLASSES)}))
+    groups = tmp / 'groups.yaml'
+    groups.write_text(GROUPS_YAML)
+    val_ids = [f'{i:05d}' for i in range(100, 160)]
+    test_ids = [f'{i:05d}' for i in range(43)]
+    dumped = [i for i in test_ids if i not in ('00005', '00017', '00030')]
+    write_annotation(tmp / 'test.json', test_ids)
+    val, test = [], []
+    for m in range(2):
+        scores, labels = problem(10 + m, n=60)
+        _, base_labels = problem(10, n=60)
+        val.append(str(write_dump(tmp / f'm{m}_val.pkl', scores,
+                                  base_labels, val_ids)))
+        rng = np.random.default_rng(20 + m)
+        test.append(str(write_dump(tmp / f'm{m}_test.pkl',
+                                   rng.random((40, 8)), ids=dumped)))
+    return dict(tmp=tmp, class_map=str(class_map), groups=str(groups),
+                test_ann=str(tmp / 'test.json'), val=val, test=test)
+
+
+def _expected_answer(inputs, thresholds_file, weights=None):
+    ens = load_ensemble(inputs['test'], weights)
+    thr = load_thresholds(thresholds_file, CLASSES)
+    groups = load_groups(inputs['groups'], CLASSES)
+    preds = postprocess(ens.scores, thr, groups)
+    return dict(zip(ens.meta['id'], preds))
+
+
+def test_tune_and_submit(inputs, tmp_path, capsys):
+    out = tmp_path / 'out'
+    code = ensemble_main([
+        '--val-dumps', *inputs['val'], '--test-dumps', *inputs['test'],
+        '--class-map', inputs['class_map'], '--test-ann', inputs['test_ann'],
+        '--groups', inputs['groups'], '--weights', '1', '2', '--cv-folds',
+        '3', '--zip', '--out-dir', str(out)
+    ])
+    assert code == 0
+    text = capsys.readouterr().out
+    for needle in ('== threshold 0.5', '== per-class thresholds',
+                   '== thresholds + groups', 'cross-validated macro F1',
+                   '3 test clips of', 'aligned by \'id\''):
+        assert needle in text
+    for name in ('thresholds.json', 'thresholds_info.json', 'report.txt',
+                 'f1_per_class.png', 'threshold_curves.png', 'answer.txt',
+                 'answer.zip', 'summary.json'):
+        assert (out / name).is_file(), name
+    assert (out / 'f1_per_class.png').read_bytes()[:4] == b'\x89PNG'
+    summary = json.loads((out / 'summary.json').read_text())
+    assert summary['test']['missing'] == 3
+    assert summary['test']['num_clips'] == 43
+    assert summary['val']['weights'] == pytest.approx([1 / 3, 2 / 3])
+    macro = summary['val']['macro']
+    assert macro['per-class thresholds']['f1'] >= \
+        macro['threshold 0.5']['f1'] - 1e-12
+
+    ids, flags = read_answer_txt(str(out / 'answer.txt'), num_classes=8)
+    assert ids == [f'{i:05d}' for i in range(43)]
+    want = _expected_answer(inputs, str(out / 'thresholds.json'), [1, 2])
+    for clip, row in zip(ids, flags):
+        np.testing.assert_array_equal(row, want.get(clip, np.zeros(8)))
+    groups = load_groups(inputs['groups'], CLASSES)
+    for members in groups.values():
+        assert (flags[:, members].sum(axis=1) <= 1).all()
+
+    # apply only: the saved thresholds give the same submission
+    out2 = tmp_path / 'apply'
+    code = ensemble_main([
+        '--test-dumps', *inputs['test'], '--thresholds',
+        str(out / 'thresholds.json'), '--class-map', inputs['class_map'],
+        '--test-ann', inputs['test_ann'], '--groups', inputs['groups'],
+        '--weights', '1', '2', '--out-dir', str(out2)
+    ])
+    assert code == 0
+    assert (out2 / 'answer.txt').read_bytes() == \
+        (out / 'answer.txt').read_bytes()
+    assert not (out2 / 'thresholds.json').exists()
+
+
+def test_tune_only(inputs, tmp_path):
+    out = tmp_path / 'tune'
+    assert ensemble_main([
+        '--val-dumps', *inputs['val'], '--class-map', inputs['class_map'],
+        '--no-plots', '--cv-folds', '0', '--out-dir', str(out)
+    ]) == 0
+    assert (out / 'thresholds.json').is_file()
+    assert not (out / 'answer.txt').exists()
+    assert not (out / 'f1_per_class.png').exists()
+
+
+def test_errors(inputs, tmp_path, capsys):
+    common = ['--class-map', inputs['class_map'], '--out-dir',
+              str(tmp_path / 'x')]
+    with pytest.raises(SystemExit):
+        ensemble_main(['--test-dumps', *inputs['test'], *common])
+    assert '--test-dumps needs --test-ann' in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        ensemble_main(['--test-dumps', *inputs['test'], '--test-ann',
+                       inputs['test_ann'], *common])
+    assert 'needs --thresholds' in capsys.readouterr().err
+    # a val dump and a test dump are not the same samples
+    code = ensemble_main(['--val-dumps', inputs['val'][0], inputs['test'][0],
+                          *common])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert inputs['val'][0] in err and inputs['test'][0] in err
+    assert 'first difference at sample 0' in err
+    # the test dumps carry no labels
+    code = ensemble_main(['--val-dumps', *inputs['test'], *common])
+    assert code == 2 and 'carry no labels' in capsys.readouterr().err
+    bad_groups = tmp_path / 'g.yaml'
+    bad_groups.write_text('groups:\n  x: [walk, fly]\n')
+    code = ensemble_main(['--val-dumps', *inputs['val'], '--groups',
+                          str(bad_groups), *common])
+    assert code == 2 and "unknown class(es) ['fly']" in \
+        capsys.readouterr().err
+
+
+def test_tool_script(inputs, tmp_path, monkeypatch, capsys):
+    """The thin tools/analysis_tools/ensemble.py itself, run as __main__ in-process (a
+    subprocess would spend its time importing torch / mmaction)."""
+    out = tmp_path / 'tool'
+    monkeypatch.setattr(sys, 'argv', [
+        'tools/analysis_tools/ensemble.py', '--val-dumps', *inputs['val'], '--test-dumps',
+        *inputs['test'], '--class-map', inputs['class_map'], '--test-ann',
+        inputs['test_ann'], '--groups', inputs['groups'], '--no-plots',
+        '--out-dir', str(out)
+    ])
+    with pytest.raises(SystemExit) as exit_info:
+        runpy.run_path(str(REPO / 'tools' / 'analysis_tools' / 'ensemble.py'),
+                       run_name='__main__')
+    assert exit_info.value.code == 0
+    assert 'Macro F1 on the labelled split' in capsys.readouterr().out
+    assert len((out / 'answer.txt').read_text().splitlines()) == 43
+    monkeypatch.setattr(sys, 'argv', ['tools/analysis_tools/ensemble.py', '--help'])
+    with pytest.raises(SystemExit) as exit_info:
+        runpy.run_path(str(REPO / 'tools' / 'analysis_tools' / 'ensemble.py'),
+                       run_name='__main__')
+    assert exit_info.value.code == 0
+    assert 'apply only' in capsys.readouterr().out

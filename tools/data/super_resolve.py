@@ -1,0 +1,16 @@
+"""Super-resolve a low-resolution video dataset with RealBasicVSR (mmagic).
+
+    python tools/data/super_resolve.py ANN_FILE LR_ROOT OUT_ROOT --checkpoint CKPT
+    torchrun --nproc_per_node N tools/data/super_resolve.py ANN_FILE LR_ROOT \\
+        OUT_ROOT --checkpoint CKPT --launcher pytorch
+
+See ``python tools/data/super_resolve.py --help``; the logic is in
+``tiny_action.tools.super_resolution``.
+"""
+import sys
+
+import tiny_action  # noqa: F401  (compat shims first: mmagic needs them)
+from tiny_action.tools.super_resolution.cli import main
+
+if __name__ == '__main__':
+    sys.exit(main())
