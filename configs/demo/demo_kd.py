@@ -13,9 +13,8 @@ model = dict(
     teacher_ckpt=teacher_ckpt)
 custom_hooks = [dict(type='TeacherCheckHook')]
 
-# training samples carry the high-res twin (the teacher's input, 112 px)
-sr_input_size = 112
+# training samples carry the high-res twin, the teacher's input
 train_pipeline = _base_.train_pipeline
-train_pipeline[4].sr_scale = (sr_input_size, sr_input_size)  # PairedResize
+train_pipeline[4].sr_scale = (_base_.sr_input_size, _base_.sr_input_size)  # PairedResize
 train_dataloader = dict(dataset=dict(
     data_prefix=dict(sr=_base_.data_root + '/videos_hr/train'), pipeline=train_pipeline))

@@ -3,7 +3,7 @@
 # The low-res demo dataset with other clips at another size, as tinyvirat_sr.py.
 _base_ = ['./demo_lr.py']
 
-input_size = 112
+input_size = _base_.sr_input_size
 train_pipeline = _base_.train_pipeline
 test_pipeline = _base_.test_pipeline
 train_pipeline[4].scale = test_pipeline[3].scale = (input_size, input_size)  # PairedResize

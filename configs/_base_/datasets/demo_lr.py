@@ -7,6 +7,9 @@ class_map = data_root + '/class_map.json'
 num_classes = 8
 num_segments = 8
 input_size = 64
+# the size of the high-res twins (videos_hr/, 128 px clips) for the teacher (demo_hr.py,
+# demo_kd.py)
+sr_input_size = 112
 tail_flip = dict(
     _delete_=True, classes=['waving', 'vehicle_moving', 'jumping', 'falling'], copies=1)
 

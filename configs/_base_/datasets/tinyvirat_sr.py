@@ -3,7 +3,7 @@
 # section 3), at the paper's 224 px. The low-res dataset with other clips at another size.
 _base_ = ['./tinyvirat_lr.py']
 
-input_size = 224
+input_size = _base_.sr_input_size
 train_pipeline = _base_.train_pipeline
 test_pipeline = _base_.test_pipeline
 train_pipeline[4].scale = test_pipeline[3].scale = (input_size, input_size)  # PairedResize

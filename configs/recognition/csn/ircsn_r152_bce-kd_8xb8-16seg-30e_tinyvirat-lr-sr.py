@@ -24,9 +24,8 @@ model = dict(
 load_from = None
 custom_hooks = [dict(type='TeacherCheckHook')]
 
-# training samples carry the super-resolved twin (the teacher's input, 224 px)
-sr_input_size = 224
+# training samples carry the super-resolved twin, the teacher's input
 train_pipeline = _base_.train_pipeline
-train_pipeline[4].sr_scale = (sr_input_size, sr_input_size)  # PairedResize
+train_pipeline[4].sr_scale = (_base_.sr_input_size, _base_.sr_input_size)  # PairedResize
 train_dataloader = dict(dataset=dict(
     data_prefix=dict(sr=_base_.data_root + '/videos_sr/train'), pipeline=train_pipeline))
