@@ -6,11 +6,8 @@ _base_ = ['./demo_lr.py', '../_base_/models/dual_resolution.py']
 # the teacher checkpoint: tools/train.py configs/demo/demo_hr.py writes it
 teacher_ckpt = 'work_dirs/demo/hr/teacher.pth'
 model = dict(
-    _delete_=True,
-    **_base_.dual_resolution,
-    student=_base_.model,
-    teacher=_base_.model,
-    teacher_ckpt=teacher_ckpt)
+    _delete_=True, **_base_.dual_resolution, student=_base_.model,
+    teacher=_base_.model, teacher_ckpt=teacher_ckpt)
 custom_hooks = [dict(type='TeacherCheckHook')]
 
 # training samples carry the high-res twin, the teacher's input

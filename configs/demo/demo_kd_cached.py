@@ -6,7 +6,5 @@ _base_ = ['./demo_lr.py', '../_base_/models/dual_resolution.py']
 
 knowledge_cache = 'work_dirs/demo/hr/knowledge.json'
 model = dict(
-    _delete_=True,
-    **_base_.dual_resolution,
-    student=_base_.model,
+    _delete_=True, **_base_.dual_resolution, student=_base_.model,
     knowledge_cache=knowledge_cache)

@@ -12,9 +12,6 @@ knowledge_cache = 'work_dirs/csn_sr/knowledge.json'
 # The student starts from the low-res config's Kinetics-400 checkpoint (`load_from` would
 # not fit: the checkpoint's keys have no `student.` prefix).
 model = dict(
-    _delete_=True,
-    **_base_.dual_resolution,
-    student=_base_.model,
-    student_init=_base_.load_from,
-    knowledge_cache=knowledge_cache)
+    _delete_=True, **_base_.dual_resolution, student=_base_.model,
+    student_init=_base_.load_from, knowledge_cache=knowledge_cache)
 load_from = None

@@ -15,12 +15,8 @@ teacher_ckpt = 'work_dirs/csn_sr/teacher.pth'
 # not fit: the checkpoint's keys have no `student.` prefix). From scratch:
 # `--cfg-options model.student_init=None`.
 model = dict(
-    _delete_=True,
-    **_base_.dual_resolution,
-    student=_base_.model,
-    student_init=_base_.load_from,
-    teacher=_base_.model,
-    teacher_ckpt=teacher_ckpt)
+    _delete_=True, **_base_.dual_resolution, student=_base_.model,
+    student_init=_base_.load_from, teacher=_base_.model, teacher_ckpt=teacher_ckpt)
 load_from = None
 custom_hooks = [dict(type='TeacherCheckHook')]
 

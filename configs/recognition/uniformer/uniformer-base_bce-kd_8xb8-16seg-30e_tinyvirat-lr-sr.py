@@ -7,12 +7,8 @@ _base_ = [
 
 teacher_ckpt = 'work_dirs/uniformer_sr/teacher.pth'
 model = dict(
-    _delete_=True,
-    **_base_.dual_resolution,
-    student=_base_.model,
-    student_init=_base_.load_from,
-    teacher=_base_.model,
-    teacher_ckpt=teacher_ckpt)
+    _delete_=True, **_base_.dual_resolution, student=_base_.model,
+    student_init=_base_.load_from, teacher=_base_.model, teacher_ckpt=teacher_ckpt)
 load_from = None
 custom_hooks = [dict(type='TeacherCheckHook')]
 
