@@ -9,9 +9,15 @@ class_map = data_root + '/class_map.json'
 num_classes = 26
 num_segments = 16
 input_size = 112
+# the size of the super-resolved twins (videos_sr/, tools/data/super_resolve.py) for the
+# SR teacher, in training (tinyvirat_sr.py) and in distillation (the KD configs)
+sr_input_size = 224
 # data balance: the rarest half of the classes get one extra, flipped copy per video
 tail_flip = dict(fraction=0.5, copies=1)
 
+# Derived configs change these lists by position, through `_base_.train_pipeline` and
+# `_base_.test_pipeline`: UniformSegment is [1] of both, PairedResize [4] of the train
+# pipeline and [3] of the test pipeline.
 train_pipeline = [
     dict(type='TinyVideoInit'),
     dict(type='UniformSegment', num_segments=num_segments),

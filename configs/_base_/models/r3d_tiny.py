@@ -1,5 +1,6 @@
 # A small 3D ResNet-18 (16 base channels, ~2M parameters) trained from scratch: the
-# CPU-sized model of the demo and the tests. Multi-label head with ASL.
+# CPU-sized model of the demo and the tests (./r3d_r18.py is it at full width). Full
+# 3x3x3 convolutions, no temporal down-sampling before layer2. Multi-label head with ASL.
 model = dict(
     type='Recognizer3D',
     backbone=dict(

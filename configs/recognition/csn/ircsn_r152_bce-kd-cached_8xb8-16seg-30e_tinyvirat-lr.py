@@ -1,21 +1,17 @@
 # As ircsn_r152_bce-kd_..., with cached knowledge: the SR teacher runs once,
 #   python tools/misc/cache_teacher.py configs/csn_sr.py TEACHER_CKPT work_dirs/csn_sr/knowledge.json
 # and training reads only the low-res clips (no teacher forward per step). The cache holds
-# per-video probabilities averaged over views and flips (tiny_action/apis/teacher_cache.py).
+# per-video probabilities averaged over views and flips
+# (tiny_action/tools/distillation/teacher_cache.py).
 _base_ = [
-    '../../_base_/models/csn_r152.py', '../../_base_/datasets/tinyvirat_lr.py',
-    '../../_base_/schedules/adamw_warmup_cosine_restarts.py', '../../_base_/default_runtime.py'
+    './ircsn_r152_bce_8xb8-16seg-30e_tinyvirat-lr.py',
+    '../../_base_/models/dual_resolution.py'
 ]
 
-optim_wrapper = dict(optimizer=dict(lr=1e-4))
 knowledge_cache = 'work_dirs/csn_sr/knowledge.json'
-k400 = ('https://download.openmmlab.com/mmaction/v1.0/recognition/csn/'
-        'ircsn_ig65m-pretrained-r152_8xb12-32x2x1-58e_kinetics400-rgb/'
-        'ircsn_ig65m-pretrained-r152_8xb12-32x2x1-58e_kinetics400-rgb_20220811-c7a3cc5b.pth')
+# The student starts from the low-res config's Kinetics-400 checkpoint (`load_from` would
+# not fit: the checkpoint's keys have no `student.` prefix).
 model = dict(
-    _delete_=True,
-    type='DualResolutionRecognizer',
-    student={{_base_.model}},
-    student_overrides=dict(cls_head=dict(type='KDHead', alpha=0.5)),
-    student_init=k400,
-    knowledge_cache=knowledge_cache)
+    _delete_=True, **_base_.dual_resolution, student=_base_.model,
+    student_init=_base_.load_from, knowledge_cache=knowledge_cache)
+load_from = None

@@ -1,20 +1,18 @@
-# UniFormer-Base student distilled from the UniFormer (SR) teacher (paper section 3,
-# equation 1, alpha = 0.5), as the ir-CSN KD config.
+# UniFormer-Base student (uniformer-base_bce_..._tinyvirat-lr.py) distilled from the
+# UniFormer (SR) teacher (paper section 3, equation 1, alpha = 0.5), as the ir-CSN KD config.
 _base_ = [
-    '../../_base_/models/uniformer_base.py', '../../_base_/datasets/tinyvirat_paired.py',
-    '../../_base_/schedules/adamw_warmup_cosine_restarts.py', '../../_base_/default_runtime.py'
+    './uniformer-base_bce_8xb8-16seg-30e_tinyvirat-lr.py',
+    '../../_base_/models/dual_resolution.py'
 ]
 
-optim_wrapper = dict(optimizer=dict(lr=2e-4))
 teacher_ckpt = 'work_dirs/uniformer_sr/teacher.pth'
-k400 = ('https://download.openmmlab.com/mmaction/v1.0/recognition/uniformerv1/'
-        'uniformer-base_imagenet1k-pre_16x4x1_kinetics400-rgb_20221219-157c2e66.pth')
 model = dict(
-    _delete_=True,
-    type='DualResolutionRecognizer',
-    student={{_base_.model}},
-    student_overrides=dict(cls_head=dict(type='KDHead', alpha=0.5)),
-    student_init=k400,
-    teacher={{_base_.model}},
-    teacher_ckpt=teacher_ckpt)
+    _delete_=True, **_base_.dual_resolution, student=_base_.model,
+    student_init=_base_.load_from, teacher=_base_.model, teacher_ckpt=teacher_ckpt)
+load_from = None
 custom_hooks = [dict(type='TeacherCheckHook')]
+
+train_pipeline = _base_.train_pipeline
+train_pipeline[4].sr_scale = (_base_.sr_input_size, _base_.sr_input_size)  # PairedResize
+train_dataloader = dict(dataset=dict(
+    data_prefix=dict(sr=_base_.data_root + '/videos_sr/train'), pipeline=train_pipeline))
