@@ -37,6 +37,7 @@ train_dataloader = dict(
         class_map=class_map,
         num_classes=num_classes,
         tail_flip=tail_flip,
+        flip_label_pairs=None,  # direction is random and not a label in the demo
         pipeline=train_pipeline))
 val_dataloader = dict(
     num_workers=2,
