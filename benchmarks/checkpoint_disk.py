@@ -26,7 +26,7 @@ import torch
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEFAULT = ('configs/csn_lr.py', 'configs/uniformer_lr.py',
            'configs/r2plus1d_lr.py')
-GIB = 2**30
+MIB, GIB = 2**20, 2**30
 
 
 def checkpoint_sizes(config: str, folder: str):
@@ -58,16 +58,16 @@ def main() -> int:
     parser.add_argument('configs', nargs='*', default=list(DEFAULT))
     args = parser.parse_args()
     torch.set_num_threads(1)
-    print(f'{"config":28s} {"full":>9s} {"slim":>9s} {"epochs":>6s} '
-          f'{"keep 3":>9s} {"keep all":>9s} {"slim all":>9s}  (GiB)')
+    print(f'{"config":24s} {"full MiB":>9s} {"slim MiB":>9s} {"epochs":>6s} '
+          f'{"keep 3":>9s} {"keep all":>9s} {"default":>9s}  (run, GiB)')
     with tempfile.TemporaryDirectory() as folder:
         for config in args.configs:
             full, slim, epochs = checkpoint_sizes(config, folder)
             keep3 = 3 * full + slim
             keep_all = epochs * full + slim
             slim_all = (epochs - 1) * slim + full + slim
-            print(f'{osp.basename(config):28s} {full / GIB:9.3f} '
-                  f'{slim / GIB:9.3f} {epochs:6d} {keep3 / GIB:9.2f} '
+            print(f'{osp.basename(config):24s} {full / MIB:9.1f} '
+                  f'{slim / MIB:9.1f} {epochs:6d} {keep3 / GIB:9.2f} '
                   f'{keep_all / GIB:9.2f} {slim_all / GIB:9.2f}')
     return 0
 

@@ -116,6 +116,13 @@ class SlimCheckpointHook(CheckpointHook):
         super().after_train_epoch(runner)
         self._slim_superseded(previous)
 
+    def after_val_epoch(self, runner, metrics) -> None:
+        """Save the best checkpoint as the stock hook (which may write the
+        current step's checkpoint again), then slim a superseded one."""
+        previous = self._latest(runner)
+        super().after_val_epoch(runner, metrics)
+        self._slim_superseded(previous)
+
     def _latest(self, runner) -> Optional[str]:
         # after --resume the hook is new: the resumed run's message hub
         # still knows the checkpoint it came from
