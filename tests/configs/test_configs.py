@@ -267,6 +267,11 @@ def test_recognition_config_settings(path):
         assert pipe['PairedResize']['scale'] == (112, 112)
     assert 'TailFlipBalance' in train and 'TailFlipBalance' not in test
     assert cfg.train_dataloader.dataset.tail_flip
+    # mirrored turns swap labels; every epoch kept for the ensemble
+    assert [tuple(p) for p in cfg.train_dataloader.dataset.flip_label_pairs] \
+        == [('vehicle_turning_left', 'vehicle_turning_right')]
+    assert cfg.default_hooks.checkpoint.type == 'SlimCheckpointHook'
+    assert cfg.default_hooks.checkpoint.max_keep_ckpts == -1
     # AdamW, linear warmup, then cosine annealing with restarts
     assert cfg.optim_wrapper.optimizer.type == 'AdamW'
     assert [s['type'] for s in cfg.param_scheduler] == [

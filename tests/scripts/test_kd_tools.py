@@ -43,6 +43,38 @@ def test_cache_is_sharded_and_complete(teacher, tmp_path):
     assert a['meta']['classes'][0] == 'walking'
 
 
+def test_cache_swaps_mirror_classes_of_flipped_views(teacher, tmp_path):
+    """With a mirror pair in the teacher config's dataset, each flipped
+    view's scores of the pair are swapped before averaging: the pair's sum
+    and every other class are as without the pair, the pair itself is not
+    (the views are averaged as 1/2 (p + swap(p')) instead of
+    1/2 (p + p'))."""
+    from mmengine.config import Config
+    from tiny_action.tools.distillation.teacher_cache import \
+        cache_teacher_knowledge
+    cfg_path, ckpt = teacher
+    out = {}
+    for name, pairs in (('plain', None), ('paired', [('walking', 'running')])):
+        cfg = Config.fromfile(str(cfg_path))
+        cfg.train_dataloader.dataset.flip_label_pairs = pairs
+        cache_teacher_knowledge(cfg, str(ckpt), str(tmp_path / name),
+                                num_views=1, progress=False)
+        out[name] = json.loads((tmp_path / name).read_text())
+    a, b = out['plain'], out['paired']
+    assert a['meta']['flip_label_pairs'] == []
+    assert b['meta']['flip_label_pairs'] == [['walking', 'running']]
+    walk, run = (a['meta']['classes'].index(n) for n in ('walking', 'running'))
+    moved = 0.0
+    for clip, p in a['scores'].items():
+        q = b['scores'][clip]
+        assert q[walk] + q[run] == pytest.approx(p[walk] + p[run], abs=1e-6)
+        rest = [i for i in range(len(p)) if i not in (walk, run)]
+        assert [q[i] for i in rest] == pytest.approx([p[i] for i in rest],
+                                                     abs=1e-6)
+        moved = max(moved, abs(q[walk] - p[walk]))
+    assert moved > 1e-4
+
+
 def test_kd_from_cache_then_extract_student(teacher, tmp_path, mini_demo):
     cfg, ckpt = teacher
     cache = tmp_path / 'cache.json'
@@ -105,6 +137,7 @@ def test_dist_train_paper_csn_kd_config_two_ranks(tmp_path, mini_demo):
         f'train_dataloader.dataset.class_map={d}/class_map.json',
         'train_dataloader.dataset.num_classes=8',
         'train_dataloader.dataset.tail_flip=None',
+        'train_dataloader.dataset.flip_label_pairs=None',  # demo classes
         f'train_dataloader.dataset.data_prefix.video={d}/videos/train',
         f'train_dataloader.dataset.data_prefix.sr={d}/videos_hr/train',
         'train_dataloader.dataset.pipeline.1.num_segments=4',

@@ -22,7 +22,9 @@ train_pipeline[4].scale = test_pipeline[3].scale = (input_size, input_size)
 train_dataloader = dict(num_workers=2, dataset=dict(
     ann_file=data_root + '/tiny_train_v2.json',
     data_prefix=dict(video=data_root + '/videos/train'),
-    class_map=class_map, num_classes=num_classes, tail_flip=tail_flip, pipeline=train_pipeline))
+    class_map=class_map, num_classes=num_classes, tail_flip=tail_flip,
+    flip_label_pairs=None,  # direction is random and not a label in the demo
+    pipeline=train_pipeline))
 val_dataloader = dict(num_workers=2, dataset=dict(
     ann_file=data_root + '/tiny_val_v2.json',
     data_prefix=dict(video=data_root + '/videos/val'),

@@ -14,6 +14,11 @@ input_size = 112
 sr_input_size = 224
 # data balance: the rarest half of the classes get one extra, flipped copy per video
 tail_flip = dict(fraction=0.5, copies=1)
+# a mirrored left turn is a right turn: these classes swap labels wherever a clip is
+# flipped (data balance, random flip, teacher-cache views). The only mirror pair of the
+# 26 classes (Entering/Exiting, Opening/Closing, starting/stopping reverse in time, not
+# under a mirror).
+flip_label_pairs = [('vehicle_turning_left', 'vehicle_turning_right')]
 
 # Derived configs change these lists by position, through `_base_.train_pipeline` and
 # `_base_.test_pipeline`: UniformSegment is [1] of both, PairedResize [4] of the train
@@ -48,6 +53,7 @@ train_dataloader = dict(
         class_map=class_map,
         num_classes=num_classes,
         tail_flip=tail_flip,
+        flip_label_pairs=flip_label_pairs,
         pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=8,

@@ -9,6 +9,7 @@ from mmengine.logging import MMLogger
 
 from .annotations import AnnotationError, read_annotation_entries
 from .class_map import load_class_map
+from .label_pairs import resolve_label_pairs
 
 #: reasons an entry can be rejected; with ``on_error='skip'`` each is counted.
 ERROR_KINDS = ('malformed', 'unknown_label', 'duplicate_id', 'missing_video',
@@ -29,14 +30,22 @@ class TinyVIRATDataset(BaseActionDataset):
     super-resolved / high-res twin with the same relative path, only when
     ``data_prefix['sr']`` is given), ``label`` (``np.float32`` multi-hot of
     length ``num_classes``), ``label_names``, ``id``, ``video_id``,
-    ``clip_id``, ``dim``, ``tail_flip`` (True for an extra data-balance copy)
-    and ``sample_idx``.
+    ``clip_id``, ``dim``, ``tail_flip`` (True for an extra data-balance copy),
+    ``flip_label_pairs`` (see below) and ``sample_idx``.
 
     Data balance (paper section 2): with ``tail_flip=dict(...)`` every epoch
     holds the original samples plus ``copies`` extra copies of every sample
     that carries at least one tail-class label, marked ``tail_flip=True`` so
     that the ``TailFlipBalance`` transform flips them. The epoch therefore
     grows from ``N`` to ``N + copies * N_tail``; both numbers are logged.
+
+    Mirrored directions: ``flip_label_pairs`` names classes that a horizontal
+    flip turns into each other (``vehicle_turning_left`` /
+    ``vehicle_turning_right``). The names are resolved through the class map
+    when the dataset is built (an unknown name raises, naming it) and every
+    sample carries the index pairs, so that whatever flips it (the
+    ``TailFlipBalance`` transform) swaps those labels. The pairs are also
+    :attr:`flip_label_pairs` (indices) for tools that flip clips themselves.
 
     Args:
         ann_file (str): Annotation JSON.
@@ -53,6 +62,9 @@ class TinyVIRATDataset(BaseActionDataset):
             ``classes`` (list of names), ``max_count`` (classes with at most
             this many samples) or ``fraction`` (the rarest fraction of
             classes); and ``copies`` (default 1). Ignored in test mode.
+        flip_label_pairs (Sequence[Sequence[str]], optional): Pairs of class
+            names that swap under a horizontal flip. Defaults to None (no
+            pair).
         on_error (str): ``'raise'`` (default) stops at the first bad entry;
             ``'skip'`` drops it, logs each and counts them per reason in
             :attr:`skipped`.
@@ -68,6 +80,7 @@ class TinyVIRATDataset(BaseActionDataset):
                  num_classes: Optional[int] = None,
                  data_prefix: dict = dict(video=''),
                  tail_flip: Optional[dict] = None,
+                 flip_label_pairs: Optional[Sequence[Sequence[str]]] = None,
                  on_error: str = 'raise',
                  check_files: bool = True,
                  **kwargs) -> None:
@@ -81,6 +94,10 @@ class TinyVIRATDataset(BaseActionDataset):
                 f'num_classes={num_classes} (the head must predict one score '
                 'per class of the class map)')
         self.class_to_idx = {c: i for i, c in enumerate(self.classes)}
+        self.flip_label_pairs = resolve_label_pairs(
+            flip_label_pairs, self.classes,
+            f'class map {class_map}' if isinstance(class_map, str) else
+            'the class map')
         self.tail_flip_cfg = self._check_tail_flip(tail_flip)
         self.on_error = on_error
         self.check_files = check_files
@@ -259,4 +276,5 @@ class TinyVIRATDataset(BaseActionDataset):
         label[info['label_idx']] = 1.0
         info['label'] = label
         info['label_names'] = [self.classes[i] for i in info['label_idx']]
+        info['flip_label_pairs'] = list(self.flip_label_pairs)
         return info

@@ -146,6 +146,24 @@ def test_cached_knowledge(tmp_path, teacher_ckpt, monkeypatch):
         model.cached_knowledge(b['data_samples'])
 
 
+def test_cached_knowledge_follows_a_flipped_sample(tmp_path, teacher_ckpt):
+    """The cache stores each video unflipped; a mirrored training sample
+    (its label swapped by TailFlipBalance) gets its mirror classes swapped
+    in the knowledge too."""
+    cache = tmp_path / 'cache.json'
+    k = [0.9, 0.1, 0.5, 0.3, 0.2]
+    cache.write_text(json.dumps(dict(scores={'00000': k, '00001': k},
+                                     meta={})))
+    model = kd_model(teacher_ckpt, knowledge_cache=str(cache))
+    b = batch()
+    for s, flip in zip(b['data_samples'], (False, True)):
+        s.set_metainfo(dict(flip=flip, flip_label_pairs=[(0, 1), (3, 4)]))
+    got = model.cached_knowledge(b['data_samples'])
+    assert got[0].tolist() == pytest.approx(k)
+    assert got[1].tolist() == pytest.approx([0.1, 0.9, 0.5, 0.2, 0.3])
+    assert model.cache['00001'].tolist() == pytest.approx(k)  # not in place
+
+
 def test_errors(tmp_path, teacher_ckpt):
     with pytest.raises(FileNotFoundError, match='nope.pth does not exist'):
         kd_model(str(tmp_path / 'nope.pth'))

@@ -1,11 +1,12 @@
 """Horizontal flip of the data-balance copies (and optional random flip)."""
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmaction.registry import TRANSFORMS
+from ..label_pairs import swap_label_pairs
 
 __all__ = ['TailFlipBalance']
 
@@ -23,10 +24,25 @@ def _hflip_frames(frames: Frames) -> Frames:
     return [cv2.flip(np.ascontiguousarray(img), 1) for img in frames]
 
 
+def _swap_label(label: Union[np.ndarray, int],
+                pairs: Sequence[Tuple[int, int]]) -> Union[np.ndarray, int]:
+    """``label`` (multi-hot 1-D array or int) with each pair's classes
+    swapped; a new array, never an in-place edit."""
+    if isinstance(label, np.ndarray) and label.ndim == 1:
+        return swap_label_pairs(label, pairs)
+    if isinstance(label, (int, np.integer)):
+        for a, b in pairs:
+            if label in (a, b):
+                return type(label)(b if label == a else a)
+        return label
+    raise ValueError('flip_label_pairs needs a multi-hot 1-D array or an '
+                     f'int label, but got {type(label).__name__}.')
+
+
 @TRANSFORMS.register_module()
 class TailFlipBalance(BaseTransform):
     """Flip the extra copies that balance the long tail, and optionally any
-    sample at random.
+    sample at random; a flipped sample's mirrored classes swap labels.
 
     The dataset marks a duplicated sample of a tail class with
     ``tail_flip=True``; this transform mirrors all its frames left-right, the
@@ -35,25 +51,27 @@ class TailFlipBalance(BaseTransform):
     sample is also flipped with that probability (ordinary flip
     augmentation); a ``tail_flip`` copy is always flipped.
 
-    A horizontal flip turns a "turning left" into a "turning right"
-    (TinyVIRAT has ``vehicle_turning_left`` / ``vehicle_turning_right``):
-    ``flip_label_pairs`` swaps such classes in the label of a flipped sample.
-    It works on multi-hot labels (1-D arrays) and on int labels, and never
-    edits the label array in place (the dataset may share it between
-    samples).
+    A horizontal flip turns a "turning left" into a "turning right". The
+    dataset resolves the class names of such pairs through its class map
+    (``TinyVIRATDataset(flip_label_pairs=...)``) and hands their indices to
+    every sample as ``flip_label_pairs``; a flipped sample gets those classes
+    swapped in its label. It works on multi-hot labels (1-D arrays) and on
+    int labels, and never edits the label array in place (the dataset may
+    share it between samples).
 
     Required Keys:
 
         - imgs
         - sr_imgs (optional)
         - tail_flip (optional, False if absent)
-        - label (optional, with ``flip_label_pairs``)
+        - flip_label_pairs (optional, no swap if absent)
+        - label (optional)
 
     Modified Keys:
 
         - imgs
         - sr_imgs
-        - label (with ``flip_label_pairs``)
+        - label (when flipped and ``flip_label_pairs`` is not empty)
 
     Added Keys:
 
@@ -63,69 +81,18 @@ class TailFlipBalance(BaseTransform):
     Args:
         flip_ratio (float): Probability to flip a sample that is not a
             ``tail_flip`` copy. Defaults to 0.
-        flip_label_pairs (Sequence[tuple[int, int]], optional): Pairs of class
-            indices that swap under a horizontal flip, e.g. ``[(left,
-            right)]``. Defaults to None.
     """
 
-    def __init__(
-            self,
-            flip_ratio: float = 0.0,
-            flip_label_pairs: Optional[Sequence[Tuple[int, int]]] = None
-    ) -> None:
+    def __init__(self, flip_ratio: float = 0.0) -> None:
         if (isinstance(flip_ratio, bool)
                 or not isinstance(flip_ratio, (int, float))
                 or not 0.0 <= flip_ratio <= 1.0):
             raise ValueError('`flip_ratio` should be a probability in [0, 1], '
                              f'but got {flip_ratio!r}.')
         self.flip_ratio = float(flip_ratio)
-        self.flip_label_pairs = self._check_pairs(flip_label_pairs)
-
-    @staticmethod
-    def _check_pairs(
-        pairs: Optional[Sequence[Tuple[int, int]]]
-    ) -> List[Tuple[int, int]]:
-        if pairs is None:
-            return []
-        checked, seen = [], set()
-        for pair in pairs:
-            if (not isinstance(pair, (tuple, list)) or len(pair) != 2
-                    or not all(isinstance(c, int) and c >= 0 for c in pair)
-                    or pair[0] == pair[1]):
-                raise ValueError(
-                    '`flip_label_pairs` should be pairs of two different '
-                    f'non-negative class indices, but got {pair!r}.')
-            if seen & set(pair):
-                raise ValueError(
-                    '`flip_label_pairs` should name each class at most once, '
-                    f'but {pair!r} repeats one of {sorted(seen)}.')
-            seen.update(pair)
-            checked.append((int(pair[0]), int(pair[1])))
-        return checked
-
-    def _swap_label(
-            self, label: Union[np.ndarray, int]) -> Union[np.ndarray, int]:
-        if isinstance(label, np.ndarray) and label.ndim == 1:
-            label = label.copy()
-            for a, b in self.flip_label_pairs:
-                if max(a, b) >= label.shape[0]:
-                    raise ValueError(
-                        f'flip_label_pairs {(a, b)} is out of range for a '
-                        f'label of {label.shape[0]} classes.')
-                label[[a, b]] = label[[b, a]]
-            return label
-        if isinstance(label, (int, np.integer)):
-            for a, b in self.flip_label_pairs:
-                if label == a:
-                    return type(label)(b)
-                if label == b:
-                    return type(label)(a)
-            return label
-        raise ValueError('flip_label_pairs needs a multi-hot 1-D array or an '
-                         f'int label, but got {type(label).__name__}.')
 
     def transform(self, results: Dict) -> Dict:
-        """Flip the frames when needed.
+        """Flip the frames (and swap mirrored labels) when needed.
 
         Args:
             results (dict): The result dict.
@@ -144,12 +111,12 @@ class TailFlipBalance(BaseTransform):
             results['imgs'] = _hflip_frames(results['imgs'])
             if results.get('sr_imgs') is not None:
                 results['sr_imgs'] = _hflip_frames(results['sr_imgs'])
-            if self.flip_label_pairs and 'label' in results:
-                results['label'] = self._swap_label(results['label'])
+            pairs = results.get('flip_label_pairs')
+            if pairs and 'label' in results:
+                results['label'] = _swap_label(results['label'], pairs)
         results['flip'] = flip
         results['flip_direction'] = 'horizontal'
         return results
 
     def __repr__(self) -> str:
-        return (f'{self.__class__.__name__}(flip_ratio={self.flip_ratio}, '
-                f'flip_label_pairs={self.flip_label_pairs})')
+        return f'{self.__class__.__name__}(flip_ratio={self.flip_ratio})'

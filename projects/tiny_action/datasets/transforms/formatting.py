@@ -51,7 +51,8 @@ class PackTinyActionInputs(PackActionInputs):
             Defaults to None.
         meta_keys (Sequence[str]): Keys saved in the data sample's metainfo.
             Defaults to ``('img_shape', 'sr_img_shape', 'id', 'sample_idx',
-            'tail_flip', 'flip')``.
+            'tail_flip', 'flip', 'flip_label_pairs')`` (the last two let
+            cached distillation knowledge follow a flipped sample).
         algorithm_keys (Sequence[str]): As in ``PackActionInputs``.
             Defaults to ``()``.
         sr_input_format (str): ``FormatShape`` format of ``sr_inputs``;
@@ -62,7 +63,7 @@ class PackTinyActionInputs(PackActionInputs):
                  collect_keys: Optional[Tuple[str]] = None,
                  meta_keys: Sequence[str] = ('img_shape', 'sr_img_shape',
                                              'id', 'sample_idx', 'tail_flip',
-                                             'flip'),
+                                             'flip', 'flip_label_pairs'),
                  algorithm_keys: Sequence[str] = (),
                  sr_input_format: str = 'NCTHW') -> None:
         super().__init__(

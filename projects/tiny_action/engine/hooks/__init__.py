@@ -1,3 +1,4 @@
+from .slim_checkpoint_hook import SlimCheckpointHook, slim_checkpoint
 from .teacher_check_hook import TeacherCheckHook
 
-__all__ = ['TeacherCheckHook']
+__all__ = ['SlimCheckpointHook', 'TeacherCheckHook', 'slim_checkpoint']

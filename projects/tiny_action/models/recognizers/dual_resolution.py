@@ -12,6 +12,8 @@ from mmengine.runner.checkpoint import (_load_checkpoint,
                                         _load_checkpoint_to_model)
 from torch import nn
 
+from ...datasets.label_pairs import swap_label_pairs
+
 
 def _build(cfg: Union[dict, nn.Module], name: str) -> BaseModel:
     model = MODELS.build(cfg) if isinstance(cfg, dict) else cfg
@@ -215,12 +217,20 @@ class DualResolutionRecognizer(BaseModel):
         return probs.mean(dim=1)
 
     def cached_knowledge(self, data_samples: List) -> torch.Tensor:
+        """Cached teacher probabilities ``(N, C)`` of a batch, looked up by
+        clip ``id``. The cache holds each video as it is stored; for a
+        sample that was flipped (metainfo ``flip``), the classes of its
+        ``flip_label_pairs`` are swapped, as its label was."""
         ids = [s.metainfo.get('id') for s in data_samples]
         absent = [i for i in ids if i not in self.cache]
         if absent:
             raise KeyError(f'knowledge cache has no entry for clip ids '
                            f'{absent[:5]} (rebuild it for this dataset)')
-        return torch.stack([self.cache[i] for i in ids])
+        return torch.stack([
+            swap_label_pairs(self.cache[i], s.metainfo.get(
+                'flip_label_pairs', ())) if s.metainfo.get('flip') else
+            self.cache[i] for i, s in zip(ids, data_samples)
+        ])
 
     # ------------------------------------------------------------ forward
     def forward(self,

@@ -8,13 +8,17 @@ sigmoid probabilities averaged over ``num_views`` deterministic views
 (view 0 = the middle frame of each of the 16 segments, the others seeded
 random frames per segment, as ``UniformSegment`` draws in training) and,
 with ``flip=True``, their horizontal flips (the flips data balance adds).
-The student then sees one smoother target per video; the teacher's cost
-is paid once instead of every step.
+A flipped view's scores of mirrored classes (the dataset's
+``flip_label_pairs``, e.g. turning left / right) are swapped back before
+averaging, so the cache holds every video as it is stored; the recognizer
+swaps them again for a flipped training sample. The student then sees one
+smoother target per video; the teacher's cost is paid once instead of
+every step.
 """
 import copy
 import json
 import os.path as osp
-from typing import Dict, Optional
+from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -22,6 +26,7 @@ from mmaction.registry import DATASETS, MODELS
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 
+from tiny_action.datasets import swap_label_pairs
 from tiny_action.models.recognizers import load_checkpoint_strict
 from tiny_action.utils.dist import shard_indices
 from tiny_action.utils.fileio import write_json_atomic
@@ -53,6 +58,25 @@ def _knowledge_dataset(cfg: Config, num_views: int):
 
 
 @torch.no_grad()
+def average_views(model: torch.nn.Module, inputs: torch.Tensor, flip: bool,
+                  flip_label_pairs: Sequence[Tuple[int, int]] = ()
+                  ) -> torch.Tensor:
+    """Sigmoid probabilities ``(N, C)`` of ``model`` averaged over the
+    views of ``inputs`` ``(N, views, C, T, H, W)`` and, with ``flip``, over
+    their horizontal mirrors, whose ``flip_label_pairs`` classes are swapped
+    back first (a mirrored left turn scores as a right turn)."""
+    def probs(x: torch.Tensor) -> torch.Tensor:
+        logits = model._forward(x, stage='head').float()
+        return logits.sigmoid().view(x.shape[0], x.shape[1], -1).mean(1)
+
+    views = [probs(inputs)]
+    if flip:
+        views.append(swap_label_pairs(probs(inputs.flip(-1)),
+                                      flip_label_pairs))
+    return torch.stack(views).mean(0)
+
+
+@torch.no_grad()
 def cache_teacher_knowledge(cfg: Config,
                             checkpoint: str,
                             out_file: str,
@@ -67,6 +91,7 @@ def cache_teacher_knowledge(cfg: Config,
     {...}}``). Returns the scores written."""
     model = build_teacher(cfg, checkpoint)
     dataset = _knowledge_dataset(cfg, num_views)
+    pairs = getattr(dataset, 'flip_label_pairs', [])
     indices = shard_indices(len(dataset), rank, world_size)
     bar = None
     if progress and indices:
@@ -76,20 +101,16 @@ def cache_teacher_knowledge(cfg: Config,
     for start in range(0, len(indices), batch_size):
         items = [dataset[i] for i in indices[start:start + batch_size]]
         data = model.data_preprocessor(pseudo_collate(items), False)
-        inputs = data['inputs']  # (N, views, C, T, H, W)
-        views = [inputs] + ([inputs.flip(-1)] if flip else [])
-        probs = torch.stack([
-            model._forward(v, stage='head').float().sigmoid().view(
-                inputs.shape[0], inputs.shape[1], -1).mean(1)
-            for v in views
-        ]).mean(0)
+        probs = average_views(model, data['inputs'], flip, pairs)
         for sample, p in zip(data['data_samples'], probs.cpu().numpy()):
             scores[str(sample.metainfo['id'])] = p
         if bar is not None:
             bar.update(len(items))
+    classes = list(dataset.metainfo.get('classes', ()))
     meta = dict(config=cfg.filename, checkpoint=checkpoint,
                 num_views=num_views, flip=flip,
-                classes=list(dataset.metainfo.get('classes', ())),
+                flip_label_pairs=[[classes[a], classes[b]] for a, b in pairs],
+                classes=classes,
                 rank=rank, world_size=world_size)
     write_json_atomic(out_file, dict(
         scores={k: v.tolist() for k, v in scores.items()}, meta=meta))
