@@ -9,7 +9,8 @@ from ensemble_dumps import CLASSES
 
 from tiny_action.datasets.class_map import load_class_map
 from tiny_action.tools.ensemble import (DEFAULT_GROUPS_FILE, apply_exclusion,
-                                  cooccurrences, load_groups, postprocess)
+                                        cooccurrences, load_groups,
+                                        postprocess)
 
 GROUPS = dict(groups=dict(turn=['turn_left', 'turn_right'],
                           gait=['walk', 'run', 'stand']))
