@@ -1,26 +1,32 @@
 """Wall time of the post-processing of a 12-model TinyAction ensemble.
 
-(A) the brief's case, timed: 12 labelled dumps x 6,097 clips x 26 classes:
-    read them, check their alignment, average them, tune per-class
-    thresholds on them, apply the thresholds and the default TinyVIRAT-v2
-    exclusion groups, and write ``answer.txt`` for the 6,097 clips (the
-    functions ``run_ensemble`` calls, each once).
-(B) what ``tools/analysis_tools/ensemble.py --groups default --no-plots --cv-folds 0``
-    does on a real submission, timed: ``run_ensemble`` with 12 val dumps
-    (3,308 labelled clips, the real val size) and 12 test dumps (6,097
-    clips), writing thresholds / report / summary files and ``answer.txt``.
+(A) the brief's case, timed once the scores are in memory: 12 labelled
+    models x 6,097 clips x 26 classes: check their alignment, average them,
+    tune per-class thresholds, apply the thresholds and the default
+    TinyVIRAT-v2 exclusion groups, and write ``answer.txt`` for the 6,097
+    clips (target <= 2 s).
+(L) reading one 6,097-clip dump: ``mmengine.load`` of the stock
+    ``tools/test.py --dump`` pickle (unrestricted ``pickle``: runs whatever
+    the file names) against the ensemble's readers: the same pickle read
+    without running code (``load_dump``: restricted unpickler, storages
+    through ``torch.load(weights_only=True)``) and the ``.npz`` the
+    ``NumpyDumpResults`` metric writes (``load_dump``, ``np.load`` without
+    pickle). Target: no slower than ``mmengine.load``; ratios are printed.
+(B) what ``tools/analysis_tools/ensemble.py --groups default --no-plots
+    --cv-folds 0`` does on a real submission: ``run_ensemble`` with 12 val
+    dumps (3,308 labelled clips, the real val size) and 12 test dumps (6,097
+    clips), from ``.npz`` and (once: its time is the reading of (L)) from
+    ``.pkl`` dumps, writing thresholds / report / summary files and
+    ``answer.txt``.
 
 Untimed, first: the dumps are generated in a temporary folder exactly as
 ``tools/test.py --dump`` writes them (a pickled list of per-sample dicts
 with torch tensors ``pred_score`` / ``gt_label``, metainfo ``id`` and
 ``sample_idx`` as ``PackTinyActionInputs`` keeps them, mmengine's pickle
-protocol 2). Scores are synthetic: 12 correlated noisy models over labels
-drawn with the class frequencies of the real val split.
-
-Also reported: one dump read with the plain unpickler (torch rebuilding
-every tensor) and (B) with the CLI defaults (5-fold cross-validation and
-plots). Process start-up (``import tiny_action``: torch, mmaction, ...) is
-not included.
+protocol 2), and as ``NumpyDumpResults`` writes the same samples. Scores are
+synthetic: 12 correlated noisy models over labels drawn with the class
+frequencies of the real val split. Process start-up (``import tiny_action``:
+torch, mmaction, ...) is not included.
 
 Usage::
 
@@ -35,19 +41,24 @@ import tempfile
 import time
 import warnings
 from pathlib import Path
+from typing import Callable, Dict, List
 
 import numpy as np
 
 import tiny_action  # noqa: F401  (compat shims + registration first)
 import mmengine
 import torch
+from mmengine.logging import MMLogger
 
-from tiny_action.tools.ensemble import (load_dump, load_ensemble, load_groups,
-                                  postprocess, run_ensemble, tune_thresholds)
+from tiny_action.evaluation import NumpyDumpResults
+from tiny_action.tools.ensemble import (EnsembleOptions, check_aligned,
+                                        ensemble_scores, load_dump,
+                                        load_groups, postprocess, run_ensemble,
+                                        tune_thresholds)
 from tiny_action.tools.ensemble.submission import (align_to_annotation,
-                                             build_answer,
-                                             load_annotation_entries,
-                                             write_answer_txt)
+                                                   build_answer,
+                                                   load_annotation_entries,
+                                                   write_answer_txt)
 
 #: label counts of the real val split (3,308 clips), in class-index order.
 VAL_COUNTS = {
@@ -64,11 +75,22 @@ VAL_COUNTS = {
 }
 
 
+def write_dumps(path: Path, records: List[dict]) -> Dict[str, str]:
+    """The stock pickle (``mmengine.dump``, as ``DumpResults``) and the
+    ``NumpyDumpResults`` ``.npz`` of the same samples."""
+    pkl, npz = str(path) + '.pkl', str(path) + '.npz'
+    mmengine.dump(records, pkl)
+    metric = NumpyDumpResults(out_file_path=npz)
+    metric.process(None, records)
+    metric.compute_metrics(metric.results)
+    return dict(pkl=pkl, npz=npz)
+
+
 def generate(tmp: Path, models: int, clips: int, val_clips: int,
              seed: int = 0) -> dict:
-    """Write ``models`` labelled dumps of ``clips`` clips (A; also B's test
-    dumps), ``models`` val dumps of ``val_clips`` clips (B) and the test
-    annotation file."""
+    """Write ``models`` labelled dumps of ``clips`` clips (A, L; also B's
+    test dumps), ``models`` val dumps of ``val_clips`` clips (B), each as
+    ``.pkl`` and ``.npz``, and the test annotation file."""
     classes = list(VAL_COUNTS)
     rng = np.random.default_rng(seed)
     prevalence = np.array([VAL_COUNTS[c] for c in classes]) / 3308
@@ -76,7 +98,8 @@ def generate(tmp: Path, models: int, clips: int, val_clips: int,
         dict(id=f'{i:05d}', video_id=f'video_{i // 20}', path=f'{i:05d}.mp4',
              dim=[64, 48, 48]) for i in range(clips)
     ]))
-    paths = dict(test=[], val=[])
+    paths = {(split, form): [] for split in ('test', 'val')
+             for form in ('pkl', 'npz')}
     for split, n in (('test', clips), ('val', val_clips)):
         labels = (rng.random((n, len(classes))) < prevalence).astype(
             np.float32)
@@ -92,14 +115,14 @@ def generate(tmp: Path, models: int, clips: int, val_clips: int,
                      pred_score=torch.from_numpy(probs[i].copy()))
                 for i in range(n)
             ]
-            path = tmp / f'model{m:02d}_{split}.pkl'
-            mmengine.dump(records, str(path))
-            paths[split].append(str(path))
-    return dict(classes=classes, val=paths['val'], test=paths['test'],
+            written = write_dumps(tmp / f'model{m:02d}_{split}', records)
+            for form, path in written.items():
+                paths[split, form].append(path)
+    return dict(classes=classes, paths=paths,
                 test_ann=str(tmp / 'tiny_test_v2.json'))
 
 
-def timed(fn, repeat: int):
+def timed(fn: Callable, repeat: int):
     """Run ``fn`` ``repeat`` times: (last result, wall times, CPU times).
 
     The CPU time (this process, all threads) is what an idle machine would
@@ -115,6 +138,68 @@ def timed(fn, repeat: int):
     return out, walls, cpus
 
 
+def in_memory_case(dumps, groups, test_ann: str, answer: str) -> Dict:
+    """(A): every step after loading, each timed (wall seconds)."""
+    stages = {}
+    t = time.perf_counter()
+    check_aligned(dumps)
+    scores, labels = ensemble_scores(dumps), dumps[0].labels
+    stages['check + average'] = time.perf_counter() - t
+    t = time.perf_counter()
+    result = tune_thresholds(scores, labels)
+    stages['tune thresholds'] = time.perf_counter() - t
+    t = time.perf_counter()
+    preds = postprocess(scores, result.thresholds, groups)
+    stages['thresholds + exclusion'] = time.perf_counter() - t
+    t = time.perf_counter()
+    entries = load_annotation_entries(test_ann)
+    ids, _ = align_to_annotation(dumps[0].meta, len(preds), entries)
+    answer_ids, flags, _ = build_answer(entries, ids, preds)
+    write_answer_txt(answer, answer_ids, flags)
+    stages['align + write answer.txt'] = time.perf_counter() - t
+    return stages
+
+
+def loading_case(paths: Dict[str, str], repeat: int) -> Dict[str, tuple]:
+    """(L): best (wall, CPU) seconds of each reader on one dump,
+    interleaved so that a busy machine slows all of them alike."""
+    readers = dict(
+        mmengine_load=lambda: mmengine.load(paths['pkl']),
+        safe_pkl=lambda: load_dump(paths['pkl']),
+        npz=lambda: load_dump(paths['npz']))
+    best = {name: (float('inf'), float('inf')) for name in readers}
+    for _ in range(repeat):
+        for name, read in readers.items():
+            _, walls, cpus = timed(read, 1)
+            best[name] = (min(best[name][0], walls[0]),
+                          min(best[name][1], cpus[0]))
+    return best
+
+
+def report(args, stages_a, total_a, cpu_a, load, runs_b) -> None:
+    print(f'\n(A) {args.models} x {args.clips} x 26 scores in memory: check '
+          f'+ average + tune + exclusion + answer.txt ({args.repeat} runs): '
+          f'wall median {statistics.median(total_a):.3f} s, min '
+          f'{min(total_a):.3f} s; CPU median {statistics.median(cpu_a):.3f} '
+          's (target <= 2 s); last run (wall):')
+    for name, sec in stages_a.items():
+        print(f'      {name:<28} {sec:.3f} s')
+    for k, kind in enumerate(('wall', 'CPU')):
+        base, pkl, npz = (load[name][k]
+                          for name in ('mmengine_load', 'safe_pkl', 'npz'))
+        print(f'(L) one {args.clips}-clip dump, best of {args.repeat} '
+              f'({kind}): mmengine.load {base:.3f} s; load_dump .pkl (no '
+              f'code run) {pkl:.3f} s = {pkl / base:.2f}x mmengine.load; '
+              f'load_dump .npz {npz:.4f} s = {npz / base:.3f}x '
+              'mmengine.load (target <= 1x)')
+    for form, (walls, cpus) in runs_b.items():
+        print(f'(B) run_ensemble, {args.models} val x {args.val_clips} + '
+              f'{args.models} test x {args.clips}, .{form} dumps '
+              f'({len(walls)} runs): wall median '
+              f'{statistics.median(walls):.3f} s, min {min(walls):.3f} s; '
+              f'CPU median {statistics.median(cpus):.3f} s')
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--models', type=int, default=12)
@@ -126,82 +211,43 @@ def main() -> int:
     args = parser.parse_args()
     warnings.simplefilter('ignore')
     torch.set_num_threads(1)
+    MMLogger.get_instance('bench_ensemble', log_level='WARNING')  # current
 
     with tempfile.TemporaryDirectory(prefix='bench_ensemble_') as tmp:
         tmp = Path(tmp)
         t = time.perf_counter()
         data = generate(tmp, args.models, args.clips, args.val_clips)
-        gen_s = time.perf_counter() - t
-        size_mb = sum(Path(p).stat().st_size
-                      for p in data['val'] + data['test']) / 2**20
         print(f'generated {args.models} dumps x {args.clips} clips + '
-              f'{args.models} x {args.val_clips} (x {len(data["classes"])} '
-              f'classes, {size_mb:.0f} MB) in {gen_s:.1f} s (untimed)')
-        classes = data['classes']
+              f'{args.models} x {args.val_clips} (x 26 classes), as .pkl and '
+              f'.npz, in {time.perf_counter() - t:.1f} s (untimed)')
+        classes, paths = data['classes'], data['paths']
         groups = load_groups('default', classes)
-
-        def case_a() -> dict:
-            stages = {}
-            t = time.perf_counter()
-            ens = load_ensemble(data['test'])
-            stages['read + check + average'] = time.perf_counter() - t
-            t = time.perf_counter()
-            result = tune_thresholds(ens.scores, ens.labels)
-            stages['tune thresholds'] = time.perf_counter() - t
-            t = time.perf_counter()
-            preds = postprocess(ens.scores, result.thresholds, groups)
-            stages['thresholds + exclusion'] = time.perf_counter() - t
-            t = time.perf_counter()
-            entries = load_annotation_entries(data['test_ann'])
-            ids, _ = align_to_annotation(ens.meta, len(preds), entries)
-            answer_ids, flags, _ = build_answer(entries, ids, preds)
-            write_answer_txt(str(tmp / 'answer_a.txt'), answer_ids, flags)
-            stages['align + write answer.txt'] = time.perf_counter() - t
-            return stages
-
-        def case_b(**kw) -> dict:
-            return run_ensemble(
-                classes, str(tmp / 'out'), val_dumps=data['val'],
-                test_dumps=data['test'], groups='default',
-                test_ann=data['test_ann'], log=None, **kw)
-
-        stages_a, total_a, cpu_a = timed(case_a, args.repeat)
-        summary, total_b, cpu_b = timed(
-            lambda: case_b(plots=False, cv_folds=0), args.repeat)
-        _, cli_defaults, _ = timed(lambda: case_b(plots=True, cv_folds=5),
-                                   1)
-        t = time.perf_counter()
-        load_dump(data['test'][0], fast=False)
-        plain_one = time.perf_counter() - t
-        t = time.perf_counter()
-        load_dump(data['test'][0])
-        fast_one = time.perf_counter() - t
-
-    print(f'\n(A) {args.models} dumps x {args.clips} clips, ensemble + tune '
-          f'+ exclusion + answer.txt ({args.repeat} runs): wall median '
-          f'{statistics.median(total_a):.3f} s, min {min(total_a):.3f} s; '
-          f'CPU median {statistics.median(cpu_a):.3f} s (target <= 2 s); '
-          'last run (wall):')
-    for name, sec in stages_a.items():
-        print(f'      {name:<28} {sec:.3f} s')
-    print(f'(B) run_ensemble, {args.models} val x {args.val_clips} + '
-          f'{args.models} test x {args.clips}: wall median '
-          f'{statistics.median(total_b):.3f} s, min {min(total_b):.3f} s; '
-          f'CPU median {statistics.median(cpu_b):.3f} s; with 5-fold CV + '
-          f'plots {cli_defaults[0]:.3f} s wall')
-    print(f'one dump read (wall): fast {fast_one:.3f} s, plain unpickler '
-          f'{plain_one:.3f} s ({plain_one / fast_one:.0f}x)')
-    print('(B) macro F1 on the val dumps: ' + ', '.join(
-        f'{k} {v["f1"]:.4f}' for k, v in summary['val']['macro'].items()))
-    numbers = dict(models=args.models, clips=args.clips,
-                   val_clips=args.val_clips, classes=len(classes),
-                   a_wall_s=total_a, a_cpu_s=cpu_a, a_stages_last=stages_a,
-                   b_wall_s=total_b, b_cpu_s=cpu_b,
-                   b_cli_defaults_wall_s=cli_defaults[0],
-                   one_dump_fast_s=fast_one, one_dump_plain_s=plain_one,
-                   generate_s=gen_s)
+        dumps = [load_dump(p) for p in paths['test', 'npz']]  # untimed
+        stages_a, total_a, cpu_a = timed(
+            lambda: in_memory_case(dumps, groups, data['test_ann'],
+                                   str(tmp / 'answer_a.txt')), args.repeat)
+        load = loading_case(dict(pkl=paths['test', 'pkl'][0],
+                                 npz=paths['test', 'npz'][0]), args.repeat)
+        runs_b = {}
+        for form in ('npz', 'pkl'):
+            options = EnsembleOptions(
+                classes, str(tmp / f'out_{form}'),
+                val_dumps=paths['val', form], test_dumps=paths['test', form],
+                groups='default', test_ann=data['test_ann'], plots=False,
+                logger='silent')
+            _, walls, cpus = timed(lambda: run_ensemble(options),
+                                   args.repeat if form == 'npz' else 1)
+            runs_b[form] = (walls, cpus)
+        same = all((tmp / f'out_{f}' / 'answer.txt').read_bytes() ==
+                   (tmp / 'out_npz' / 'answer.txt').read_bytes()
+                   for f in runs_b)
+    report(args, stages_a, total_a, cpu_a, load, runs_b)
+    print(f'(B) answer.txt from .npz and .pkl dumps identical: {same}')
     if args.json:
-        Path(args.json).write_text(json.dumps(numbers, indent=1))
+        Path(args.json).write_text(json.dumps(dict(
+            models=args.models, clips=args.clips, val_clips=args.val_clips,
+            a_wall_s=total_a, a_cpu_s=cpu_a, a_stages_last=stages_a,
+            load_best_s=load, b_wall_cpu_s=runs_b), indent=1))
     return 0
 
 

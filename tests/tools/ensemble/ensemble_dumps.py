@@ -3,7 +3,8 @@
 Imported by the test modules as ``ensemble_dumps`` (pytest puts this folder
 on ``sys.path``). Samples go through the same path as in a real test run:
 ``ActionDataSample`` -> ``to_dict()`` (mmengine ``Evaluator.process``) ->
-mmengine ``DumpResults`` (``_to_cpu`` + ``mmengine.dump``).
+mmengine ``DumpResults`` (``_to_cpu`` + ``mmengine.dump``), or the project's
+``NumpyDumpResults`` for a ``.npz`` path.
 """
 import json
 from pathlib import Path
@@ -13,6 +14,8 @@ import numpy as np
 import torch
 from mmaction.structures import ActionDataSample
 from mmengine.evaluator import DumpResults
+
+from tiny_action.evaluation import NumpyDumpResults
 
 CLASSES = ['walk', 'run', 'stand', 'turn_left', 'turn_right', 'open',
            'close', 'talk']
@@ -33,7 +36,8 @@ def write_dump(path, scores: np.ndarray, labels: Optional[np.ndarray] = None,
                label_dtype=np.float32) -> Path:
     """Write one dump; ``meta_keys`` chooses which identity keys survive:
     the default is what ``PackTinyActionInputs`` keeps, ``('video_id',)``
-    what mmaction's stock ``PackActionInputs`` keeps (no clip id)."""
+    what mmaction's stock ``PackActionInputs`` keeps (no clip id). A
+    ``.npz`` path is written by ``NumpyDumpResults``."""
     n, c = scores.shape
     labels = np.zeros((n, c)) if labels is None else labels
     ids = [f'{i:05d}' for i in range(n)] if ids is None else list(ids)
@@ -46,7 +50,9 @@ def write_dump(path, scores: np.ndarray, labels: Optional[np.ndarray] = None,
                     id=ids[i], sample_idx=i, filename=f'root/x/{ids[i]}.mp4')
         ds.set_metainfo({k: meta[k] for k in ('img_shape', *meta_keys)})
         samples.append(ds.to_dict())
-    metric = DumpResults(out_file_path=str(path))
+    dump_type = (NumpyDumpResults
+                 if str(path).endswith('.npz') else DumpResults)
+    metric = dump_type(out_file_path=str(path))
     metric.process(None, samples)
     metric.compute_metrics(metric.results)
     return Path(path)

@@ -1,4 +1,5 @@
-"""tools/analysis_tools/ensemble.py: tune + submit, tune only, apply only, errors."""
+"""tools/analysis_tools/ensemble.py: tune + submit, tune only, apply only,
+errors."""
 import tiny_action  # noqa: F401  (compat shims + registration first)
 
 import json
@@ -11,8 +12,8 @@ from conftest import REPO
 from ensemble_dumps import CLASSES, problem, write_annotation, write_dump
 
 from tiny_action.tools.ensemble import (load_ensemble, load_groups,
-                                  load_thresholds, postprocess,
-                                  read_answer_txt)
+                                        load_thresholds, postprocess,
+                                        read_answer_txt)
 from tiny_action.tools.ensemble.cli import ensemble_main
 
 GROUPS_YAML = 'groups:\n  turn: [turn_left, turn_right]\n  gait: [walk, run]\n'
@@ -142,14 +143,15 @@ def test_errors(inputs, tmp_path, capsys):
 
 
 def test_tool_script(inputs, tmp_path, monkeypatch, capsys):
-    """The thin tools/analysis_tools/ensemble.py itself, run as __main__ in-process (a
-    subprocess would spend its time importing torch / mmaction)."""
+    """The thin tools/analysis_tools/ensemble.py itself, run as __main__
+    in-process (a subprocess would spend its time importing torch /
+    mmaction)."""
     out = tmp_path / 'tool'
     monkeypatch.setattr(sys, 'argv', [
-        'tools/analysis_tools/ensemble.py', '--val-dumps', *inputs['val'], '--test-dumps',
-        *inputs['test'], '--class-map', inputs['class_map'], '--test-ann',
-        inputs['test_ann'], '--groups', inputs['groups'], '--no-plots',
-        '--out-dir', str(out)
+        'tools/analysis_tools/ensemble.py', '--val-dumps', *inputs['val'],
+        '--test-dumps', *inputs['test'], '--class-map', inputs['class_map'],
+        '--test-ann', inputs['test_ann'], '--groups', inputs['groups'],
+        '--no-plots', '--out-dir', str(out)
     ])
     with pytest.raises(SystemExit) as exit_info:
         runpy.run_path(str(REPO / 'tools' / 'analysis_tools' / 'ensemble.py'),
@@ -157,7 +159,8 @@ def test_tool_script(inputs, tmp_path, monkeypatch, capsys):
     assert exit_info.value.code == 0
     assert 'Macro F1 on the labelled split' in capsys.readouterr().out
     assert len((out / 'answer.txt').read_text().splitlines()) == 43
-    monkeypatch.setattr(sys, 'argv', ['tools/analysis_tools/ensemble.py', '--help'])
+    monkeypatch.setattr(sys, 'argv',
+                        ['tools/analysis_tools/ensemble.py', '--help'])
     with pytest.raises(SystemExit) as exit_info:
         runpy.run_path(str(REPO / 'tools' / 'analysis_tools' / 'ensemble.py'),
                        run_name='__main__')

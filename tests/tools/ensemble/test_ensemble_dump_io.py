@@ -1,5 +1,6 @@
 import tiny_action  # noqa: F401  (compat shims + registration first)
 
+import os
 import pickle
 import re
 import warnings
@@ -10,23 +11,19 @@ import pytest
 import torch
 from ensemble_dumps import problem, write_dump
 
-from tiny_action.tools.ensemble import (DumpMismatchError, check_aligned,
-                                  ensemble_scores, load_dump, load_ensemble)
-from tiny_action.tools.ensemble.dump_io import RawTensor, read_pickle, stack_tensors
-
-
-def _as_numpy(obj):
-    if isinstance(obj, torch.Tensor):
-        return obj.numpy()
-    if isinstance(obj, dict):
-        return {k: _as_numpy(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(_as_numpy(v) for v in obj)
-    return obj
+from tiny_action.tools.ensemble import (DumpMismatchError, DumpRefusedError,
+                                        check_aligned, ensemble_scores,
+                                        load_dump, load_dump_pickle,
+                                        load_ensemble)
 
 
 def _assert_same(a, b):
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+    if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
+        assert type(a) is type(b) and a.dtype == b.dtype
+        assert a.shape == b.shape and a.stride() == b.stride()
+        assert a.storage_offset() == b.storage_offset()
+        assert torch.equal(a, b)
+    elif isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         a, b = np.asarray(a), np.asarray(b)
         assert a.dtype == b.dtype and a.shape == b.shape
         np.testing.assert_array_equal(a, b)
@@ -43,32 +40,102 @@ def _assert_same(a, b):
 
 
 @pytest.mark.parametrize('protocol', [2, pickle.HIGHEST_PROTOCOL])
-def test_fast_unpickler_equals_torch(tmp_path, protocol):
+def test_safe_unpickler_equals_pickle(tmp_path, protocol):
     base = torch.arange(24, dtype=torch.float32).reshape(4, 6) / 24
     obj = [
         dict(pred_score=torch.rand(26), gt_label=torch.tensor([0, 1, 1]),
-             id='00012', img_shape=(32, 32)),
+             id='00012', img_shape=(32, 32), raw=b'\x00\xff'),
         dict(f16=torch.rand(5).half(), f64=torch.rand(3).double(),
              b=torch.tensor([True, False]), u8=torch.tensor([1, 255],
                                                             dtype=torch.uint8),
              i32=torch.tensor([-3, 7], dtype=torch.int32),
              col=base[:, 2], t=base.t(), view=base[1:3, 1:4],
              scalar=torch.tensor(0.25), empty=torch.zeros(0),
-             bf16=torch.rand(3).bfloat16().float()),
+             bf16=torch.rand(3).bfloat16(), size=torch.Size([2, 3])),
+        dict(np_f32=np.arange(6, dtype=np.float32).reshape(2, 3),
+             np_scalar=np.float64(0.5), np_int=np.int64(3),
+             fortran=np.asfortranarray(np.ones((2, 3))), keys={'a', 'b'},
+             frozen=frozenset([1]), z=1 + 2j, dtype=np.dtype('<i2')),
     ]
     path = tmp_path / 'x.pkl'
     path.write_bytes(pickle.dumps(obj, protocol=protocol))
-    fast = read_pickle(str(path))
-    slow = _as_numpy(read_pickle(str(path), fast=False))
-    _assert_same(fast, slow)
+    _assert_same(load_dump_pickle(str(path)), pickle.loads(path.read_bytes()))
 
 
-def test_fast_unpickler_falls_back_for_bfloat16(tmp_path):
-    path = tmp_path / 'x.pkl'
-    t = torch.rand(4).bfloat16()
-    mmengine.dump([dict(x=t)], str(path))
-    out = read_pickle(str(path))[0]['x']
-    assert isinstance(out, torch.Tensor) and torch.equal(out, t)
+def test_safe_unpickler_reads_a_stock_dump_like_mmengine(tmp_path):
+    scores, labels = problem(0, n=6)
+    path = write_dump(tmp_path / 'a.pkl', scores, labels,
+                      label_dtype=np.int64)
+    _assert_same(load_dump_pickle(str(path)), mmengine.load(str(path)))
+
+
+class _Evil:
+    """Unpickling calls ``self.call(*self.args)``."""
+
+    def __init__(self, call, *args):
+        self.call, self.args = call, args
+
+    def __reduce__(self):
+        return self.call, self.args
+
+
+@pytest.mark.parametrize('how', ['os.system', 'open', 'nested'])
+def test_dump_that_would_run_code_is_refused(tmp_path, how):
+    target = tmp_path / 'pwned.txt'
+    if how == 'os.system':
+        evil, name = _Evil(os.system, f'touch {target}'), 'system'
+    elif how == 'open':
+        evil, name = _Evil(open, str(target), 'w'), 'open'
+    else:  # hidden in a sample, after legitimate tensors
+        evil, name = _Evil(eval, f'open({str(target)!r}, "w")'), 'eval'
+    scores, labels = problem(1, n=3)
+    path = write_dump(tmp_path / 'evil.pkl', scores, labels)
+    records = mmengine.load(str(path))
+    records[-1]['id'] = evil
+    path.write_bytes(pickle.dumps(records, protocol=2))
+    for read in (load_dump_pickle, load_dump):
+        with pytest.raises(DumpRefusedError) as err:
+            read(str(path))
+        msg = str(err.value)
+        assert msg.startswith(f'{path}: refused to unpickle the global ')
+        assert name in msg and 'Nothing of the file was executed' in msg
+        assert not target.exists()
+    pickle.loads(path.read_bytes())  # the plain unpickler runs it
+    assert target.exists()
+
+
+def test_storage_that_would_run_code_is_refused(tmp_path):
+    """A tensor storage is read by torch.load(weights_only=True), so a
+    storage whose own pickle calls os.system is refused too."""
+    target = tmp_path / 'pwned.txt'
+    payload = pickle.dumps(_Evil(os.system, f'touch {target}'), protocol=2)
+    # torch.storage._load_from_bytes(payload), as a tensor storage pickles
+    data = (b'\x80\x02ctorch.storage\n_load_from_bytes\nB' +
+            len(payload).to_bytes(4, 'little') + payload + b'\x85R.')
+    path = tmp_path / 'evil.pkl'
+    path.write_bytes(data)
+    with pytest.raises(ValueError, match=re.escape(str(path)) +
+                       '.*refused a tensor storage.*posix.system'):
+        load_dump_pickle(str(path))
+    assert not target.exists()
+
+
+@pytest.mark.parametrize('damage', ['truncated', 'garbage', 'storage'])
+def test_corrupt_dump_names_the_file(tmp_path, damage):
+    scores, labels = problem(2, n=5)
+    path = write_dump(tmp_path / 'a.pkl', scores, labels)
+    data = path.read_bytes()
+    if damage == 'truncated':
+        data = data[:len(data) // 2]
+    elif damage == 'garbage':
+        data = b'not a pickle at all'
+    else:  # a storage's own serialisation names an unknown class
+        data = data.replace(b'FloatStorage', b'FloatStoragX', 1)
+    path.write_bytes(data)
+    with pytest.raises(ValueError,
+                       match=re.escape(f'{path}: cannot unpickle this dump '
+                                       '(truncated or corrupt?)')):
+        load_dump(str(path))
 
 
 def test_load_dump_reads_a_dumpresults_pickle(tmp_path):
@@ -80,8 +147,44 @@ def test_load_dump_reads_a_dumpresults_pickle(tmp_path):
     assert d.meta['id'] == [f'{i:05d}' for i in range(10)]
     assert d.meta['sample_idx'] == list(range(10))
     assert d.has_labels and d.num_classes == 8 and d.num_samples == 10
-    slow = load_dump(str(path), fast=False)
-    np.testing.assert_array_equal(slow.scores, d.scores)
+    plain = np.stack([r['pred_score'].numpy() for r in mmengine.load(
+        str(path))])
+    np.testing.assert_array_equal(plain, d.scores)
+
+
+@pytest.mark.parametrize('meta_keys', [('id', 'sample_idx'),
+                                       ('video_id', 'filename'), ()])
+def test_npz_dump_equals_pickle_dump(tmp_path, meta_keys):
+    scores, labels = problem(7, n=9)
+    pkl = load_dump(str(write_dump(tmp_path / 'a.pkl', scores, labels,
+                                   meta_keys=meta_keys)))
+    npz = load_dump(str(write_dump(tmp_path / 'a.npz', scores, labels,
+                                   meta_keys=meta_keys)))
+    np.testing.assert_array_equal(npz.scores, pkl.scores)
+    np.testing.assert_array_equal(npz.labels, pkl.labels)
+    assert npz.meta == pkl.meta and set(npz.meta) == set(meta_keys)
+    assert check_aligned([pkl, npz]) == [k for k in ('id', 'sample_idx',
+                                                     'filename', 'video_id')
+                                         if k in meta_keys]
+
+
+def test_npz_dump_errors_name_the_file(tmp_path):
+    path = tmp_path / 'a.npz'
+    path.write_bytes(b'PK\x03\x04 truncated')
+    with pytest.raises(ValueError, match=re.escape(f'{path}: cannot read '
+                                                   'this .npz dump')):
+        load_dump(str(path))
+    np.savez(path, pred_score=np.array([object()] * 2, dtype=object))
+    with pytest.raises(ValueError, match='cannot read this .npz dump.*'
+                       'allow_pickle'):
+        load_dump(str(path))  # object arrays would need pickle: refused
+    np.savez(path, scores=np.zeros((2, 3)))
+    with pytest.raises(ValueError, match=r'needs a `pred_score` array, but '
+                       r"has \['scores'\]"):
+        load_dump(str(path))
+    np.savez(path, pred_score=np.zeros((2, 3)), id=np.array(['1']))
+    with pytest.raises(ValueError, match='1 values of `id` for 2 samples'):
+        load_dump(str(path))
 
 
 def test_load_dump_rejects_logits_and_bad_files(tmp_path):
@@ -171,14 +274,14 @@ def test_filenames_compare_by_base_name(tmp_path):
 
 @pytest.mark.parametrize('kind', ['float32', 'int64', 'rows_of_one_base',
                                   'mixed_sizes', '2d'])
-def test_batched_decoding_equals_torch(tmp_path, kind):
+def test_scores_equal_torch(tmp_path, kind):
     g = torch.Generator().manual_seed(0)
     if kind == 'float32':
         tensors = [torch.rand(26, generator=g) for _ in range(50)]
     elif kind == 'int64':
         tensors = [torch.randint(0, 2, (26, ), generator=g)
                    for _ in range(50)]
-    elif kind == 'rows_of_one_base':  # views with offsets: per-row path
+    elif kind == 'rows_of_one_base':  # views with offsets
         base = torch.rand(10, 26, generator=g)
         tensors = [base[i] for i in range(10)]
     elif kind == 'mixed_sizes':
@@ -186,34 +289,11 @@ def test_batched_decoding_equals_torch(tmp_path, kind):
     else:
         tensors = [torch.rand(3, 4, generator=g) for _ in range(5)]
     path = tmp_path / 'x.pkl'
-    mmengine.dump(tensors, str(path))
-    raw = read_pickle(str(path), raw=True)
-    assert all(isinstance(r, RawTensor) for r in raw)
-    if kind == 'mixed_sizes':
-        with pytest.raises(ValueError):
-            stack_tensors(raw)  # ragged, as np.stack
+    mmengine.dump([dict(pred_score=t) for t in tensors], str(path))
+    if kind in ('mixed_sizes', '2d'):
+        with pytest.raises(ValueError, match=re.escape(str(path))):
+            load_dump(str(path))  # ragged, or not one score per class
         return
-    got = stack_tensors(raw)
-    want = torch.stack(tensors).numpy()
-    assert got.dtype == want.dtype
+    got = load_dump(str(path)).scores
+    want = torch.stack(tensors).numpy().astype(np.float64)
     np.testing.assert_array_equal(got, want)
-
-
-def test_batched_decoding_checks_every_header(tmp_path, monkeypatch):
-    """A storage that differs from the first outside its key is not decoded
-    with the batch: it goes to the per-tensor path."""
-    tensors = [torch.full((26, ), float(i)) for i in range(8)]
-    path = tmp_path / 'x.pkl'
-    mmengine.dump(tensors, str(path))
-    raw = read_pickle(str(path), raw=True)
-    storage = bytearray(raw[5][0])
-    at = storage.find(b'little_endianq\x02\x88')
-    storage[at + len(b'little_endianq\x02')] = 0x89  # claims big-endian
-    raw[5] = RawTensor((bytes(storage), *raw[5][1:]))
-    alone = []
-    monkeypatch.setattr(RawTensor, 'numpy',
-                        lambda self: alone.append(self) or np.full(26, -1.0))
-    out = stack_tensors(raw)
-    assert alone == [raw[5]]
-    np.testing.assert_array_equal(out[5], -1)
-    np.testing.assert_array_equal(out[[0, 7], 0], [0, 7])

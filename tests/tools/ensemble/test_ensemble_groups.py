@@ -9,7 +9,8 @@ from ensemble_dumps import CLASSES
 
 from tiny_action.datasets.class_map import load_class_map
 from tiny_action.tools.ensemble import (DEFAULT_GROUPS_FILE, apply_exclusion,
-                                  cooccurrences, load_groups, postprocess)
+                                        cooccurrences, load_groups,
+                                        postprocess)
 
 GROUPS = dict(groups=dict(turn=['turn_left', 'turn_right'],
                           gait=['walk', 'run', 'stand']))
@@ -139,3 +140,14 @@ def test_default_groups_never_cooccur_in_real_val_labels(shared_data):
     assert [(g, n) for g, _, _, n in cooccurrences(labels, left_out)] == [
         ('a', 1), ('b', 1), ('c', 13)
     ]
+
+
+def test_groups_yaml_constructs_no_python_object(tmp_path):
+    target = tmp_path / 'pwned.txt'
+    bad = tmp_path / 'g.yaml'
+    bad.write_text(f"groups: !!python/object/apply:os.system ['touch "
+                   f"{target}']\n")
+    with pytest.raises(ValueError, match=rf'groups file {bad}: malformed '
+                       'YAML.*python/object/apply'):
+        load_groups(str(bad), CLASSES)
+    assert not target.exists()

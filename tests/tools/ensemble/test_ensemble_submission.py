@@ -9,9 +9,9 @@ import pytest
 from ensemble_dumps import problem, write_annotation, write_dump
 
 from tiny_action.tools.ensemble import (MissingPredictionsWarning,
-                                  align_to_annotation, build_answer,
-                                  load_annotation_entries, load_dump,
-                                  read_answer_txt, write_answer_txt)
+                                        align_to_annotation, build_answer,
+                                        load_annotation_entries, load_dump,
+                                        read_answer_txt, write_answer_txt)
 from tiny_action.tools.ensemble.submission import format_clip_id
 
 LINE = re.compile(r'^\d{5}( [01]){8}$')

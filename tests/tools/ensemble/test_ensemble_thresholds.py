@@ -8,12 +8,12 @@ import torch
 from ensemble_dumps import CLASSES, problem
 
 from tiny_action.tools.ensemble import (best_f1_thresholds,
-                                  class_counts_from_annotation,
-                                  cross_validated_predictions, f1_curve,
-                                  fitted_prior_thresholds, load_thresholds,
-                                  prior_thresholds, save_thresholds,
-                                  tune_thresholds)
-from tiny_action.evaluation.metrics import TinyActionMetric, multilabel_prf
+                                        class_counts_from_annotation,
+                                        cross_validated_predictions, f1_curve,
+                                        fitted_prior_thresholds,
+                                        load_thresholds, prior_thresholds,
+                                        save_thresholds, tune_thresholds)
+from tiny_action.evaluation import TinyActionMetric, multilabel_prf
 
 
 def _brute_force_best_f1(scores, labels):

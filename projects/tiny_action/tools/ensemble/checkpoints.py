@@ -12,14 +12,16 @@ run resumes) and moves each dump into place only after ``test.py`` succeeded
 (never a partial dump under the final name).
 """
 import argparse
+import logging
 import os
 import os.path as osp
 import re
 import subprocess
 import sys
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Union
 
 import numpy as np
+from mmengine.logging import print_log
 
 from tiny_action.utils.fileio import atomic_path
 
@@ -45,70 +47,61 @@ def available_epochs(run_dir: str) -> Dict[int, str]:
     return dict(sorted(out.items()))
 
 
-def select_epochs(spec: Sequence[str], available: Sequence[int]) -> List[int]:
-    """Epochs named by ``spec`` among the ``available`` ones.
+def select_epochs(epochs: Sequence[Union[int, str]],
+                  available: Sequence[int]) -> List[int]:
+    """Epochs among the ``available`` ones.
 
-    Items (several may be given, also comma-separated): ``12`` (one epoch),
-    ``8-12`` (inclusive range of the available epochs), ``6-12:2`` (with a
-    step), ``all``, ``last:K`` (the K latest available epochs) and
-    ``middle:K`` (K epochs spread evenly over the second half of the
-    available ones, the last always included and, for K >= 2, the middle
-    one too: the paper's "middle epochs").
+    Args:
+        epochs (Sequence[int | str]): Epoch numbers, and / or ``'all'``,
+            ``'last:K'`` (the K latest available epochs) and ``'middle:K'``
+            (K epochs spread evenly over the second half of the available
+            ones, the last always included and, for K >= 2, the middle one
+            too: the paper's "middle epochs").
+        available (Sequence[int]): Epochs that have a checkpoint.
 
     Returns:
         list[int]: Sorted, unique epochs.
 
     Raises:
-        ValueError: Unknown syntax, or an epoch without a checkpoint.
+        ValueError: An unknown item, or epochs without a checkpoint.
     """
     avail = sorted(int(e) for e in available)
     if not avail:
         raise ValueError('no epoch_<N>.pth checkpoint is available')
-    items = [p for s in spec for p in re.split(r'[,\s]+', str(s)) if p]
-    if not items:
+    if not epochs:
         raise ValueError('no epochs given')
-    chosen = set()
-    for item in items:
-        m_kw = re.fullmatch(r'(last|middle):(\d+)', item)
-        m_rng = re.fullmatch(r'(\d+)-(\d+)(?::(\d+))?', item)
-        if item == 'all':
-            chosen.update(avail)
-        elif m_kw:
-            k = int(m_kw.group(2))
-            pool = avail if m_kw.group(1) == 'last' else \
-                avail[len(avail) // 2:]
-            if not 1 <= k <= len(pool):
-                raise ValueError(
-                    f'epochs {item!r}: asks for {k} of {len(pool)} '
-                    f'candidate checkpoints {pool}')
-            if m_kw.group(1) == 'last':
-                chosen.update(pool[-k:])
-            else:
-                # from the last backwards, so the last is always taken
-                idx = np.linspace(len(pool) - 1, 0, k).round().astype(int)
-                chosen.update(pool[i] for i in idx)
-        elif m_rng:
-            lo, hi = int(m_rng.group(1)), int(m_rng.group(2))
-            step = int(m_rng.group(3) or 1)
-            if lo > hi or step < 1:
-                raise ValueError(f'epochs {item!r}: expected LOW-HIGH[:STEP] '
-                                 'with LOW <= HIGH and STEP >= 1')
-            want = set(range(lo, hi + 1, step))
-            missing = sorted(want - set(avail))
-            if missing:
-                raise ValueError(f'epochs {item!r}: no checkpoint for epochs '
-                                 f'{missing}; available: {avail}')
-            chosen.update(want)
-        elif item.isdigit():
-            if int(item) not in avail:
-                raise ValueError(f'no checkpoint for epoch {item}; available:'
-                                 f' {avail}')
-            chosen.add(int(item))
+    chosen, numbers = set(), set()
+    for item in epochs:
+        if isinstance(item, int) or str(item).isdigit():
+            numbers.add(int(item))
         else:
-            raise ValueError(
-                f'cannot read epochs {item!r}: use N, LOW-HIGH[:STEP], all, '
-                'last:K or middle:K')
-    return sorted(chosen)
+            chosen.update(_epochs_by_keyword(str(item), avail))
+    missing = sorted(numbers - set(avail))
+    if missing:
+        which = (f'epoch {missing[0]}' if len(missing) == 1 else
+                 f'epochs {missing}')
+        raise ValueError(f'no checkpoint for {which}; available: {avail}')
+    return sorted(chosen | numbers)
+
+
+def _epochs_by_keyword(item: str, avail: List[int]) -> List[int]:
+    """``all``, ``last:K`` or ``middle:K`` among ``avail`` (sorted)."""
+    if item == 'all':
+        return avail
+    match = re.fullmatch(r'(last|middle):(\d+)', item)
+    if not match:
+        raise ValueError(f'cannot read epochs {item!r}: use epoch numbers, '
+                         'all, last:K or middle:K')
+    k = int(match.group(2))
+    pool = avail if match.group(1) == 'last' else avail[len(avail) // 2:]
+    if not 1 <= k <= len(pool):
+        raise ValueError(f'epochs {item!r}: asks for {k} of {len(pool)} '
+                         f'candidate checkpoints {pool}')
+    if match.group(1) == 'last':
+        return pool[-k:]
+    # from the last backwards, so the last is always taken
+    idx = np.linspace(len(pool) - 1, 0, k).round().astype(int)
+    return [pool[i] for i in idx]
 
 
 def dump_path(out_dir: str, checkpoint: str, split: str) -> str:
@@ -209,7 +202,7 @@ def run_checkpoints(config: str,
                     force: bool = False,
                     dry_run: bool = False,
                     test_script: Optional[str] = None,
-                    log: Optional[Callable[[str], None]] = print
+                    logger: Union[str, logging.Logger] = 'current'
                     ) -> Dict[str, List[str]]:
     """Dump every checkpoint on every split with ``tools/test.py``.
 
@@ -230,8 +223,8 @@ def run_checkpoints(config: str,
         dry_run (bool): Only log the commands. Defaults to False.
         test_script (str, optional): The test launcher. Defaults to
             :func:`default_test_script`.
-        log (Callable[[str], None], optional): Progress messages.
-            Defaults to ``print``.
+        logger (str | logging.Logger): Where progress messages go, as
+            mmengine's ``print_log`` takes it. Defaults to ``'current'``.
 
     Returns:
         dict[str, list[str]]: Split -> dump paths, in checkpoint order.
@@ -242,8 +235,34 @@ def run_checkpoints(config: str,
         RuntimeError: ``test.py`` failed or wrote no dump (naming the
             checkpoint and the command).
     """
-    log = log or (lambda _: None)
     runner = runner or _subprocess_runner
+    dumps = _dump_paths(config, checkpoints, out_dir, splits)
+    os.makedirs(osp.join(out_dir, 'dumps'), exist_ok=True)
+    for split in splits:
+        split_cfg = make_split_config(config, split, out_dir, cfg_options)
+        options = cfg_options if split == 'test' else None
+        work_dir = osp.join(out_dir, 'logs', split)
+        for ckpt, dump in zip(checkpoints, dumps[split]):
+            if osp.isfile(dump) and not force:
+                print_log(f'[{split}] {ckpt}: {dump} exists, skipped', logger)
+                continue
+            tmp = osp.join(osp.dirname(dump),
+                           '.' + osp.basename(dump)[:-len('.pkl')] +
+                           '.partial.pkl')
+            cmd = build_test_command(split_cfg, ckpt, tmp, work_dir, options,
+                                     test_script=test_script)
+            print_log(f'[{split}] {ckpt}: ' + ' '.join(cmd), logger)
+            if dry_run:
+                continue
+            _run_test(runner, cmd, tmp, dump, f'{ckpt} ({split} split)')
+            print_log(f'[{split}] {ckpt}: -> {dump}', logger)
+    return dumps
+
+
+def _dump_paths(config: str, checkpoints: Sequence[str], out_dir: str,
+                splits: Sequence[str]) -> Dict[str, List[str]]:
+    """Split -> dump paths, after checking the inputs exist and the dump
+    names are distinct."""
     if not checkpoints:
         raise ValueError('no checkpoints given')
     bad = [s for s in splits if s not in SPLITS]
@@ -257,43 +276,30 @@ def run_checkpoints(config: str,
         raise ValueError(f'checkpoint(s) {missing} do not exist')
     dumps = {s: [dump_path(out_dir, c, s) for c in checkpoints]
              for s in splits}
-    for split, paths in dumps.items():
+    for paths in dumps.values():
         if len(set(paths)) != len(paths):
             raise ValueError(
                 f'checkpoints {list(checkpoints)} would share dump names '
                 f'{paths}: give checkpoints with distinct run folder + file '
                 'names')
-    os.makedirs(osp.join(out_dir, 'dumps'), exist_ok=True)
-    for split in splits:
-        split_cfg = make_split_config(config, split, out_dir, cfg_options)
-        options = cfg_options if split == 'test' else None
-        work_dir = osp.join(out_dir, 'logs', split)
-        for ckpt, dump in zip(checkpoints, dumps[split]):
-            if osp.isfile(dump) and not force:
-                log(f'[{split}] {ckpt}: {dump} exists, skipped')
-                continue
-            tmp = dump[:-len('.pkl')] + '.partial.pkl'
-            tmp = osp.join(osp.dirname(tmp), '.' + osp.basename(tmp))
-            cmd = build_test_command(split_cfg, ckpt, tmp, work_dir, options,
-                                     test_script=test_script)
-            log(f'[{split}] {ckpt}: ' + ' '.join(cmd))
-            if dry_run:
-                continue
-            if osp.exists(tmp):
-                os.remove(tmp)
-            try:
-                code = runner(cmd)
-                if code != 0:
-                    raise RuntimeError(
-                        f'tools/test.py failed (exit code {code}) on '
-                        f'{ckpt} ({split} split): {" ".join(cmd)}')
-                if not osp.isfile(tmp):
-                    raise RuntimeError(
-                        f'tools/test.py exited 0 on {ckpt} ({split} split) '
-                        f'but wrote no dump {tmp}: {" ".join(cmd)}')
-                os.replace(tmp, dump)
-            finally:
-                if osp.exists(tmp):
-                    os.remove(tmp)
-            log(f'[{split}] {ckpt}: -> {dump}')
     return dumps
+
+
+def _run_test(runner: Runner, cmd: List[str], tmp: str, dump: str,
+              what: str) -> None:
+    """Run one ``test.py`` command writing ``tmp``; move it to ``dump``
+    only when it succeeded (never a partial dump under the final name)."""
+    if osp.exists(tmp):
+        os.remove(tmp)
+    try:
+        code = runner(cmd)
+        if code != 0:
+            raise RuntimeError(f'tools/test.py failed (exit code {code}) on '
+                               f'{what}: {" ".join(cmd)}')
+        if not osp.isfile(tmp):
+            raise RuntimeError(f'tools/test.py exited 0 on {what} but wrote '
+                               f'no dump {tmp}: {" ".join(cmd)}')
+        os.replace(tmp, dump)
+    finally:
+        if osp.exists(tmp):
+            os.remove(tmp)

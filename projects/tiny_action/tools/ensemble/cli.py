@@ -1,15 +1,24 @@
-"""Command lines of ``tools/analysis_tools/ensemble.py`` and ``tools/analysis_tools/test_checkpoints.py``
-(the tool files only call :func:`ensemble_main` / :func:`checkpoints_main`).
+"""Command lines of ``tools/analysis_tools/ensemble.py`` and
+``tools/analysis_tools/test_checkpoints.py`` (the tool files only call
+:func:`ensemble_main` / :func:`checkpoints_main`).
 """
 import argparse
+import itertools
 import os.path as osp
 import sys
-from typing import List, Optional, Sequence
+import time
+from typing import Dict, List, Optional, Sequence
+
+from mmengine.logging import MMLogger
 
 from .checkpoints import (SPLITS, available_epochs, load_config,
                           run_checkpoints, select_epochs)
-from .pipeline import RANK_BY, load_class_names, run_ensemble
+from .pipeline import (RANK_BY, EnsembleOptions, load_class_names,
+                       run_ensemble)
 from .thresholds import class_counts_from_annotation
+
+#: numbers the tool runs of this process (each gets its own logger).
+_RUNS = itertools.count()
 
 ENSEMBLE_EPILOG = """\
 modes (chosen by the inputs):
@@ -28,8 +37,10 @@ examples:
       --thresholds work_dirs/ensemble/thresholds.json --class-map ... \\
       --test-ann ... --groups default --out-dir work_dirs/submission
 
-Dumps come from `python tools/test.py CONFIG CKPT --dump x.pkl`; dumps of one
-split must describe the same samples in the same order (checked). With the
+Dumps come from `python tools/test.py CONFIG CKPT --dump x.pkl` (read without
+running code: only tensors, numpy arrays and builtins are accepted), or are
+.npz files of the NumpyDumpResults metric (faster to read); dumps of one split
+must describe the same samples in the same order (checked). With the
 configs' PackTinyActionInputs the dumps carry clip ids ('id'); with mmaction's
 stock PackActionInputs they do not, and test samples are matched to the
 annotation entries by position (one sample per entry required).
@@ -105,33 +116,44 @@ def add_postprocess_arguments(parser: argparse.ArgumentParser,
                         help='also write answer.zip (answer.txt at its root)')
 
 
+def tool_logger(name: str) -> MMLogger:
+    """A new ``MMLogger`` instance (INFO to stdout) for one run of a tool,
+    named like mmengine's ``Runner`` names its loggers: by run."""
+    return MMLogger.get_instance(
+        f'{name}_{time.strftime("%Y%m%d_%H%M%S")}_{next(_RUNS)}',
+        logger_name=name,
+        log_level='INFO')
+
+
 def _run_from_args(args: argparse.Namespace, val_dumps: Sequence[str],
-                   test_dumps: Sequence[str]) -> dict:
+                   test_dumps: Sequence[str], logger: MMLogger) -> dict:
     classes = load_class_names(args.class_map)
     counts, counts_source = None, 'tuning split'
     if args.counts_ann:
         counts = class_counts_from_annotation(args.counts_ann, classes)
         counts_source = args.counts_ann
     return run_ensemble(
-        classes,
-        args.out_dir,
-        val_dumps=val_dumps,
-        test_dumps=test_dumps,
-        weights=args.weights,
-        thresholds=args.thresholds,
-        groups=args.groups,
-        rank_by=args.rank_by,
-        min_positives=args.min_positives,
-        prior=args.prior,
-        thr_low=args.thr_low,
-        thr_high=args.thr_high,
-        class_counts=counts,
-        counts_source=counts_source,
-        test_ann=args.test_ann,
-        cv_folds=args.cv_folds,
-        seed=args.seed,
-        plots=not args.no_plots,
-        make_zip=args.zip)
+        EnsembleOptions(
+            classes,
+            args.out_dir,
+            val_dumps=val_dumps,
+            test_dumps=test_dumps,
+            weights=args.weights,
+            thresholds=args.thresholds,
+            groups=args.groups,
+            rank_by=args.rank_by,
+            min_positives=args.min_positives,
+            prior=args.prior,
+            thr_low=args.thr_low,
+            thr_high=args.thr_high,
+            class_counts=counts,
+            counts_source=counts_source,
+            test_ann=args.test_ann,
+            cv_folds=args.cv_folds,
+            seed=args.seed,
+            plots=not args.no_plots,
+            make_zip=args.zip,
+            logger=logger))
 
 
 def ensemble_parser() -> argparse.ArgumentParser:
@@ -145,11 +167,11 @@ def ensemble_parser() -> argparse.ArgumentParser:
         epilog=ENSEMBLE_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
-        '--val-dumps', nargs='+', default=[], metavar='PKL',
+        '--val-dumps', nargs='+', default=[], metavar='PKL|NPZ',
         help='dumps of a labelled split (one per model): thresholds are '
         'tuned / reported on them')
     parser.add_argument(
-        '--test-dumps', nargs='+', default=[], metavar='PKL',
+        '--test-dumps', nargs='+', default=[], metavar='PKL|NPZ',
         help='dumps of the test split, same models in the same order')
     parser.add_argument('--out-dir', required=True, help='output folder')
     add_postprocess_arguments(parser)
@@ -167,7 +189,8 @@ def ensemble_main(argv: Optional[List[str]] = None) -> int:
         parser.error('--test-dumps alone needs --thresholds (or give '
                      '--val-dumps to tune them)')
     try:
-        _run_from_args(args, args.val_dumps, args.test_dumps)
+        _run_from_args(args, args.val_dumps, args.test_dumps,
+                       tool_logger('ensemble'))
     except ValueError as e:
         print(f'error: {e}', file=sys.stderr)
         return 2
@@ -177,17 +200,19 @@ def ensemble_main(argv: Optional[List[str]] = None) -> int:
 CHECKPOINTS_EPILOG = """\
 examples:
   # middle-epoch checkpoints of one run: tune on val, submit on test
-  python tools/analysis_tools/test_checkpoints.py configs/x.py --run-dir work_dirs/x \\
-      --epochs middle:4 --splits val test --groups default \\
-      --out-dir work_dirs/x_ckpt_ensemble
+  python tools/analysis_tools/test_checkpoints.py configs/x.py \\
+      --run-dir work_dirs/x --epochs middle:4 --splits val test \\
+      --groups default --out-dir work_dirs/x_ckpt_ensemble
   # explicit checkpoints, test split only, saved thresholds
   python tools/analysis_tools/test_checkpoints.py configs/x.py --splits test \\
       --checkpoints work_dirs/x/epoch_20.pth work_dirs/x/epoch_24.pth \\
       --thresholds work_dirs/x_ckpt_ensemble/ensemble/thresholds.json \\
       --out-dir work_dirs/x_test --cfg-options test_dataloader.batch_size=4
-  # dumps only (e.g. one run of a multi-run ensemble, see tools/analysis_tools/ensemble.py)
-  python tools/analysis_tools/test_checkpoints.py configs/x.py --run-dir work_dirs/x \\
-      --epochs last:2 --no-ensemble --out-dir work_dirs/x_dumps
+  # dumps only (e.g. one run of a multi-run ensemble, see
+  # tools/analysis_tools/ensemble.py)
+  python tools/analysis_tools/test_checkpoints.py configs/x.py \\
+      --run-dir work_dirs/x --epochs last:2 --no-ensemble \\
+      --out-dir work_dirs/x_dumps
 
 Each checkpoint/split runs `python tools/test.py CONFIG CKPT --dump ...` once;
 existing dumps (<out-dir>/dumps/<run>_<ckpt>_<split>.pkl) are reused, so an
@@ -196,8 +221,9 @@ interrupted run resumes. The val split uses a derived config
 loader); the test split passes --cfg-options through. The ensemble
 (tools/analysis_tools/ensemble.py logic) is written to <out-dir>/ensemble/.
 
-epoch specs: N, LOW-HIGH[:STEP], all, last:K, middle:K (K epochs spread over
-the second half of the available epoch_<N>.pth, last one included).
+epochs: a list of epoch numbers (--epochs 12 16 20), or all, last:K, or
+middle:K (K epochs spread over the second half of the available
+epoch_<N>.pth, last one included), mixed as needed.
 """
 
 
@@ -217,7 +243,8 @@ def checkpoints_parser() -> argparse.ArgumentParser:
                       help='training work_dir holding epoch_<N>.pth '
                       '(with --epochs)')
     parser.add_argument('--epochs', nargs='+', metavar='SPEC',
-                        help='epochs to take from --run-dir (see below)')
+                        help='epochs to take from --run-dir: numbers, all, '
+                        'last:K or middle:K (see below)')
     parser.add_argument('--splits', nargs='+', choices=SPLITS,
                         default=['val', 'test'],
                         help='splits to dump. Default: val test')
@@ -257,31 +284,39 @@ def checkpoints_main(argv: Optional[List[str]] = None, runner=None) -> int:
         parser.error('without the val split there is nothing to tune '
                      'thresholds on: add val to --splits, give --thresholds, '
                      'or use --no-ensemble')
+    logger = tool_logger('test_checkpoints')
     try:
-        if args.run_dir:
-            found = available_epochs(args.run_dir)
-            checkpoints = [
-                found[e] for e in select_epochs(args.epochs, list(found))
-            ]
-        else:
-            checkpoints = args.checkpoints
         dumps = run_checkpoints(
-            args.config, checkpoints, args.out_dir, splits=args.splits,
-            cfg_options=args.cfg_options, runner=runner, force=args.force,
-            dry_run=args.dry_run)
-        if not ensemble:
-            return 0
-        if args.class_map is None or (args.test_ann is None
-                                      and 'test' in args.splits):
-            cfg = load_config(args.config, args.cfg_options)
-            args.class_map = args.class_map or _dataset_file(cfg, 'class_map')
-            args.test_ann = args.test_ann or _dataset_file(cfg, 'ann_file')
-        if not args.class_map:
-            raise ValueError('the config\'s test_dataloader.dataset has no '
-                             'class_map; give --class-map')
-        args.out_dir = osp.join(args.out_dir, 'ensemble')
-        _run_from_args(args, dumps.get('val', []), dumps.get('test', []))
+            args.config, _checkpoints_from_args(args), args.out_dir,
+            splits=args.splits, cfg_options=args.cfg_options, runner=runner,
+            force=args.force, dry_run=args.dry_run, logger=logger)
+        if ensemble:
+            _ensemble_checkpoint_dumps(args, dumps, logger)
     except (ValueError, RuntimeError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 2
     return 0
+
+
+def _checkpoints_from_args(args: argparse.Namespace) -> List[str]:
+    if not args.run_dir:
+        return args.checkpoints
+    found = available_epochs(args.run_dir)
+    return [found[e] for e in select_epochs(args.epochs, list(found))]
+
+
+def _ensemble_checkpoint_dumps(args: argparse.Namespace,
+                               dumps: Dict[str, List[str]],
+                               logger: MMLogger) -> None:
+    """The ensemble step of ``test_checkpoints.py`` (class map and test
+    annotation from the config unless given)."""
+    if args.class_map is None or (args.test_ann is None
+                                  and 'test' in args.splits):
+        cfg = load_config(args.config, args.cfg_options)
+        args.class_map = args.class_map or _dataset_file(cfg, 'class_map')
+        args.test_ann = args.test_ann or _dataset_file(cfg, 'ann_file')
+    if not args.class_map:
+        raise ValueError('the config\'s test_dataloader.dataset has no '
+                         'class_map; give --class-map')
+    args.out_dir = osp.join(args.out_dir, 'ensemble')
+    _run_from_args(args, dumps.get('val', []), dumps.get('test', []), logger)

@@ -1,245 +1,36 @@
-"""Reading ``tools/test.py --dump`` pickles and averaging several of them.
+"""Reading test-run dumps and averaging several of them.
 
-A dump (mmengine ``DumpResults``) is a pickled list with one dict per test
-sample, in dataset order: ``ActionDataSample.to_dict()``, i.e. ``pred_score``
-(tensor ``(C,)``), ``gt_label`` (tensor ``(C,)``, multi-hot; all zeros on an
-unlabeled split), ``num_classes``, ``pred_label`` (if the head sets it) and
-the sample's metainfo. Which metainfo keys survive is decided by the
-packing transform's ``meta_keys``: the project's ``PackTinyActionInputs``
-(used by the configs) keeps ``id`` and ``sample_idx``, so dumps carry the
-clip id; mmaction's stock ``PackActionInputs`` keeps only ``img_shape``,
-``img_key``, ``video_id`` and ``timestamp``: **no clip id** (test samples
-are then matched to the annotation by position, see
+Two forms are read:
+
+- a ``tools/test.py --dump`` pickle (mmengine ``DumpResults``): a list with
+  one dict per test sample, in dataset order, ``ActionDataSample.to_dict()``:
+  ``pred_score`` (tensor ``(C,)``), ``gt_label`` (tensor ``(C,)``,
+  multi-hot; all zeros on an unlabeled split), ``num_classes``,
+  ``pred_label`` (if the head sets it) and the sample's metainfo. It is
+  unpickled without running code
+  (:func:`~tiny_action.tools.ensemble.safe_pickle.load_dump_pickle`);
+- a ``.npz`` of plain arrays written by the
+  :class:`~tiny_action.evaluation.NumpyDumpResults` metric (the same
+  content; faster to read).
+
+Which metainfo keys survive is decided by the packing transform's
+``meta_keys``: the project's ``PackTinyActionInputs`` (used by the configs)
+keeps ``id`` and ``sample_idx``, so dumps carry the clip id; mmaction's stock
+``PackActionInputs`` keeps only ``img_shape``, ``img_key``, ``video_id`` and
+``timestamp``: **no clip id** (test samples are then matched to the
+annotation by position, see
 :func:`~tiny_action.tools.ensemble.submission.align_to_annotation`). The
 identity keys read here are :data:`IDENTITY_KEYS`.
-
-Unpickling torch tensors is slow: every tensor's storage goes through a
-full ``torch.load`` (about 0.15 ms each, 2 s for a 6,097-clip dump).
-:func:`load_dump` instead keeps each storage's bytes while unpickling
-(:class:`RawTensor`) and decodes all ``pred_score`` (or ``gt_label``)
-storages of a dump at once with numpy, after checking that every one has
-the legacy ``torch.save`` layout of a little-endian CPU storage of a
-known dtype, byte for byte identical to the first one outside its
-storage key (:func:`stack_tensors`); anything else goes through torch's
-own code. The values are bit-identical. Like ``mmengine.load`` it
-unpickles: only read dumps you trust.
 """
-import gc
 import os.path as osp
-import pickle
-import struct
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 
-#: metainfo keys that identify a sample, in order of preference.
-IDENTITY_KEYS = ('id', 'sample_idx', 'filename', 'video_id')
-
-# ----------------------------------------------------------- fast unpickle
-# Legacy ``torch.save`` layout of one storage (what ``TypedStorage.
-# __reduce__`` pickles with protocol 2): three header pickles (magic
-# number, protocol version, sys_info with ``little_endian``), the persistent
-# id ``('storage', torch.<Type>Storage, key, 'cpu', numel, None)``, the
-# pickled list ``[key]``, an int64 element count and the raw bytes.
-_STORAGE_DTYPES = {
-    b'FloatStorage': np.dtype('<f4'),
-    b'DoubleStorage': np.dtype('<f8'),
-    b'HalfStorage': np.dtype('<f2'),
-    b'LongStorage': np.dtype('<i8'),
-    b'IntStorage': np.dtype('<i4'),
-    b'ShortStorage': np.dtype('<i2'),
-    b'CharStorage': np.dtype('i1'),
-    b'ByteStorage': np.dtype('u1'),
-    b'BoolStorage': np.dtype('?'),
-}
-_INT64 = struct.Struct('<q')
-_UINT32 = struct.Struct('<I')
-_LITTLE_ENDIAN = b'little_endianq\x02\x88'
-_CPU = b'X\x03\x00\x00\x00cpu'
-_KEYS_START = b'Q.\x80\x02]q\x00X'
-
-
-def _storage_layout(b: bytes) -> Optional[tuple]:
-    """``(dtype, data_offset, numel, key_spans)`` of a legacy-serialised
-    CPU storage, or None if any structural marker is not as expected."""
-    if not isinstance(b, bytes):
-        return None
-    head = b[:512]
-    i = head.find(b'ctorch\n')
-    j = head.find(b'\n', i + 7) if i >= 0 else -1
-    dtype = _STORAGE_DTYPES.get(head[i + 7:j]) if j > 0 else None
-    if dtype is None or head.find(_LITTLE_ENDIAN, 0, i) < 0 \
-            or b[j:j + 4] != b'\nq\x01X':
-        return None
-    (len1, ) = _UINT32.unpack_from(b, j + 4)
-    key1 = (j + 8, j + 8 + len1)
-    k = b.find(_KEYS_START, key1[1])
-    if k < 0 or b.find(_CPU, key1[1], k) < 0:
-        return None
-    pos = k + len(_KEYS_START)
-    (len2, ) = _UINT32.unpack_from(b, pos)
-    key2 = (pos + 4, pos + 4 + len2)
-    if b[key1[0]:key1[1]] != b[key2[0]:key2[1]] \
-            or b[key2[1]:key2[1] + 4] != b'q\x01a.':
-        return None
-    (numel, ) = _INT64.unpack_from(b, key2[1] + 4)
-    data = key2[1] + 12
-    if numel < 0 or len(b) - data != numel * dtype.itemsize:
-        return None
-    return dtype, data, numel, (key1, key2)
-
-
-def _storage_to_numpy(b: bytes) -> Any:
-    """One storage as a 1-D numpy array (no copy), or torch's own result
-    when the layout is not the expected one."""
-    layout = _storage_layout(b)
-    if layout is not None:
-        return np.frombuffer(b, dtype=layout[0], offset=layout[1])
-    import torch.storage
-    return torch.storage._load_from_bytes(b)
-
-
-def _rebuild_tensor(storage, storage_offset, size, stride, *args):
-    """``torch._utils._rebuild_tensor_v2`` for numpy storages (read-only
-    numpy view); torch storages go to torch."""
-    if not isinstance(storage, np.ndarray):
-        import torch._utils
-        return torch._utils._rebuild_tensor_v2(storage, storage_offset, size,
-                                               stride, *args)
-    if len(size) == 1 and (stride[0] == 1 or size[0] <= 1):
-        return storage[storage_offset:storage_offset + size[0]]
-    return np.lib.stride_tricks.as_strided(
-        storage[storage_offset:],
-        shape=tuple(size),
-        strides=tuple(s * storage.itemsize for s in stride))
-
-
-class RawTensor(tuple):
-    """A tensor as unpickled by the fast reader: ``(storage_bytes, offset,
-    size, stride, *rest)``, the arguments of ``_rebuild_tensor_v2``, decoded
-    later (:meth:`numpy`, :func:`stack_tensors`)."""
-    __slots__ = ()
-
-    @property
-    def storage(self) -> bytes:
-        return self[0]
-
-    def numpy(self) -> Any:
-        """A numpy array (a torch tensor for unsupported storages)."""
-        return _rebuild_tensor(_storage_to_numpy(self[0]), *self[1:])
-
-
-def _raw_tensor(*args) -> RawTensor:
-    return RawTensor(args)
-
-
-class _FastUnpickler(pickle.Unpickler):
-
-    def find_class(self, module: str, name: str) -> Any:
-        if module == 'torch.storage' and name == '_load_from_bytes':
-            return bytes  # keep the serialised storage as it is
-        if module == 'torch._utils' and name == '_rebuild_tensor_v2':
-            return _raw_tensor
-        return super().find_class(module, name)
-
-
-def materialize(obj: Any) -> Any:
-    """Replace every :class:`RawTensor` in nested dicts / lists / tuples by
-    its numpy array."""
-    if isinstance(obj, RawTensor):
-        return obj.numpy()
-    if isinstance(obj, dict):
-        return {k: materialize(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(materialize(v) for v in obj)
-    return obj
-
-
-def read_pickle(path: str, fast: bool = True, raw: bool = False) -> Any:
-    """Unpickle ``path``.
-
-    Args:
-        path (str): The pickle file.
-        fast (bool): Use the fast reader (CPU tensors become numpy arrays).
-            False: plain ``pickle`` (torch tensors). Defaults to True.
-        raw (bool): With ``fast``, leave tensors as :class:`RawTensor`.
-            Defaults to False.
-    """
-    # A buffered file (the C unpickler prefetches through ``peek``), and no
-    # cyclic GC passes over the many new, acyclic objects while loading.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        with open(path, 'rb', buffering=1 << 20) as f:
-            obj = _FastUnpickler(f).load() if fast else pickle.load(f)
-    finally:
-        if enabled:
-            gc.enable()
-    return obj if raw or not fast else materialize(obj)
-
-
-def _to_numpy(value: Any) -> np.ndarray:
-    if hasattr(value, 'detach'):  # a torch.Tensor (plain or fallback path)
-        value = value.detach().cpu().numpy()
-    return np.asarray(value)
-
-
-def stack_tensors(values: Sequence[Any]) -> np.ndarray:
-    """Stack per-sample tensors (``RawTensor``, torch or numpy) into one
-    array ``(N, ...)``.
-
-    When all values are raw tensors with the same geometry (serialised
-    storage length, offset, size, stride; a contiguous view), the first
-    storage is parsed (:func:`_storage_layout`), every storage is checked to
-    be byte-identical to it outside the storage key, and the data bytes of
-    all are viewed as one array. A storage failing the check, and any other
-    input, is decoded on its own (torch's code for unknown layouts).
-    """
-    values = list(values)
-    if not values:
-        raise ValueError('no tensors to stack')
-    if all(type(v) is RawTensor for v in values):
-        geometry = {(len(v[0]), v[1], v[2], v[3], len(v) - 4)
-                    for v in values}
-        if len(geometry) == 1:
-            length, offset, size, stride, rest = geometry.pop()
-            out = _stack_uniform(values, length, offset, tuple(size),
-                                 tuple(stride), rest)
-            if out is not None:
-                return out
-    return np.stack([
-        _to_numpy(v.numpy() if isinstance(v, RawTensor) else v)
-        for v in values
-    ])
-
-
-def _stack_uniform(values: List[RawTensor], length: int, offset: int,
-                   size: tuple, stride: tuple,
-                   rest: int) -> Optional[np.ndarray]:
-    """The batched decoding of :func:`stack_tensors` (None: not possible)."""
-    layout = _storage_layout(values[0][0])
-    flat = int(np.prod(size)) if size else 1
-    contiguous = stride == tuple(
-        int(np.prod(size[d + 1:])) for d in range(len(size)))
-    if layout is None or not contiguous or rest > 2 \
-            or offset + flat > layout[2]:
-        return None
-    dtype, data, _, keys = layout
-    block = np.frombuffer(b''.join([v[0] for v in values]),
-                          dtype=np.uint8).reshape(len(values), length)
-    compare = np.ones(data, dtype=bool)
-    for lo, hi in keys:
-        compare[lo:hi] = False
-    header = block[:, :data][:, compare]
-    start = data + offset * dtype.itemsize
-    out = np.ascontiguousarray(
-        block[:, start:start + flat * dtype.itemsize]).view(dtype).reshape(
-            (len(values), ) + size)
-    for i in np.flatnonzero((header != header[0]).any(axis=1)):
-        out[i] = _to_numpy(values[i].numpy())  # not the same layout
-    return out
+from tiny_action.evaluation import IDENTITY_KEYS
+from .safe_pickle import load_dump_pickle
 
 
 @dataclass
@@ -279,26 +70,42 @@ class DumpScores:
         return f'sample {i}' + (f' ({keys})' if keys else '')
 
 
-def load_dump(path: str, fast: bool = True) -> DumpScores:
-    """Read one ``tools/test.py --dump`` pickle.
+def load_dump(path: str) -> DumpScores:
+    """Read one dump: a ``tools/test.py --dump`` pickle or a
+    :class:`~tiny_action.evaluation.NumpyDumpResults` ``.npz``.
 
     Args:
-        path (str): The ``.pkl`` file.
-        fast (bool): Read tensors with the fast numpy unpickler (see the
-            module docstring). Defaults to True.
+        path (str): The ``.pkl`` / ``.pickle`` or ``.npz`` file.
 
     Returns:
         DumpScores: Scores, labels and identity metainfo.
 
     Raises:
-        ValueError: If the file is missing, is not a list of per-sample
-            dicts with a 1-D ``pred_score`` of one common length, or holds
-            scores outside ``[0, 1]`` (the ensemble averages probabilities,
-            not logits).
+        ValueError: If the file is missing, truncated or corrupt, names a
+            global a dump never holds (a pickle that could run code,
+            :class:`~tiny_action.tools.ensemble.safe_pickle.DumpRefusedError`),
+            is not a list of per-sample dicts with a 1-D ``pred_score`` of
+            one common length, or holds scores outside ``[0, 1]`` (the
+            ensemble averages probabilities, not logits). The message names
+            the file.
     """
     if not osp.isfile(path):
         raise ValueError(f'dump file {path} does not exist')
-    records = read_pickle(path, fast=fast, raw=True)
+    if str(path).endswith('.npz'):
+        scores, labels, meta = _read_npz(path)
+    else:
+        scores, labels, meta = _read_pickle(path)
+    return DumpScores(
+        path=path,
+        scores=_checked_scores(path, scores),
+        labels=None if labels is None else _checked_labels(
+            path, labels, scores.shape),
+        meta=_normalised_meta(path, meta, scores.shape[0]))
+
+
+def _read_pickle(path: str) -> tuple:
+    """``(scores, labels or None, meta)`` of a ``--dump`` pickle."""
+    records = load_dump_pickle(path)
     if not isinstance(records, list) or not records:
         raise ValueError(
             f'{path}: expected a non-empty list of per-sample dicts (the '
@@ -311,13 +118,56 @@ def load_dump(path: str, fast: bool = True) -> DumpScores:
         raise ValueError(f'{path}: samples should be dicts with a '
                          f'`pred_score`, but sample 0 has {found}')
     try:
-        scores = stack_tensors([r['pred_score'] for r in records])
+        scores = _stack([r['pred_score'] for r in records])
     except (KeyError, TypeError, ValueError) as e:
         raise ValueError(f'{path}: every sample needs a `pred_score` of the '
                          f'same shape (num_classes,): {e!r}') from e
-    if scores.ndim != 2:
+    labels = None
+    if all('gt_label' in r for r in records):
+        try:
+            labels = _stack([r['gt_label'] for r in records])
+        except (TypeError, ValueError) as e:
+            raise ValueError(f'{path}: every sample\'s `gt_label` should '
+                             f'have the same shape (num_classes,): {e!r}'
+                             ) from e
+    meta = {
+        k: [r[k] for r in records]
+        for k in IDENTITY_KEYS if all(k in r for r in records)
+    }
+    return scores, labels, meta
+
+
+def _read_npz(path: str) -> tuple:
+    """``(scores, labels or None, meta)`` of a ``NumpyDumpResults`` file."""
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+    except Exception as e:  # a damaged file: name it
+        raise ValueError(f'{path}: cannot read this .npz dump (truncated or '
+                         f'corrupt?): {type(e).__name__}: {e}') from e
+    if 'pred_score' not in arrays:
+        raise ValueError(f'{path}: a .npz dump needs a `pred_score` array, '
+                         f'but has {sorted(arrays)}')
+    meta = {
+        k: arrays[k].reshape(-1).tolist()
+        for k in IDENTITY_KEYS if k in arrays
+    }
+    return arrays['pred_score'], arrays.get('gt_label'), meta
+
+
+def _stack(values: Sequence[Any]) -> np.ndarray:
+    """Per-sample tensors / arrays -> one array ``(N, ...)``."""
+    return np.stack([
+        v.detach().cpu().numpy() if hasattr(v, 'detach') else np.asarray(v)
+        for v in values
+    ])
+
+
+def _checked_scores(path: str, scores: np.ndarray) -> np.ndarray:
+    """``pred_score`` as float64 ``(N, C)`` probabilities."""
+    if scores.ndim != 2 or scores.shape[0] == 0:
         raise ValueError(f'{path}: `pred_score` should be 1-D (one score per '
-                         f'class), got shape {scores.shape[1:]}')
+                         f'class) in every sample, got shape {scores.shape}')
     scores = scores.astype(np.float64)
     if not np.isfinite(scores).all():
         raise ValueError(f'{path}: `pred_score` contains NaN or inf')
@@ -327,26 +177,34 @@ def load_dump(path: str, fast: bool = True) -> DumpScores:
             f'{scores.max():.4g}], but the ensemble averages probabilities '
             'in [0, 1] (a multi-label head with sigmoid scores, e.g. '
             'ASLHead)')
-    labels = None
-    if all('gt_label' in r for r in records):
-        labels = stack_tensors([r['gt_label'] for r in records])
-        if labels.shape != scores.shape:
-            raise ValueError(
-                f'{path}: `gt_label` has shape {labels.shape[1:]} per sample '
-                f'but `pred_score` has {scores.shape[1:]}; expected '
-                'multi-hot labels (num_classes,)')
-        if not np.isin(labels, (0, 1)).all():
-            raise ValueError(f'{path}: `gt_label` should be multi-hot (0/1)')
-        labels = labels.astype(np.uint8)
-    meta = {
-        k: [r[k] for r in records]
-        for k in IDENTITY_KEYS if all(k in r for r in records)
-    }
+    return scores
+
+
+def _checked_labels(path: str, labels: np.ndarray,
+                    shape: tuple) -> np.ndarray:
+    """``gt_label`` as uint8 multi-hot ``(N, C)``."""
+    if labels.shape != shape:
+        raise ValueError(
+            f'{path}: `gt_label` has shape {labels.shape[1:]} per sample '
+            f'but `pred_score` has {shape[1:]}; expected multi-hot labels '
+            '(num_classes,)')
+    if not np.isin(labels, (0, 1)).all():
+        raise ValueError(f'{path}: `gt_label` should be multi-hot (0/1)')
+    return labels.astype(np.uint8)
+
+
+def _normalised_meta(path: str, meta: Dict[str, list],
+                     num_samples: int) -> Dict[str, list]:
+    """``id`` as strings, ``sample_idx`` as ints; one value per sample."""
+    for key, values in meta.items():
+        if len(values) != num_samples:
+            raise ValueError(f'{path}: {len(values)} values of `{key}` for '
+                             f'{num_samples} samples')
     if 'id' in meta:
         meta['id'] = [str(v) for v in meta['id']]
     if 'sample_idx' in meta:
         meta['sample_idx'] = [int(v) for v in meta['sample_idx']]
-    return DumpScores(path=path, scores=scores, labels=labels, meta=meta)
+    return meta
 
 
 # -------------------------------------------------------------- alignment
@@ -487,8 +345,7 @@ class Ensemble:
 
 def load_ensemble(paths: Sequence[str],
                   weights: Optional[Sequence[float]] = None,
-                  num_classes: Optional[int] = None,
-                  fast: bool = True) -> Ensemble:
+                  num_classes: Optional[int] = None) -> Ensemble:
     """Load dumps, check their alignment and average them.
 
     Args:
@@ -496,14 +353,13 @@ def load_ensemble(paths: Sequence[str],
         weights (Sequence[float], optional): See :func:`ensemble_scores`.
         num_classes (int, optional): Expected number of classes (the class
             map's); a mismatch raises. Defaults to None.
-        fast (bool): See :func:`load_dump`. Defaults to True.
 
     Returns:
         Ensemble: The averaged scores and what they came from.
     """
     if not paths:
         raise ValueError('no dump files given')
-    dumps = [load_dump(p, fast=fast) for p in paths]
+    dumps = [load_dump(p) for p in paths]
     check_aligned(dumps)
     if num_classes is not None and dumps[0].num_classes != num_classes:
         raise ValueError(

@@ -25,7 +25,9 @@ import os.path as osp
 from collections.abc import Mapping
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
+import mmengine.fileio
 import numpy as np
+import yaml
 
 #: the TinyVIRAT-v2 groups shipped with the package (see its comments).
 DEFAULT_GROUPS_FILE = osp.join(
@@ -37,20 +39,20 @@ GroupSpec = Union[None, str, Mapping, Sequence]
 
 
 def _read_groups_file(path: str):
+    """A groups file's content (``mmengine.fileio.load``; YAML with
+    ``yaml.SafeLoader``, so it constructs no Python object)."""
     if not osp.isfile(path):
         raise ValueError(f'groups file {path} does not exist')
-    with open(path, encoding='utf-8') as f:
-        text = f.read()
     if path.lower().endswith('.json'):
         try:
-            return json.loads(text)
+            return mmengine.fileio.load(path, file_format='json')
         except json.JSONDecodeError as e:
             raise ValueError(f'groups file {path}: malformed JSON at line '
                              f'{e.lineno}: {e.msg}') from e
     if path.lower().endswith(('.yaml', '.yml')):
-        import yaml
         try:
-            return yaml.safe_load(text)
+            return mmengine.fileio.load(path, file_format='yaml',
+                                        Loader=yaml.SafeLoader)
         except yaml.YAMLError as e:
             raise ValueError(f'groups file {path}: malformed YAML: {e}') from e
     raise ValueError(f'groups file {path} should end in .yaml, .yml or '
