@@ -13,7 +13,7 @@ from tiny_action.tools.ensemble import (best_f1_thresholds,
                                   fitted_prior_thresholds, load_thresholds,
                                   prior_thresholds, save_thresholds,
                                   tune_thresholds)
-from tiny_action.evaluation.metrics import TinyActionMetric, multilabel_prf
+from tiny_action.evaluation import TinyActionMetric, multilabel_prf
 
 
 def _brute_force_best_f1(scores, labels):

@@ -1,10 +1,3 @@
-from .tiny_action_metric import (TinyActionMetric, average_precision,
-                                 binarize, format_per_class_table, macro_prf,
-                                 mean_average_precision, multilabel_prf,
-                                 parse_thresholds, resolve_thresholds)
+from .tiny_action_metric import TinyActionMetric
 
-__all__ = [
-    'TinyActionMetric', 'average_precision', 'binarize',
-    'format_per_class_table', 'macro_prf', 'mean_average_precision',
-    'multilabel_prf', 'parse_thresholds', 'resolve_thresholds'
-]
+__all__ = ['TinyActionMetric']

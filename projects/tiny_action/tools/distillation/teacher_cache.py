@@ -12,7 +12,6 @@ The student then sees one smoother target per video; the teacher's cost
 is paid once instead of every step.
 """
 import copy
-import json
 import os.path as osp
 from typing import Dict, Optional
 
@@ -21,6 +20,7 @@ import torch
 from mmaction.registry import DATASETS, MODELS
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
+from mmengine.fileio import load
 
 from tiny_action.models.recognizers import load_checkpoint_strict
 from tiny_action.utils.dist import shard_indices
@@ -36,9 +36,21 @@ def build_teacher(cfg: Config, checkpoint: str,
     return model.to(device).eval()
 
 
-def _knowledge_dataset(cfg: Config, num_views: int):
+def knowledge_dataset(cfg: Config, num_views: int):
     """The teacher config's *training* videos, read with its test pipeline
-    (``UniformSegment`` switched to ``num_views`` deterministic views)."""
+    (``UniformSegment`` switched to ``num_views`` deterministic views).
+
+    Args:
+        cfg (Config): The teacher's config.
+        num_views (int): Views per video.
+
+    Returns:
+        BaseDataset: The dataset (``test_mode=True``, no tail flips).
+
+    Raises:
+        ValueError: the val pipeline has not exactly one
+            ``UniformSegment``.
+    """
     ds_cfg = copy.deepcopy(cfg.train_dataloader.dataset)
     ds_cfg.pop('tail_flip', None)
     ds_cfg['test_mode'] = True
@@ -66,7 +78,7 @@ def cache_teacher_knowledge(cfg: Config,
     ``out_file`` (JSON ``{"scores": {clip id: [C probabilities]}, "meta":
     {...}}``). Returns the scores written."""
     model = build_teacher(cfg, checkpoint)
-    dataset = _knowledge_dataset(cfg, num_views)
+    dataset = knowledge_dataset(cfg, num_views)
     indices = shard_indices(len(dataset), rank, world_size)
     bar = None
     if progress and indices:
@@ -79,7 +91,7 @@ def cache_teacher_knowledge(cfg: Config,
         inputs = data['inputs']  # (N, views, C, T, H, W)
         views = [inputs] + ([inputs.flip(-1)] if flip else [])
         probs = torch.stack([
-            model._forward(v, stage='head').float().sigmoid().view(
+            model(v, mode='tensor', stage='head').float().sigmoid().view(
                 inputs.shape[0], inputs.shape[1], -1).mean(1)
             for v in views
         ]).mean(0)
@@ -106,8 +118,7 @@ def merge_caches(parts, out_file: str, expected: int) -> int:
     merged: Dict[str, list] = {}
     meta = None
     for part in parts:
-        with open(part) as f:
-            data = json.load(f)
+        data = load(part, file_format='json')
         dup = set(merged) & set(data['scores'])
         if dup:
             raise ValueError(f'{part}: clips {sorted(dup)[:5]} were computed '

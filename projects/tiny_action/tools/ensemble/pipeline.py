@@ -9,9 +9,8 @@ from typing import Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 
-from tiny_action.evaluation.metrics import (format_per_class_table,
-                                            mean_average_precision,
-                                            multilabel_prf)
+from tiny_action.evaluation import (format_per_class_table,
+                                    mean_average_precision, multilabel_prf)
 from tiny_action.utils.fileio import atomic_write_bytes, write_json_atomic
 from .dump_io import Ensemble, load_ensemble
 from .groups import GroupSpec, apply_exclusion, cooccurrences, load_groups

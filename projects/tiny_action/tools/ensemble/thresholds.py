@@ -12,8 +12,8 @@ by default a line in log class size fitted to the tuned classes' thresholds
 thresholds (:func:`prior_thresholds`).
 
 Thresholds are applied as ``score >= threshold``
-(:func:`tiny_action.evaluation.metrics.binarize`) and saved in a JSON file
-that :class:`~tiny_action.evaluation.metrics.TinyActionMetric` reads
+(:func:`tiny_action.evaluation.binarize`) and saved in a JSON file
+that :class:`~tiny_action.evaluation.TinyActionMetric` reads
 (``TinyActionMetric(thresholds='thresholds.json')``).
 """
 import os.path as osp
@@ -22,8 +22,7 @@ from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
-from tiny_action.evaluation.metrics import (parse_thresholds,
-                                            resolve_thresholds)
+from tiny_action.evaluation import parse_thresholds, resolve_thresholds
 from tiny_action.datasets.annotations import read_annotation_entries
 from tiny_action.utils.fileio import write_json_atomic
 
@@ -354,7 +353,7 @@ def save_thresholds(path: str, thresholds: Sequence[float],
                     classes: Sequence[str]) -> None:
     """Write ``{"thresholds": {class_name: threshold, ...}}`` atomically.
 
-    This is the form that :func:`tiny_action.evaluation.metrics.
+    This is the form that :func:`tiny_action.evaluation.
     parse_thresholds` (hence ``TinyActionMetric(thresholds=path)``) reads
     and that names every class, so loading it checks the class map: the
     parser accepts no other key next to ``"thresholds"``; the rest of the
@@ -379,7 +378,7 @@ def load_thresholds(spec, classes: Sequence[str]) -> np.ndarray:
 
     Args:
         spec (str | float | Sequence | Mapping): Anything
-            :func:`~tiny_action.evaluation.metrics.parse_thresholds` reads
+            :func:`~tiny_action.evaluation.parse_thresholds` reads
             (the file of :func:`save_thresholds`, a number, a list, ...). A
             string that parses as a number is a number.
         classes (Sequence[str]): Class names in index order.
