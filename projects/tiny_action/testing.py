@@ -6,15 +6,19 @@ known frames.
 Not imported by ``import tiny_action``; everything here is small enough for
 a CPU test of a few seconds.
 """
+import os
+import socket
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, Optional, Sequence, Tuple, Union
+from typing import Dict, Iterator, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
 
 __all__ = [
     'CODECS', 'frame_pattern', 'kd_batch', 'random_multilabel',
-    'sklearn_prf', 'tiny_recognizer_cfg', 'write_tiny_config', 'write_video'
+    'single_rank_launch', 'sklearn_prf', 'tiny_kd_cfg', 'tiny_recognizer_cfg',
+    'write_tiny_config', 'write_video'
 ]
 
 
@@ -46,6 +50,34 @@ def tiny_recognizer_cfg(num_classes: int = 5,
         data_preprocessor=dict(type='ActionDataPreprocessor',
                                mean=[120.0] * 3, std=[50.0] * 3,
                                format_shape='NCTHW'))
+
+
+def tiny_kd_cfg(num_classes: int = 5,
+                teacher_ckpt: Optional[str] = None,
+                **kwargs) -> dict:
+    """A ``DualResolutionRecognizer`` config of two
+    :func:`tiny_recognizer_cfg` recognizers: the student's head becomes a
+    ``KDHead`` (``alpha=0.5``, BCE) through ``student_overrides``.
+
+    Args:
+        num_classes (int): Classes of both heads. Defaults to 5.
+        teacher_ckpt (str, optional): The teacher checkpoint. Defaults to
+            None.
+        **kwargs: Further ``DualResolutionRecognizer`` arguments (they
+            replace the defaults, e.g. ``teacher=None`` with
+            ``knowledge_cache``).
+
+    Returns:
+        dict: The model config.
+    """
+    return dict(
+        dict(type='DualResolutionRecognizer',
+             student=tiny_recognizer_cfg(num_classes),
+             student_overrides=dict(cls_head=dict(
+                 type='KDHead', alpha=0.5,
+                 loss_cls=dict(type='BCELossWithLogits'))),
+             teacher=tiny_recognizer_cfg(num_classes),
+             teacher_ckpt=teacher_ckpt), **kwargs)
 
 
 def kd_batch(num_samples: int = 2,
@@ -262,3 +294,34 @@ def write_video(path: Union[str, Path],
         for packet in stream.encode():
             container.mux(packet)
     return path
+
+
+@contextmanager
+def single_rank_launch() -> Iterator[Dict[str, str]]:
+    """The environment ``torchrun --nproc_per_node 1`` gives its process
+    (``RANK``, ``LOCAL_RANK``, ``WORLD_SIZE``, ``MASTER_ADDR``,
+    ``MASTER_PORT`` on a free local port), set for the ``with`` block;
+    afterwards the environment is restored and a process group the block
+    initialised is destroyed.
+
+    Yields:
+        dict[str, str]: The variables set.
+    """
+    import torch.distributed as dist
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        port = sock.getsockname()[1]
+    env = dict(RANK='0', LOCAL_RANK='0', WORLD_SIZE='1',
+               MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield env
+    finally:
+        if dist.is_available() and dist.is_initialized():
+            dist.destroy_process_group()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

@@ -8,7 +8,7 @@ import torch
 from mmaction.registry import MODELS
 from mmengine.runner import save_checkpoint
 
-from tiny_action.testing import kd_batch, tiny_recognizer_cfg
+from tiny_action.testing import kd_batch, tiny_kd_cfg, tiny_recognizer_cfg
 
 C = 5
 
@@ -28,11 +28,7 @@ def teacher_ckpt(tmp_path):
 
 
 def kd_model(teacher_ckpt, **kw):
-    return MODELS.build(dict(
-        type='DualResolutionRecognizer', student=recognizer(),
-        student_overrides=dict(cls_head=dict(
-            type='KDHead', alpha=0.5, loss_cls=dict(type='BCELossWithLogits'))),
-        teacher=recognizer(), teacher_ckpt=teacher_ckpt, **kw))
+    return MODELS.build(tiny_kd_cfg(C, teacher_ckpt, **kw))
 
 
 def batch(n=2, seed=0):
