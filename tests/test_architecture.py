@@ -4,8 +4,8 @@
   ``projects/tiny_action`` imports a private name (``from mmengine.runner.
   checkpoint import _load_checkpoint``, ``import torch._utils``) or reaches a
   private attribute of anything but itself (``Config._merge_a_into_b``,
-  ``torch.storage._load_from_bytes``, ``model._forward``), nor names one in a
-  string (``getattr(x, '_y')``, ``'torch._utils'``).
+  ``torch.storage._load_from_bytes``, ``model._forward``), nor reaches one
+  by name (``getattr(x, '_y')``, ``importlib.import_module('torch._utils')``).
 * No ``../shared`` (a folder of the development machine) in ``configs/`` or
   the package.
 * No function of the package longer than :data:`MAX_FUNCTION_LINES` lines.
@@ -25,8 +25,8 @@ PACKAGE = REPO / 'projects' / 'tiny_action'
 #: the one module allowed to work around upstream internals
 COMPAT = PACKAGE / 'compat.py'
 MAX_FUNCTION_LINES = 100
-#: a dotted name with a private (single underscore) part, as a string
-PRIVATE_DOTTED = re.compile(r'^[A-Za-z]\w*(\.\w+)*\._(?!_)\w*$')
+#: a dotted module name with a private (single underscore) part
+PRIVATE_DOTTED = re.compile(r'^[A-Za-z]\w*(\.\w+)*\._(?!_)\w*(\.\w+)*$')
 
 
 def _is_private(name: str) -> bool:
@@ -58,18 +58,26 @@ def private_api_uses(source: str) -> List[Tuple[int, str]]:
             owner = ast.unparse(node.value)
             if _is_private(node.attr) and owner not in ('self', 'cls'):
                 found.append((node.lineno, ast.unparse(node)))
-        elif isinstance(node, ast.Call):
-            if (isinstance(node.func, ast.Name)
-                    and node.func.id in ('getattr', 'setattr', 'hasattr')
-                    and len(node.args) > 1
-                    and isinstance(node.args[1], ast.Constant)
-                    and isinstance(node.args[1].value, str)
-                    and _is_private(node.args[1].value)):
-                found.append((node.lineno, ast.unparse(node)))
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            if PRIVATE_DOTTED.match(node.value):
-                found.append((node.lineno, repr(node.value)))
+        elif isinstance(node, ast.Call) and _names_private(node):
+            found.append((node.lineno, ast.unparse(node)))
     return sorted(found)
+
+
+def _names_private(call: ast.Call) -> bool:
+    """``getattr(x, '_y')`` (also ``setattr`` / ``hasattr``), or an import
+    by name of a private module (``importlib.import_module('torch._utils')``,
+    ``__import__('torch._utils')``). Other strings are data (e.g. the
+    ``(module, name)`` allow-list of a restricted unpickler)."""
+    func = ast.unparse(call.func)
+    if func in ('getattr', 'setattr', 'hasattr', 'delattr'):
+        arg, private = 1, _is_private
+    elif func in ('importlib.import_module', 'import_module', '__import__'):
+        arg, private = 0, PRIVATE_DOTTED.match
+    else:
+        return False
+    return (len(call.args) > arg and isinstance(call.args[arg], ast.Constant)
+            and isinstance(call.args[arg].value, str)
+            and bool(private(call.args[arg].value)))
 
 
 def long_functions(source: str,
@@ -142,7 +150,8 @@ def test_the_scan_reads_the_whole_package():
     'model.teacher._forward(x)',
     'model._is_init = True',
     "getattr(torch, '_C')",
-    "name == 'torch._utils'",
+    "importlib.import_module('torch._utils')",
+    "__import__('torch._utils.x')",
 ])
 def test_private_api_scan_finds(code):
     assert private_api_uses(code) == [(1, private_api_uses(code)[0][1])]
@@ -157,6 +166,9 @@ def test_private_api_scan_finds(code):
     'x.__class__.__name__',
     "'_private words in prose'",
     "'torch.utils.data'",
+    "ALLOWED = {('torch._utils', '_rebuild_tensor_v2'): rebuild}",
+    "importlib.import_module('torch.utils.data')",
+    "getattr(obj, 'public', None)",
 ])
 def test_private_api_scan_accepts(code):
     assert private_api_uses(code) == []

@@ -15,33 +15,25 @@ from tiny_action.testing import random_multilabel, sklearn_prf
 CLASSES = ['walking', 'running', 'sitting', 'waving', 'jumping', 'standing']
 
 
-def _random_data(seed):
-    return random_multilabel(seed, 40, len(CLASSES))
-
-
-def _sklearn(scores, labels, thresholds, average):
-    return sklearn_prf(scores, labels, thresholds, average)
-
-
 @pytest.mark.parametrize('seed', range(5))
 @pytest.mark.parametrize('per_class', [False, True])
-def test_agrees_with_sklearn(seed, per_class):
-    scores, labels = _random_data(seed)
+def test_agrees_withsklearn_prf(seed, per_class):
+    scores, labels = random_multilabel(seed)
     thresholds = (np.random.default_rng(seed).uniform(0.2, 0.8, len(CLASSES))
                   if per_class else 0.5)
     ours = multilabel_prf(scores, labels, thresholds)
-    ref = _sklearn(scores, labels, thresholds, average=None)
+    ref = sklearn_prf(scores, labels, thresholds, average=None)
     for key in ('f1', 'precision', 'recall'):
         np.testing.assert_allclose(ours[key], ref[key])
     np.testing.assert_array_equal(ours['support'], labels.sum(axis=0))
     macro = macro_prf(scores, labels, thresholds)
-    ref = _sklearn(scores, labels, thresholds, average='macro')
+    ref = sklearn_prf(scores, labels, thresholds, average='macro')
     for key in ('f1', 'precision', 'recall'):
         assert math.isclose(macro[key], ref[key], abs_tol=1e-12)
 
 
 def test_zero_division_counts_as_zero():
-    scores, labels = _random_data(0)
+    scores, labels = random_multilabel(0)
     per_class = multilabel_prf(scores, labels, 0.5)
     # no positives, no predictions: everything 0, and it counts in the mean
     assert per_class['precision'][0] == per_class['recall'][0] == 0
@@ -53,8 +45,8 @@ def test_zero_division_counts_as_zero():
 
 
 @pytest.mark.parametrize('seed', range(3))
-def test_average_precision_agrees_with_sklearn(seed):
-    scores, labels = _random_data(seed)
+def test_average_precision_agrees_withsklearn_prf(seed):
+    scores, labels = random_multilabel(seed)
     scores = np.round(scores, 1)  # many ties
     ap = average_precision(scores, labels)
     assert np.isnan(ap[0]) and np.isnan(ap[1])
@@ -76,7 +68,7 @@ def test_binarize_is_inclusive():
 
 
 def test_function_input_errors():
-    scores, labels = _random_data(0)
+    scores, labels = random_multilabel(0)
     with pytest.raises(ValueError, match=r'shape \(N, C\)'):
         multilabel_prf(scores, labels[:, :3])
     with pytest.raises(ValueError, match='multi-hot'):
@@ -91,7 +83,7 @@ def test_function_input_errors():
 def test_mean_average_precision_is_mmactions(seed):
     from mmaction.evaluation.functional import \
         mean_average_precision as mmaction_map
-    scores, labels = _random_data(seed)
+    scores, labels = random_multilabel(seed)
     scores = np.round(scores, 1)  # many ties
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', RuntimeWarning)  # no-positive classes

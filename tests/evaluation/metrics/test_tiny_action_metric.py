@@ -17,14 +17,6 @@ from tiny_action.testing import random_multilabel, sklearn_prf
 CLASSES = ['walking', 'running', 'sitting', 'waving', 'jumping', 'standing']
 
 
-def _random_data(seed):
-    return random_multilabel(seed, 40, len(CLASSES))
-
-
-def _sklearn(scores, labels, thresholds, average):
-    return sklearn_prf(scores, labels, thresholds, average)
-
-
 def _samples(scores, labels):
     return [
         dict(pred_score=torch.tensor(s, dtype=torch.float32),
@@ -45,14 +37,14 @@ def test_metric_end_to_end_and_table(tmp_path):
     log_file = tmp_path / 'metric.log'
     MMLogger.get_instance(
         'test_tiny_action_metric', log_file=str(log_file), log_level='INFO')
-    scores, labels = _random_data(1)
+    scores, labels = random_multilabel(1)
     scores32 = scores.astype(np.float32).astype(np.float64)  # as stored
     thresholds = [0.3, 0.4, 0.5, 0.6, 0.5, 0.45]
     metric = METRICS.build(
         dict(type='TinyActionMetric', thresholds=thresholds))
     result = _evaluate(metric, scores, labels)
     assert list(result) == ['f1', 'precision', 'recall', 'mAP']
-    ref = _sklearn(scores32, labels, np.array(thresholds), average='macro')
+    ref = sklearn_prf(scores32, labels, np.array(thresholds), average='macro')
     for key in ('f1', 'precision', 'recall'):
         assert math.isclose(result[key], ref[key], abs_tol=1e-12)
     assert math.isclose(result['mAP'],
@@ -72,7 +64,7 @@ def test_metric_end_to_end_and_table(tmp_path):
 
 
 def test_prefix():
-    scores, labels = _random_data(2)
+    scores, labels = random_multilabel(2)
     metric = METRICS.build(dict(type='TinyActionMetric', prefix='tiny'))
     assert set(_evaluate(metric, scores, labels)) == {
         'tiny/f1', 'tiny/precision', 'tiny/recall', 'tiny/mAP'
@@ -109,7 +101,7 @@ def test_threshold_forms(form, tmp_path):
     np.testing.assert_allclose(
         resolve_thresholds(parsed, len(CLASSES), CLASSES), THRESHOLDS)
 
-    scores, labels = _random_data(3)
+    scores, labels = random_multilabel(3)
     metric = METRICS.build(dict(type='TinyActionMetric', thresholds=spec))
     result = _evaluate(metric, scores, labels)
     scores32 = scores.astype(np.float32).astype(np.float64)
@@ -133,7 +125,7 @@ def test_bad_thresholds_fail_at_build(spec, match):
 
 
 def test_thresholds_must_match_classes():
-    scores, labels = _random_data(0)
+    scores, labels = random_multilabel(0)
     with pytest.raises(ValueError, match='got 3 thresholds for 6 classes'):
         _evaluate(
             METRICS.build(
@@ -174,7 +166,7 @@ def test_unlabeled_split_reports_no_scores_and_says_why(tmp_path):
     log_file = tmp_path / 'unlabeled.log'
     MMLogger.get_instance('test_unlabeled_split', log_file=str(log_file),
                           log_level='INFO')
-    scores, labels = _random_data(4)
+    scores, labels = random_multilabel(4)
     metric = METRICS.build(dict(type='TinyActionMetric', prefix='tiny'))
     result = _evaluate(metric, scores, np.zeros_like(labels))
     assert result == {}
