@@ -9,7 +9,8 @@ from mmengine.model import MMDistributedDataParallel, is_model_wrapper
 from mmengine.optim import OptimWrapper
 
 from tiny_action.engine import DeviceAgnosticDDP
-from tiny_action.testing import kd_batch, single_rank_launch, tiny_recognizer_cfg
+from tiny_action.testing import (kd_batch, single_rank_launch,
+                                 tiny_recognizer_cfg)
 
 
 def test_cpu_module_drops_device_ids_and_trains():

@@ -35,7 +35,8 @@ def test_cpu_distributed_run_starts_with_gloo(tmp_path):
         runner = _runner(
             tmp_path, launcher='pytorch',
             env_cfg=dict(dist_cfg=dict(backend='nccl', timeout=60)),
-            cfg=dict(model_wrapper_cfg=dict(type='mmaction.DeviceAgnosticDDP')))
+            cfg=dict(model_wrapper_cfg=dict(
+                type='mmaction.DeviceAgnosticDDP')))
         assert runner.distributed and dist.is_initialized()
         assert dist.get_backend() == 'gloo'
         assert (runner.rank, runner.world_size) == (0, 1)

@@ -157,13 +157,15 @@ class DualResolutionRecognizer(BaseModel):
         >>> model = MODELS.build(dict(
         ...     type='DualResolutionRecognizer',
         ...     student=tiny_recognizer_cfg(num_classes=5),
-        ...     student_overrides=dict(cls_head=dict(type='KDHead', alpha=0.5)),
+        ...     student_overrides=dict(
+        ...         cls_head=dict(type='KDHead', alpha=0.5)),
         ...     teacher=teacher))  # a built teacher: trained, no checkpoint
         >>> data = model.data_preprocessor(kd_batch(2, num_classes=5), True)
         >>> losses = model(**data, mode='loss')
         >>> sorted(losses)
         ['loss_cls', 'loss_kd']
-        >>> model.eval().test_step(kd_batch(2, num_classes=5))[0].pred_score.shape
+        >>> predictions = model.eval().test_step(kd_batch(2, num_classes=5))
+        >>> predictions[0].pred_score.shape  # the student's probabilities
         torch.Size([5])
     """
 
