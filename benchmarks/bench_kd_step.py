@@ -18,28 +18,13 @@ import torch
 
 import tiny_action  # noqa: F401
 from mmaction.registry import MODELS
-from mmaction.structures import ActionDataSample
 from mmaction.utils import register_all_modules
 from mmengine.config import Config
 from mmengine.optim import OptimWrapper
 from mmengine.runner import save_checkpoint
+from tiny_action.testing import kd_batch
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def batch(n, c, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    inputs, samples = [], []
-    for i in range(n):
-        inputs.append(torch.randint(0, 255, (1, 3, 8, 64, 64), generator=g,
-                                    dtype=torch.uint8))
-        s = ActionDataSample()
-        s.set_field((torch.rand(c, generator=g) > 0.7).float(), 'gt_label')
-        s.set_field(torch.randint(0, 255, (1, 3, 8, 112, 112), generator=g,
-                                  dtype=torch.uint8), 'sr_inputs')
-        s.set_metainfo(dict(id=f'{i:05d}'))
-        samples.append(s)
-    return dict(inputs=inputs, data_samples=samples)
 
 
 def time_steps(model, data, iters):
@@ -77,7 +62,8 @@ def main():
     register_all_modules()
     cfg = Config.fromfile(os.path.join(REPO, 'configs/demo/demo_lr.py'))
     c = cfg.model.cls_head.num_classes
-    data = batch(args.batch, c)
+    data = kd_batch(args.batch, c, clip_shape=(8, 64, 64),
+                    sr_shape=(8, 112, 112), label_threshold=0.7)
     tmp = tempfile.mkdtemp()
     torch.manual_seed(0)
     teacher = MODELS.build(copy.deepcopy(cfg.model))

@@ -18,7 +18,7 @@ import time
 
 from tiny_action.tools.demo.job import DemoJob, chance_baselines
 from tiny_action.tools.ensemble import load_dump
-from tiny_action.evaluation.metrics.tiny_action_metric import macro_prf
+from tiny_action.evaluation import macro_prf
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 

@@ -28,8 +28,8 @@ from tiny_action.tools.demo.data import CLASSES
 from tiny_action.tools.demo.job import DemoJob, chance_baselines
 from tiny_action.tools.ensemble import load_dump
 from tiny_action.tools.ensemble.submission import read_answer_txt
-from tiny_action.evaluation.metrics.tiny_action_metric import (
-    format_per_class_table, macro_prf, multilabel_prf)
+from tiny_action.evaluation import (format_per_class_table, macro_prf,
+                                    multilabel_prf)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DATA = 'data/tinyvirat_demo'

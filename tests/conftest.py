@@ -10,6 +10,7 @@ import pytest
 
 import tiny_action  # noqa: F401  (compat shims + registration first)
 from mmaction.utils import register_all_modules
+from tiny_action.testing import write_tiny_config
 
 register_all_modules(init_default_scope=True)  # builds resolve in mmaction
 
@@ -17,14 +18,23 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / 'shared' / 'data'
 
 
+def shared_data_dir(*parts: str) -> Path:
+    """``<repo>/../shared/data/<parts>``; skips when absent, except under
+    ``CI=true`` where a missing folder fails the test."""
+    path = SHARED_DATA.joinpath(*parts).resolve()
+    if not path.is_dir():
+        msg = (f'shared real data folder {path} is absent (it should sit '
+               'beside the repo as ../shared/data)')
+        if os.environ.get('CI', '').lower() == 'true':
+            pytest.fail(msg + ' and CI=true requires it')
+        pytest.skip(msg)
+    return path
+
+
 @pytest.fixture(scope='session')
 def shared_data() -> Path:
     """``../shared/data``; skipped when absent, but a failure under CI."""
-    if not SHARED_DATA.is_dir():
-        if os.environ.get('CI', '').lower() == 'true':
-            pytest.fail(f'{SHARED_DATA} is missing (CI=true needs it)')
-        pytest.skip(f'{SHARED_DATA} is not present on this machine')
-    return SHARED_DATA
+    return shared_data_dir()
 
 
 @pytest.fixture(scope='session')
@@ -41,31 +51,10 @@ def mini_demo(tmp_path_factory) -> Path:
 def tiny_config(path: Path, data_dir: Path, max_epochs: int = 2,
                 base: str = 'configs/demo/demo_lr.py', extra: str = '',
                 video_dir: str = 'videos', sr_dir: str = None) -> Path:
-    """Write a config inheriting ``base`` that runs on ``data_dir``
-    (videos under ``video_dir``, and for training the paired clips under
-    ``sr_dir``) with batch 4 and no workers; returns its path."""
-    data_dir = str(data_dir)
-    lines = [
-        f"_base_ = [{str(REPO / base)!r}]",
-        f"data_root = {data_dir!r}",
-    ]
-    for split in ('train', 'val', 'test'):
-        lines.append(
-            f"{split}_dataloader = dict(batch_size=4, num_workers=0, "
-            f"persistent_workers=False, dataset=dict("
-            f"ann_file=data_root + '/tiny_{split}_v2.json', "
-            f"class_map=data_root + '/class_map.json', "
-            f"data_prefix=dict(video=data_root + '/{video_dir}/{split}'"
-            + (f", sr=data_root + '/{sr_dir}/{split}'"
-               if sr_dir and split == 'train' else '') + ")))")
-    lines += [
-        f"train_cfg = dict(max_epochs={max_epochs}, val_interval=1)",
-        "param_scheduler = []",
-        "default_hooks = dict(logger=dict(interval=1))",
-        extra,
-    ]
-    path.write_text('\n'.join(lines) + '\n')
-    return path
+    """:func:`tiny_action.testing.write_tiny_config` with ``base`` relative
+    to the repository."""
+    return write_tiny_config(path, data_dir, REPO / base, max_epochs, extra,
+                             video_dir, sr_dir)
 
 
 def run_tool(args, cwd: Path = REPO, env=None, timeout=600):

@@ -1,4 +1,5 @@
 """Each compatibility shim: fixes its problem, and is a no-op without it."""
+import os
 import os.path as osp
 import pickle
 import sys
@@ -75,7 +76,7 @@ def test_weights_only_loads_mmengine_checkpoint(tmp_path):
     assert ckpt['meta']['hub'].current() == 1.5
     assert ckpt['meta']['arr'].tolist() == [0.0, 1.0, 2.0]
     # weights_only stays the default: nothing switched off globally
-    assert 'TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD' not in __import__('os').environ
+    assert 'TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD' not in os.environ
 
 
 class NotAllowed:
@@ -127,3 +128,65 @@ def test_init_dist_without_cuda_uses_gloo(monkeypatch):
         assert compat.init_dist_without_cuda('pytorch', {}) is False
     finally:
         dist.destroy_process_group()
+
+
+def _shown(message, module, category=FutureWarning):
+    """Whether a warning ``message`` issued from ``module`` is shown under
+    the current filters (plus a final 'always', so nothing else hides it)."""
+    import warnings
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always', append=True)
+        warnings.warn_explicit(message, category, f'{module}.py', 1,
+                               module=module)
+    return len(caught) == 1
+
+
+@pytest.mark.parametrize('message,module', [
+    ('`torch.jit.interface` is deprecated. Please use `torch.compile` '
+     'instead.', 'torch.jit._script'),
+    ('Importing from timm.models.layers is deprecated, please import via '
+     'timm.layers', 'timm.models.layers'),
+    ('`torch.utils._pytree._register_pytree_node` is deprecated. Please use '
+     '`torch.utils._pytree.register_pytree_node` instead.',
+     'diffusers.utils.outputs'),
+])
+def test_third_party_future_warnings_hidden_narrowly(monkeypatch, message,
+                                                     module):
+    import warnings
+    monkeypatch.setattr(sys, 'warnoptions', [])
+    with warnings.catch_warnings():
+        warnings.resetwarnings()
+        assert _shown(message, module)  # before: shown
+        assert compat.quiet_third_party_future_warnings() is True
+        assert compat.quiet_third_party_future_warnings() is False  # once
+        assert not _shown(message, module)
+        # the same message from another module, another message from the
+        # same module, or another category: still shown
+        assert _shown(message, 'tiny_action.models')
+        assert _shown(message, module + '_other')
+        assert _shown('something else is deprecated', module)
+        assert _shown(message, module, DeprecationWarning)
+
+
+def test_warning_options_of_the_user_win(monkeypatch):
+    import warnings
+    monkeypatch.setattr(sys, 'warnoptions', ['default'])
+    with warnings.catch_warnings():
+        warnings.resetwarnings()
+        assert compat.quiet_third_party_future_warnings() is False
+        assert _shown('`torch.jit.interface` is deprecated.',
+                      'torch.jit._script')
+
+
+def test_a_tools_first_line_is_its_own():
+    """``tools/test.py --help`` imports tiny_action, mmaction's models and
+    timm; the first line it prints (stdout or stderr) is its usage."""
+    import subprocess
+    repo = osp.dirname(osp.dirname(osp.abspath(__file__)))
+    env = {k: v for k, v in os.environ.items() if k != 'PYTHONWARNINGS'}
+    proc = subprocess.run(
+        [sys.executable, osp.join(repo, 'tools', 'test.py'), '--help'],
+        capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stderr == ''
+    assert proc.stdout.splitlines()[0].startswith('usage: test.py')

@@ -15,6 +15,7 @@ import importlib.util
 import os.path as osp
 import sys
 import types
+import warnings
 from typing import Callable, Dict, List
 
 import numpy as np
@@ -222,7 +223,56 @@ def fix_torch_weights_only_checkpoints() -> bool:
     return True
 
 
+# ---------------------------------------------------------------------------
+# 9. Third-party imports print FutureWarnings before any output of ours:
+#    ``import mmaction.models`` imports timm (mmaction/models/multimodal/
+#    vindlu/temporal_model.py: "Importing from timm.models.layers is
+#    deprecated, please import via timm.layers"), whose hrnet.py uses
+#    ``@torch.jit.interface`` ("`torch.jit.interface` is deprecated. Please
+#    use `torch.compile` instead."); ``import mmagic`` imports diffusers
+#    0.24, which calls torch's private pytree registration
+#    (diffusers/utils/outputs.py: "`torch.utils._pytree._register_pytree_node`
+#    is deprecated"). Each is hidden by its message *and* the module that
+#    warns, nothing else; options given with ``-W`` / ``PYTHONWARNINGS``
+#    win (then nothing is added).
+# ---------------------------------------------------------------------------
+#: ``(message regex, module regex)`` of the FutureWarnings hidden by fix 9
+QUIET_FUTURE_WARNINGS = (
+    (r'`torch\.jit\.interface` is deprecated', r'torch\.jit\._script$'),
+    (r'Importing from timm\.models\.layers is deprecated',
+     r'timm\.models\.layers$'),
+    (r'`torch\.utils\._pytree\._register_pytree_node` is deprecated',
+     r'diffusers\.utils\.outputs$'),
+)
+
+
+def _has_filter(message: str, module: str) -> bool:
+    for action, msg, category, mod, _ in warnings.filters:
+        if (action == 'ignore' and category is FutureWarning
+                and getattr(msg, 'pattern', None) == message
+                and getattr(mod, 'pattern', None) == module):
+            return True
+    return False
+
+
+def quiet_third_party_future_warnings() -> bool:
+    """Hide the FutureWarnings of :data:`QUIET_FUTURE_WARNINGS` (each by
+    message and module). A no-op when the user set warning options
+    (``-W``, ``PYTHONWARNINGS``) or the filters are in place already.
+    Returns True when filters were added."""
+    if sys.warnoptions:
+        return False
+    added = False
+    for message, module in QUIET_FUTURE_WARNINGS:
+        if not _has_filter(message, module):
+            warnings.filterwarnings('ignore', message=message,
+                                    category=FutureWarning, module=module)
+            added = True
+    return added
+
+
 _SHIMS = [
+    ('quiet_third_party_future_warnings', quiet_third_party_future_warnings),
     ('mmaction_missing_drn', fix_mmaction_missing_drn),
     ('numpy_bool8', fix_numpy_bool8),
     ('mmcv_lite_ext', fix_mmcv_lite_ext),

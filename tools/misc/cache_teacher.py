@@ -15,11 +15,12 @@ import argparse
 import os.path as osp
 
 from mmengine.config import Config, DictAction
+from mmengine.dist import barrier
 
 import tiny_action  # noqa: F401
-from tiny_action.tools.distillation.teacher_cache import (_knowledge_dataset,
-                                            cache_teacher_knowledge,
-                                            merge_caches, part_path)
+from tiny_action.tools.distillation import (cache_teacher_knowledge,
+                                           knowledge_dataset, merge_caches,
+                                           part_path)
 from tiny_action.utils.dist import setup_launcher
 
 
@@ -49,8 +50,7 @@ def main() -> None:
                                 not args.no_flip, args.batch_size, rank,
                                 world, progress=rank == 0)
     if group:
-        import torch.distributed as dist
-        dist.barrier()
+        barrier()
     if rank == 0:
         parts = [part_path(args.out, r, world) for r in range(world)]
         missing = [p for p in parts if not osp.exists(p)]
@@ -58,7 +58,7 @@ def main() -> None:
             print(f'[cache_teacher] waiting for ranks: {missing} missing '
                   '(run them, then rerun rank 0 to merge)')
             return
-        n = len(_knowledge_dataset(cfg, 1))
+        n = len(knowledge_dataset(cfg, 1))
         count = merge_caches(parts, args.out, n)
         print(f'[cache_teacher] {args.out}: knowledge of {count} clips '
               f'({args.num_views} views{"" if args.no_flip else " x 2 flips"})')

@@ -3,6 +3,8 @@ import datetime
 import os
 from typing import List, Tuple
 
+from mmengine.dist import get_dist_info
+
 
 def shard_indices(num_items: int, rank: int, world_size: int) -> List[int]:
     """Indices of the items of ``rank``: ``i % world_size == rank``; every
@@ -32,7 +34,8 @@ def setup_launcher(launcher: str, timeout_hours: float = 24.0
         if not dist.is_initialized():
             dist.init_process_group(
                 'gloo', timeout=datetime.timedelta(hours=timeout_hours))
-        return dist.get_rank(), dist.get_world_size(), True
+        rank, world_size = get_dist_info()
+        return rank, world_size, True
     if launcher != 'none':
         raise ValueError(f'launcher should be "none" or "pytorch", got '
                          f'{launcher!r}')

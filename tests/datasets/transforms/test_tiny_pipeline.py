@@ -5,9 +5,9 @@ import pytest
 import torch
 from mmengine.dataset import Compose
 from mmengine.registry import DefaultScope
-from tiny_clips import frame_pattern, write_video
 
 import tiny_action  # noqa: F401
+from tiny_action.testing import frame_pattern, write_video
 
 
 def pipeline(test_mode: bool = False, num_views: int = 1) -> Compose:

@@ -9,11 +9,12 @@ import av
 import cv2
 import numpy as np
 import pytest
-from tiny_clips import frame_pattern, shared_data_dir, write_video
-
+from conftest import shared_data_dir
 from mmaction.registry import TRANSFORMS
+
 from tiny_action.datasets.transforms import (TinyVideoDecode, TinyVideoInit,
                                              TinyVideoReader)
+from tiny_action.testing import frame_pattern, write_video
 
 
 def decode_all(path: Path, **results) -> dict:

@@ -2,110 +2,19 @@ import tiny_action  # noqa: F401  (compat shims + registration first)
 
 import json
 import math
-import warnings
 
 import numpy as np
 import pytest
 import torch
 from mmaction.registry import METRICS
 from mmengine.logging import MMLogger
-from sklearn.metrics import (average_precision_score, f1_score,
-                             precision_score, recall_score)
 
-from tiny_action.evaluation.metrics import (average_precision, binarize,
-                                            macro_prf, mean_average_precision,
-                                            multilabel_prf, parse_thresholds,
-                                            resolve_thresholds)
+from tiny_action.evaluation import (TinyActionMetric, macro_prf,
+                                    mean_average_precision, parse_thresholds,
+                                    resolve_thresholds)
+from tiny_action.testing import random_multilabel, sklearn_prf
 
 CLASSES = ['walking', 'running', 'sitting', 'waving', 'jumping', 'standing']
-
-
-def _random_data(seed, n=40, c=len(CLASSES)):
-    """Random scores/labels with the awkward classes sklearn must agree on:
-    class 0 no positives and never predicted, class 1 no positives but
-    predicted, class 2 positives but never predicted."""
-    rng = np.random.default_rng(seed)
-    scores = rng.random((n, c))
-    labels = (rng.random((n, c)) < 0.3).astype(np.int64)
-    labels[:, 0] = 0
-    scores[:, 0] = rng.random(n) * 0.4
-    labels[:, 1] = 0
-    labels[0, 2] = 1
-    scores[:, 2] = rng.random(n) * 0.4
-    return scores, labels
-
-
-def _sklearn(scores, labels, thresholds, average):
-    preds = (scores >= thresholds).astype(np.int64)
-    kwargs = dict(average=average, zero_division=0)
-    return dict(
-        f1=f1_score(labels, preds, **kwargs),
-        precision=precision_score(labels, preds, **kwargs),
-        recall=recall_score(labels, preds, **kwargs))
-
-
-@pytest.mark.parametrize('seed', range(5))
-@pytest.mark.parametrize('per_class', [False, True])
-def test_agrees_with_sklearn(seed, per_class):
-    scores, labels = _random_data(seed)
-    thresholds = (np.random.default_rng(seed).uniform(0.2, 0.8, len(CLASSES))
-                  if per_class else 0.5)
-    ours = multilabel_prf(scores, labels, thresholds)
-    ref = _sklearn(scores, labels, thresholds, average=None)
-    for key in ('f1', 'precision', 'recall'):
-        np.testing.assert_allclose(ours[key], ref[key])
-    np.testing.assert_array_equal(ours['support'], labels.sum(axis=0))
-    macro = macro_prf(scores, labels, thresholds)
-    ref = _sklearn(scores, labels, thresholds, average='macro')
-    for key in ('f1', 'precision', 'recall'):
-        assert math.isclose(macro[key], ref[key], abs_tol=1e-12)
-
-
-def test_zero_division_counts_as_zero():
-    scores, labels = _random_data(0)
-    per_class = multilabel_prf(scores, labels, 0.5)
-    # no positives, no predictions: everything 0, and it counts in the mean
-    assert per_class['precision'][0] == per_class['recall'][0] == 0
-    assert per_class['f1'][0] == 0
-    assert per_class['fp'][1] > 0 and per_class['f1'][1] == 0
-    assert per_class['recall'][2] == 0 and per_class['precision'][2] == 0
-    assert math.isclose(
-        macro_prf(scores, labels)['f1'], per_class['f1'].sum() / len(CLASSES))
-
-
-@pytest.mark.parametrize('seed', range(3))
-def test_average_precision_agrees_with_sklearn(seed):
-    scores, labels = _random_data(seed)
-    scores = np.round(scores, 1)  # many ties
-    ap = average_precision(scores, labels)
-    assert np.isnan(ap[0]) and np.isnan(ap[1])
-    for c in range(2, len(CLASSES)):
-        assert math.isclose(
-            ap[c], average_precision_score(labels[:, c], scores[:, c]))
-    assert math.isclose(
-        mean_average_precision(scores, labels), float(np.mean(ap[2:])))
-    with warnings.catch_warnings():
-        warnings.simplefilter('error', RuntimeWarning)
-        assert math.isnan(
-            mean_average_precision(scores, np.zeros_like(labels)))
-
-
-def test_binarize_is_inclusive():
-    np.testing.assert_array_equal(
-        binarize(np.array([[0.5, 0.49, 0.7]]), np.array([0.5, 0.5, 0.8])),
-        [[True, False, False]])
-
-
-def test_function_input_errors():
-    scores, labels = _random_data(0)
-    with pytest.raises(ValueError, match=r'shape \(N, C\)'):
-        multilabel_prf(scores, labels[:, :3])
-    with pytest.raises(ValueError, match='multi-hot'):
-        multilabel_prf(scores, labels * 2)
-    with pytest.raises(ValueError, match='NaN or inf'):
-        multilabel_prf(np.full_like(scores, np.nan), labels)
-    with pytest.raises(ValueError, match='one value per class'):
-        multilabel_prf(scores, labels, np.full(3, 0.5))
 
 
 def _samples(scores, labels):
@@ -128,14 +37,14 @@ def test_metric_end_to_end_and_table(tmp_path):
     log_file = tmp_path / 'metric.log'
     MMLogger.get_instance(
         'test_tiny_action_metric', log_file=str(log_file), log_level='INFO')
-    scores, labels = _random_data(1)
+    scores, labels = random_multilabel(1)
     scores32 = scores.astype(np.float32).astype(np.float64)  # as stored
     thresholds = [0.3, 0.4, 0.5, 0.6, 0.5, 0.45]
     metric = METRICS.build(
         dict(type='TinyActionMetric', thresholds=thresholds))
     result = _evaluate(metric, scores, labels)
     assert list(result) == ['f1', 'precision', 'recall', 'mAP']
-    ref = _sklearn(scores32, labels, np.array(thresholds), average='macro')
+    ref = sklearn_prf(scores32, labels, np.array(thresholds), average='macro')
     for key in ('f1', 'precision', 'recall'):
         assert math.isclose(result[key], ref[key], abs_tol=1e-12)
     assert math.isclose(result['mAP'],
@@ -155,7 +64,7 @@ def test_metric_end_to_end_and_table(tmp_path):
 
 
 def test_prefix():
-    scores, labels = _random_data(2)
+    scores, labels = random_multilabel(2)
     metric = METRICS.build(dict(type='TinyActionMetric', prefix='tiny'))
     assert set(_evaluate(metric, scores, labels)) == {
         'tiny/f1', 'tiny/precision', 'tiny/recall', 'tiny/mAP'
@@ -192,7 +101,7 @@ def test_threshold_forms(form, tmp_path):
     np.testing.assert_allclose(
         resolve_thresholds(parsed, len(CLASSES), CLASSES), THRESHOLDS)
 
-    scores, labels = _random_data(3)
+    scores, labels = random_multilabel(3)
     metric = METRICS.build(dict(type='TinyActionMetric', thresholds=spec))
     result = _evaluate(metric, scores, labels)
     scores32 = scores.astype(np.float32).astype(np.float64)
@@ -215,19 +124,8 @@ def test_bad_thresholds_fail_at_build(spec, match):
         METRICS.build(dict(type='TinyActionMetric', thresholds=spec))
 
 
-def test_bad_threshold_files(tmp_path):
-    bad_json = tmp_path / 'bad.json'
-    bad_json.write_text('{"thresholds": [0.5,')
-    with pytest.raises(ValueError, match='not valid JSON'):
-        parse_thresholds(str(bad_json))
-    bad_txt = tmp_path / 'bad.txt'
-    bad_txt.write_text('0.5\nhigh\n')
-    with pytest.raises(ValueError, match='one float per line'):
-        parse_thresholds(str(bad_txt))
-
-
 def test_thresholds_must_match_classes():
-    scores, labels = _random_data(0)
+    scores, labels = random_multilabel(0)
     with pytest.raises(ValueError, match='got 3 thresholds for 6 classes'):
         _evaluate(
             METRICS.build(
@@ -260,3 +158,41 @@ def test_process_shape_errors():
         metric.process({}, [
             dict(pred_score=dict(rgb=torch.rand(6)), gt_label=torch.zeros(6))
         ])
+
+
+def test_unlabeled_split_reports_no_scores_and_says_why(tmp_path):
+    """An unlabeled split (all-zero label vectors, as TinyVIRATDataset gives
+    the challenge test split) gets a warning, not F1 0.0 and mAP nan."""
+    log_file = tmp_path / 'unlabeled.log'
+    MMLogger.get_instance('test_unlabeled_split', log_file=str(log_file),
+                          log_level='INFO')
+    scores, labels = random_multilabel(4)
+    metric = METRICS.build(dict(type='TinyActionMetric', prefix='tiny'))
+    result = _evaluate(metric, scores, np.zeros_like(labels))
+    assert result == {}
+    text = log_file.read_text()
+    assert 'WARNING' in text
+    assert 'none of the 40 samples has a label' in text
+    assert 'no metric is reported' in text and '--dump' in text
+    assert 'per-class results' not in text
+    # one positive anywhere: scored as usual, no such warning
+    labels = np.zeros_like(labels)
+    labels[3, 2] = 1
+    result = _evaluate(metric, scores, labels)
+    assert set(result) == {'tiny/f1', 'tiny/precision', 'tiny/recall',
+                           'tiny/mAP'}
+    assert log_file.read_text().count('has a label') == 1
+
+
+def test_package_exports():
+    import tiny_action.evaluation as evaluation
+    import tiny_action.evaluation.functional as functional
+    import tiny_action.evaluation.metrics as metrics
+    assert metrics.__all__ == [
+        'IDENTITY_KEYS', 'NumpyDumpResults', 'TinyActionMetric']
+    assert set(evaluation.__all__) == set(functional.__all__) | set(
+        metrics.__all__)
+    for name in evaluation.__all__:
+        assert getattr(evaluation, name) is (
+            getattr(metrics, name, None) or getattr(functional, name))
+    assert evaluation.TinyActionMetric is TinyActionMetric

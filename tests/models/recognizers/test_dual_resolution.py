@@ -6,25 +6,15 @@ import json
 import pytest
 import torch
 from mmaction.registry import MODELS
-from mmaction.structures import ActionDataSample
 from mmengine.runner import save_checkpoint
+
+from tiny_action.testing import kd_batch, tiny_kd_cfg, tiny_recognizer_cfg
 
 C = 5
 
 
 def recognizer(head='ASLHead', **head_kw):
-    return dict(
-        type='Recognizer3D',
-        backbone=dict(type='ResNet3d', depth=18, base_channels=8,
-                      pretrained=None, pretrained2d=False,
-                      conv1_kernel=(3, 7, 7), conv1_stride_t=1,
-                      pool1_stride_t=1, inflate=(1, 1, 1, 1),
-                      spatial_strides=(1, 2, 2, 2),
-                      temporal_strides=(1, 2, 2, 2)),
-        cls_head=dict(type=head, num_classes=C, in_channels=64, **head_kw),
-        data_preprocessor=dict(type='ActionDataPreprocessor',
-                               mean=[120.0] * 3, std=[50.0] * 3,
-                               format_shape='NCTHW'))
+    return tiny_recognizer_cfg(C, head, **head_kw)
 
 
 @pytest.fixture
@@ -38,26 +28,11 @@ def teacher_ckpt(tmp_path):
 
 
 def kd_model(teacher_ckpt, **kw):
-    return MODELS.build(dict(
-        type='DualResolutionRecognizer', student=recognizer(),
-        student_overrides=dict(cls_head=dict(
-            type='KDHead', alpha=0.5, loss_cls=dict(type='BCELossWithLogits'))),
-        teacher=recognizer(), teacher_ckpt=teacher_ckpt, **kw))
+    return MODELS.build(tiny_kd_cfg(C, teacher_ckpt, **kw))
 
 
 def batch(n=2, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    inputs, samples = [], []
-    for i in range(n):
-        inputs.append(torch.randint(0, 255, (1, 3, 4, 32, 32), generator=g,
-                                    dtype=torch.uint8))
-        s = ActionDataSample()
-        s.set_field((torch.rand(C, generator=g) > 0.5).float(), 'gt_label')
-        s.set_field(torch.randint(0, 255, (1, 3, 4, 48, 48), generator=g,
-                                  dtype=torch.uint8), 'sr_inputs')
-        s.set_metainfo(dict(id=f'{i:05d}'))
-        samples.append(s)
-    return dict(inputs=inputs, data_samples=samples)
+    return kd_batch(n, C, seed=seed)
 
 
 def test_teacher_frozen_and_unchanged_by_training(teacher_ckpt):
@@ -228,3 +203,46 @@ def test_student_init_loads_backbone_skips_other_head(tmp_path, teacher_ckpt):
     assert model.student.cls_head.fc_cls.weight.shape == (C, 64)
     for k, v in model.teacher.state_dict().items():
         assert torch.equal(v, teacher_before[k]), f'teacher {k} re-initialised'
+
+
+def test_student_init_is_a_pretrained_init_cfg(tmp_path, teacher_ckpt):
+    model = kd_model(teacher_ckpt, student_init='k400.pth')
+    assert model.student.init_cfg == [
+        dict(type='Pretrained', checkpoint='k400.pth')]
+    # mmaction recognizers take no `init_cfg` argument: it is an attribute
+    # of the built student, kept and extended
+    student = MODELS.build(recognizer('KDHead'))
+    own = dict(type='Kaiming', layer='Conv3d')
+    student.init_cfg = own
+    model = MODELS.build(dict(
+        type='DualResolutionRecognizer', student=student,
+        teacher=recognizer(), teacher_ckpt=teacher_ckpt,
+        student_init='k400.pth'))
+    assert model.student.init_cfg == [
+        own, dict(type='Pretrained', checkpoint='k400.pth')]
+
+
+def test_student_overrides_merge_like_cfg_options():
+    from tiny_action.models.recognizers import merge_overrides
+    base = recognizer()
+    overrides = {'cls_head': dict(type='KDHead', alpha=0.5),
+                 'backbone.depth': 34,
+                 'data_preprocessor': dict(_delete_=True, type='X')}
+    merged = merge_overrides(base, overrides)
+    assert merged['cls_head'] == dict(base['cls_head'], type='KDHead',
+                                      alpha=0.5)
+    assert merged['backbone'] == dict(base['backbone'], depth=34)
+    assert merged['data_preprocessor'] == dict(type='X')
+    # the arguments are left as they were
+    assert base == recognizer()
+    assert '_delete_' in overrides['data_preprocessor']
+
+
+def test_docstring_example_runs():
+    """Every example of the module's docstrings runs and prints what it
+    shows."""
+    import doctest
+
+    from tiny_action.models.recognizers import dual_resolution
+    result = doctest.testmod(dual_resolution)
+    assert result.attempted >= 10 and result.failed == 0

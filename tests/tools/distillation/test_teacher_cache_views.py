@@ -11,7 +11,9 @@ class HalvesModel(nn.Module):
     the clip, class 1 of the right half, class 2 of the whole clip (a
     mirror-invariant class)."""
 
-    def _forward(self, x: torch.Tensor, stage: str = 'head') -> torch.Tensor:
+    def forward(self, x: torch.Tensor, mode: str = 'tensor',
+                stage: str = 'head') -> torch.Tensor:
+        assert (mode, stage) == ('tensor', 'head')
         x = x.flatten(0, 1)  # (N * views, C, T, H, W)
         half = x.shape[-1] // 2
         return torch.stack([

@@ -1,5 +1,6 @@
 """A Runner that starts distributed runs on CPU-only machines too."""
 from mmaction.registry import RUNNERS
+from mmengine.dist import get_backend
 from mmengine.logging import print_log
 from mmengine.runner import Runner
 
@@ -22,8 +23,7 @@ class TinyActionRunner(Runner):
     def setup_env(self, env_cfg: dict) -> None:
         if self.distributed and init_dist_without_cuda(
                 self.launcher, dict(env_cfg.get('dist_cfg', {}))):
-            import torch.distributed as dist
             print_log(
                 'no CUDA device: initialised the process group with the '
-                f'{dist.get_backend()} backend', logger='current')
+                f'{get_backend()} backend', logger='current')
         super().setup_env(env_cfg)

@@ -7,9 +7,9 @@ from typing import Dict, List, Optional, Union
 import torch
 from mmaction.registry import MODELS
 from mmengine.config import Config
+from mmengine.fileio import load
 from mmengine.model import BaseModel
-from mmengine.runner.checkpoint import (_load_checkpoint,
-                                        _load_checkpoint_to_model)
+from mmengine.runner import CheckpointLoader, load_state_dict
 from torch import nn
 
 from ...datasets.label_pairs import swap_label_pairs
@@ -21,6 +21,17 @@ def _build(cfg: Union[dict, nn.Module], name: str) -> BaseModel:
         raise TypeError(f'`{name}` should be a config dict or a built '
                         f'mmengine BaseModel, but got {type(model)}')
     return model
+
+
+def _with_pretrained(init_cfg: Optional[Union[dict, list]],
+                     checkpoint: str) -> List[dict]:
+    """``init_cfg`` plus ``Pretrained`` from ``checkpoint`` (applied last by
+    :meth:`mmengine.model.BaseModule.init_weights`)."""
+    if init_cfg is None:
+        init_cfg = []
+    elif isinstance(init_cfg, dict):
+        init_cfg = [init_cfg]
+    return list(init_cfg) + [dict(type='Pretrained', checkpoint=checkpoint)]
 
 
 def _head_classes(model: BaseModel, name: str) -> int:
@@ -35,6 +46,21 @@ def load_checkpoint_strict(model: nn.Module, path: str, name: str) -> dict:
     """Load the mmengine checkpoint ``path`` into ``model``, every key and
     shape matching; returns the checkpoint's ``meta``.
 
+    This is :func:`mmengine.runner.load_checkpoint` with ``strict=True`` in
+    its two public steps (:meth:`~mmengine.runner.CheckpointLoader.
+    load_checkpoint`, then :func:`~mmengine.runner.load_state_dict`), with
+    the whole key and shape comparison done first, on every rank (mmengine
+    raises for a strict mismatch on rank 0 only), so that the error names
+    the file and lists what differs.
+
+    Args:
+        model (nn.Module): The model to load into.
+        path (str): The checkpoint file.
+        name (str): What the model is (e.g. ``'teacher'``), for messages.
+
+    Returns:
+        dict: The checkpoint's ``meta`` (empty if it has none).
+
     Raises:
         FileNotFoundError: ``path`` does not exist.
         ValueError: the checkpoint does not match ``model`` (missing,
@@ -43,7 +69,8 @@ def load_checkpoint_strict(model: nn.Module, path: str, name: str) -> dict:
     if not osp.isfile(path):
         raise FileNotFoundError(f'{name} checkpoint {path} does not exist '
                                 f'(train the {name} first)')
-    ckpt = _load_checkpoint(path, map_location='cpu')
+    ckpt = CheckpointLoader.load_checkpoint(
+        path, map_location='cpu', logger='current')
     state = ckpt.get('state_dict', ckpt)
     own = model.state_dict()
     missing = sorted(set(own) - set(state))
@@ -56,8 +83,24 @@ def load_checkpoint_strict(model: nn.Module, path: str, name: str) -> dict:
             f'architecture: {len(missing)} missing keys {missing[:3]}, '
             f'{len(unexpected)} unexpected keys {unexpected[:3]}, shape '
             f'mismatch in {sorted(shape)[:3]}')
-    _load_checkpoint_to_model(model, state, strict=True)
+    load_state_dict(model, state, strict=True, logger='current')
     return ckpt.get('meta', {}) or {}
+
+
+def merge_overrides(cfg: dict, overrides: dict) -> dict:
+    """``cfg`` with ``overrides`` merged in as ``--cfg-options`` would
+    (:meth:`mmengine.Config.merge_from_dict`: nested dicts merge key by key,
+    dotted keys reach inside, ``_delete_=True`` replaces a dict). Neither
+    argument is modified.
+
+    Examples:
+        >>> merge_overrides(dict(type='R', head=dict(type='A', n=3)),
+        ...                 {'head': dict(type='B'), 'backbone.depth': 18})
+        {'type': 'R', 'head': {'type': 'B', 'n': 3}, 'backbone': {'depth': 18}}
+    """
+    merged = Config(copy.deepcopy(dict(cfg)))
+    merged.merge_from_dict(copy.deepcopy(dict(overrides)))
+    return merged.to_dict()
 
 
 @MODELS.register_module()
@@ -83,19 +126,49 @@ class DualResolutionRecognizer(BaseModel):
     Args:
         student (dict | BaseModel): the low-resolution recognizer; its head
             must be a ``KDHead``.
-        student_overrides (dict, optional): merged into the student config
-            (as ``--cfg-options`` would), so a KD config reuses a plain
-            recognizer config as the student, e.g. ``dict(cls_head=dict(
-            type='KDHead', alpha=0.5), init_cfg=dict(type='Pretrained',
-            type='KDHead', alpha=0.5))``.
         teacher (dict | BaseModel, optional): the SR recognizer. Required
-            unless ``knowledge_cache`` is given.
+            unless ``knowledge_cache`` is given. Defaults to None.
+        student_overrides (dict, optional): merged into the student config
+            as ``--cfg-options`` would (:func:`merge_overrides`), so a KD
+            config reuses a plain recognizer config as the student, e.g.
+            ``dict(cls_head=dict(type='KDHead', alpha=0.5))``. Defaults to
+            None.
         teacher_ckpt (str, optional): checkpoint of the teacher (an
-            mmengine checkpoint of a plain recognizer). Required for a
-            teacher given as a config.
+            mmengine checkpoint of a plain recognizer), loaded strictly
+            (:func:`load_checkpoint_strict`). Required for a teacher given
+            as a config. Defaults to None.
         knowledge_cache (str, optional): JSON written by
-            ``tools/misc/cache_teacher.py`` (clip id -> teacher probabilities).
-        init_cfg (dict, optional): passed to ``BaseModel``.
+            ``tools/misc/cache_teacher.py`` (clip id -> teacher
+            probabilities). Defaults to None.
+        student_init (str, optional): checkpoint the student starts from
+            (e.g. Kinetics-400 weights), a shorthand for adding
+            ``dict(type='Pretrained', checkpoint=student_init)`` to the
+            built student's ``init_cfg`` (mmrazor's way; mmaction
+            recognizers take no ``init_cfg`` argument): it is loaded by
+            ``init_weights()``, not strictly, so weights that do not fit
+            (another head) stay as initialised and are logged. Defaults to
+            None.
+        init_cfg (dict, optional): passed to ``BaseModel``. Defaults to None.
+
+    Examples:
+        >>> from mmaction.registry import MODELS
+        >>> from mmaction.utils import register_all_modules
+        >>> from tiny_action.testing import kd_batch, tiny_recognizer_cfg
+        >>> register_all_modules()
+        >>> teacher = MODELS.build(tiny_recognizer_cfg(num_classes=5))
+        >>> model = MODELS.build(dict(
+        ...     type='DualResolutionRecognizer',
+        ...     student=tiny_recognizer_cfg(num_classes=5),
+        ...     student_overrides=dict(
+        ...         cls_head=dict(type='KDHead', alpha=0.5)),
+        ...     teacher=teacher))  # a built teacher: trained, no checkpoint
+        >>> data = model.data_preprocessor(kd_batch(2, num_classes=5), True)
+        >>> losses = model(**data, mode='loss')
+        >>> sorted(losses)
+        ['loss_cls', 'loss_kd']
+        >>> predictions = model.eval().test_step(kd_batch(2, num_classes=5))
+        >>> predictions[0].pred_score.shape  # the student's probabilities
+        torch.Size([5])
     """
 
     def __init__(self,
@@ -110,14 +183,13 @@ class DualResolutionRecognizer(BaseModel):
             if not isinstance(student, dict):
                 raise TypeError('`student_overrides` needs the student as a '
                                 'config dict')
-            student = Config._merge_a_into_b(
-                copy.deepcopy(dict(student_overrides)),
-                copy.deepcopy(dict(student)))
+            student = merge_overrides(student, student_overrides)
         student = _build(student, 'student')
+        if student_init is not None:
+            student.init_cfg = _with_pretrained(student.init_cfg, student_init)
         super().__init__(
             data_preprocessor=student.data_preprocessor, init_cfg=init_cfg)
         self.student = student
-        self.student_init = student_init
         num_classes = _head_classes(student, 'student')
         if not hasattr(student.cls_head, 'alpha'):
             raise TypeError('the student head must be a KDHead (it receives '
@@ -151,7 +223,7 @@ class DualResolutionRecognizer(BaseModel):
         classes = (meta.get('dataset_meta') or {}).get('classes')
         self.teacher_classes = tuple(classes) if classes else None
         # mmrazor: keep init_weights() from overwriting the loaded teacher
-        self.teacher._is_init = True
+        self.teacher.is_init = True
 
     @staticmethod
     def _load_cache(path: str, num_classes: int) -> Dict[str, torch.Tensor]:
@@ -160,8 +232,7 @@ class DualResolutionRecognizer(BaseModel):
                 f'knowledge cache {path} does not exist (run '
                 'tools/misc/cache_teacher.py first)')
         try:
-            with open(path) as f:
-                cache = json.load(f)
+            cache = load(path, file_format='json')
         except json.JSONDecodeError as e:
             raise ValueError(f'{path}: not a knowledge cache (malformed JSON '
                              f'at line {e.lineno}: {e.msg})') from e
@@ -178,15 +249,6 @@ class DualResolutionRecognizer(BaseModel):
                                  f'({num_classes},)')
             out[str(key)] = value
         return out
-
-    def init_weights(self) -> None:
-        """Initialise the student (then load ``student_init``); the loaded
-        teacher is left as it is."""
-        super().init_weights()
-        if self.student_init is not None:
-            from mmengine.runner import load_checkpoint
-            load_checkpoint(self.student, self.student_init,
-                            map_location='cpu', strict=False)
 
     def train(self, mode: bool = True) -> 'DualResolutionRecognizer':
         """The student follows ``mode``; the teacher stays in eval."""
@@ -211,7 +273,7 @@ class DualResolutionRecognizer(BaseModel):
             dict(inputs=[s.sr_inputs for s in data_samples],
                  data_samples=None), False)
         sr = batch['inputs']  # (N, views, C, T, H, W)
-        logits = self.teacher._forward(sr, stage='head')
+        logits = self.teacher(sr, mode='tensor', stage='head')
         probs = logits.float().sigmoid().view(sr.shape[0], -1,
                                               logits.shape[-1])
         return probs.mean(dim=1)
@@ -242,7 +304,7 @@ class DualResolutionRecognizer(BaseModel):
         if mode == 'predict':
             return self.student.predict(inputs, data_samples)
         if mode == 'tensor':
-            return self.student._forward(inputs)
+            return self.student(inputs, mode='tensor')
         raise RuntimeError(f'Invalid mode "{mode}". Only supports loss, '
                            'predict and tensor mode')
 

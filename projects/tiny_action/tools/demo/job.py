@@ -15,7 +15,7 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
-from tiny_action.evaluation.metrics.tiny_action_metric import macro_prf
+from tiny_action.evaluation import macro_prf
 
 
 def chance_baselines(labels: np.ndarray, seed: int = 0) -> Dict[str, float]:

@@ -1,6 +1,6 @@
 """Turning a distillation checkpoint into a plain recognizer checkpoint."""
 import torch
-from mmengine.runner.checkpoint import _load_checkpoint
+from mmengine.runner import CheckpointLoader
 
 from tiny_action.utils.fileio import atomic_path
 
@@ -16,7 +16,7 @@ def extract_student(src: str, dst: str, prefix: str = 'student.') -> int:
     Raises:
         ValueError: ``src`` holds no ``student.*`` weights.
     """
-    ckpt = _load_checkpoint(src, map_location='cpu')
+    ckpt = CheckpointLoader.load_checkpoint(src, map_location='cpu')
     state = ckpt.get('state_dict', ckpt)
     student = {k[len(prefix):]: v for k, v in state.items()
                if k.startswith(prefix)}

@@ -16,7 +16,6 @@ smoother target per video; the teacher's cost is paid once instead of
 every step.
 """
 import copy
-import json
 import os.path as osp
 from typing import Dict, Optional, Sequence, Tuple
 
@@ -25,6 +24,7 @@ import torch
 from mmaction.registry import DATASETS, MODELS
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
+from mmengine.fileio import load
 
 from tiny_action.datasets import swap_label_pairs
 from tiny_action.models.recognizers import load_checkpoint_strict
@@ -41,9 +41,21 @@ def build_teacher(cfg: Config, checkpoint: str,
     return model.to(device).eval()
 
 
-def _knowledge_dataset(cfg: Config, num_views: int):
+def knowledge_dataset(cfg: Config, num_views: int):
     """The teacher config's *training* videos, read with its test pipeline
-    (``UniformSegment`` switched to ``num_views`` deterministic views)."""
+    (``UniformSegment`` switched to ``num_views`` deterministic views).
+
+    Args:
+        cfg (Config): The teacher's config.
+        num_views (int): Views per video.
+
+    Returns:
+        BaseDataset: The dataset (``test_mode=True``, no tail flips).
+
+    Raises:
+        ValueError: the val pipeline has not exactly one
+            ``UniformSegment``.
+    """
     ds_cfg = copy.deepcopy(cfg.train_dataloader.dataset)
     ds_cfg.pop('tail_flip', None)
     ds_cfg['test_mode'] = True
@@ -66,7 +78,7 @@ def average_views(model: torch.nn.Module, inputs: torch.Tensor, flip: bool,
     their horizontal mirrors, whose ``flip_label_pairs`` classes are swapped
     back first (a mirrored left turn scores as a right turn)."""
     def probs(x: torch.Tensor) -> torch.Tensor:
-        logits = model._forward(x, stage='head').float()
+        logits = model(x, mode='tensor', stage='head').float()
         return logits.sigmoid().view(x.shape[0], x.shape[1], -1).mean(1)
 
     views = [probs(inputs)]
@@ -90,7 +102,7 @@ def cache_teacher_knowledge(cfg: Config,
     ``out_file`` (JSON ``{"scores": {clip id: [C probabilities]}, "meta":
     {...}}``). Returns the scores written."""
     model = build_teacher(cfg, checkpoint)
-    dataset = _knowledge_dataset(cfg, num_views)
+    dataset = knowledge_dataset(cfg, num_views)
     pairs = getattr(dataset, 'flip_label_pairs', [])
     indices = shard_indices(len(dataset), rank, world_size)
     bar = None
@@ -127,8 +139,7 @@ def merge_caches(parts, out_file: str, expected: int) -> int:
     merged: Dict[str, list] = {}
     meta = None
     for part in parts:
-        with open(part) as f:
-            data = json.load(f)
+        data = load(part, file_format='json')
         dup = set(merged) & set(data['scores'])
         if dup:
             raise ValueError(f'{part}: clips {sorted(dup)[:5]} were computed '

@@ -181,14 +181,14 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f'super_resolve.py: error: {e}', file=sys.stderr, flush=True)
         return 1
     if distributed:
-        import torch.distributed as dist
-        summaries = [None] * world_size
-        dist.all_gather_object(summaries, summary)
+        import torch.distributed as torch_dist
+        from mmengine.dist import all_gather_object, barrier
+        summaries = all_gather_object(summary)
         if rank == 0:
             manifest = runner.merge()
             print(_report(summaries, manifest, runner.manifest), flush=True)
-        dist.barrier()
-        dist.destroy_process_group()
+        barrier()
+        torch_dist.destroy_process_group()
     else:
         manifest = runner.merge()
         print(_report([summary], manifest, runner.manifest), flush=True)

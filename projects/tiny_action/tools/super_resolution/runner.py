@@ -18,8 +18,9 @@ import os.path as osp
 import sys
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -43,10 +44,30 @@ __all__ = [
 
 #: name of the manifest written under the output root by default
 MANIFEST_NAME = 'sr_manifest.json'
+#: clips decoded ahead of the net
+PREFETCH = 4
+#: finished writes kept queued before the run waits for the oldest
+MAX_QUEUED_WRITES = 4
 
 
 class ClipError(RuntimeError):
     """A clip could not be read or written (``on_error='raise'``)."""
+
+
+@dataclass
+class _Run:
+    """What the steps of one :meth:`SuperResolveRunner.run` share: the
+    manifest log, the summary, the progress bar, the reader / writer
+    threads, the pending decodes ``(clip index, future)``, the metadata of
+    clips in flight and the queued writes ``(clip index, future)``."""
+    log: ManifestLog
+    summary: dict
+    bar: Optional[Any]
+    reader: ThreadPoolExecutor
+    writer: ThreadPoolExecutor
+    pending: List[Tuple[int, Future]] = field(default_factory=list)
+    meta: Dict[int, dict] = field(default_factory=dict)
+    writes: List[Tuple[int, Future]] = field(default_factory=list)
 
 
 def read_clip_paths(ann_file: str) -> List[str]:
@@ -325,106 +346,124 @@ class SuperResolveRunner:
 
     def _process(self, todo: List[int], log: ManifestLog,
                  summary: dict) -> None:
+        """Decode, super-resolve and write the clips ``todo``: decoding
+        (prefetched) and writing run in a thread each, beside the net."""
         bar = None
         if self.progress and self.rank == 0 and todo:
             from mmengine.utils import ProgressBar
             bar = ProgressBar(len(todo), file=sys.stdout)
-        meta: Dict[int, dict] = {}
-        writes: List[Tuple[int, Future]] = []  # (clip index, write)
-
-        def fail(i: int, err: BaseException, stage: str) -> None:
-            path = self.clips[i]
-            message = f'{type(err).__name__}: {err}'
-            log.append(dict(path=path, status='failed', stage=stage,
-                            error=message, rank=self.rank,
-                            settings=self.settings_id))
-            summary['failed'].append(dict(path=path, error=message))
-            if bar is not None:
-                bar.update()
-            if self.on_error == 'raise':
-                root = self.lr_root if stage == 'read' else self.out_root
-                raise ClipError(
-                    f'cannot {stage} clip {path} ({osp.join(root, path)}): '
-                    f'{message}. Pass --on-error skip to record bad clips '
-                    'and continue.') from err
-
-        def write(i: int, frames: np.ndarray) -> None:
-            info = meta.pop(i)
-            path = self.clips[i]
-            out_path = osp.join(self.out_root, path)
-            fps = info['fps']
-            rate = (Fraction(fps).limit_denominator(1001)
-                    if fps and fps > 0 else 25)
-            write_video_atomic(out_path, frames, fps=rate, crf=self.crf)
-            log.append(dict(
-                path=path, status='done', frames=int(len(frames)),
-                in_size=list(info['in_size']),
-                out_size=list(frames.shape[1:3]), fps=float(rate),
-                windows=info['windows'], rank=self.rank,
-                settings=self.settings_id))
-            summary['done'] += 1
-            summary['frames'] += int(len(frames))
-
-        def check_writes(block: bool) -> None:
-            while writes and (block or writes[0][1].done()
-                              or len(writes) > 4):
-                i, fut = writes.pop(0)
-                try:
-                    fut.result()
-                except Exception as e:  # disk full, permissions, ...
-                    fail(i, e, 'write')
-                    continue
-                if bar is not None:
-                    bar.update()
-
-        def submit(finished) -> None:
-            for i, frames in finished:
-                writes.append((i, writer.submit(write, i, frames)))
-            check_writes(block=False)
-
         with ThreadPoolExecutor(1, 'sr-decode') as reader, \
                 ThreadPoolExecutor(1, 'sr-write') as writer:
-            prefetch = 4
-            pending = [(i, reader.submit(_decode,
-                                         osp.join(self.lr_root,
-                                                  self.clips[i])))
-                       for i in todo[:prefetch]]
-            nxt = prefetch
+            run = _Run(log=log, summary=summary, bar=bar, reader=reader,
+                       writer=writer)
             try:
-                while pending:
-                    i, fut = pending.pop(0)
-                    if nxt < len(todo):
-                        j = todo[nxt]
-                        pending.append((j, reader.submit(
-                            _decode, osp.join(self.lr_root, self.clips[j]))))
-                        nxt += 1
-                    try:
-                        frames, fps = fut.result()
-                    except Exception as e:  # unreadable / empty / no frame
-                        fail(i, e, 'read')
-                        continue
-                    meta[i] = dict(
-                        fps=fps, in_size=frames.shape[1:3],
-                        windows=len(plan_windows(len(frames),
-                                                 self.max_frames,
-                                                 self.overlap)))
-                    submit(self.batcher.add(i, frames))
-                submit(self.batcher.flush())
-                check_writes(block=True)
+                self._super_resolve_all(todo, run)
             except BaseException:
-                for _, fut in pending:
-                    fut.cancel()
-                for i in list(meta):
-                    self.batcher.drop(i)
-                # clips already super-resolved are still written
-                for _, fut in writes:
-                    try:
-                        fut.result()
-                    except Exception:
-                        pass
+                self._abort(run)
                 raise
         if bar is not None:
             sys.stdout.write('\n')
+
+    def _read_future(self, run: '_Run', i: int) -> Future:
+        """Start decoding clip ``i`` in the reader thread."""
+        return run.reader.submit(_decode,
+                                 osp.join(self.lr_root, self.clips[i]))
+
+    def _super_resolve_all(self, todo: List[int], run: '_Run') -> None:
+        """Feed every decoded clip to the batcher (``PREFETCH`` decodes
+        ahead), hand finished clips to the writer, wait for the writes."""
+        run.pending = [(i, self._read_future(run, i))
+                       for i in todo[:PREFETCH]]
+        upcoming = iter(todo[PREFETCH:])
+        while run.pending:
+            i, fut = run.pending.pop(0)
+            j = next(upcoming, None)
+            if j is not None:
+                run.pending.append((j, self._read_future(run, j)))
+            try:
+                frames, fps = fut.result()
+            except Exception as e:  # unreadable / empty / no frame
+                self._fail(run, i, e, 'read')
+                continue
+            run.meta[i] = dict(
+                fps=fps, in_size=frames.shape[1:3],
+                windows=len(plan_windows(len(frames), self.max_frames,
+                                         self.overlap)))
+            self._submit(run, self.batcher.add(i, frames))
+        self._submit(run, self.batcher.flush())
+        self._check_writes(run, block=True)
+
+    def _submit(self, run: '_Run', finished) -> None:
+        """Queue the writes of ``finished`` ``(clip index, frames)``."""
+        for i, frames in finished:
+            run.writes.append((i, run.writer.submit(self._write, run, i,
+                                                    frames)))
+        self._check_writes(run, block=False)
+
+    def _write(self, run: '_Run', i: int, frames: np.ndarray) -> None:
+        """Write clip ``i`` (writer thread) and record it as done."""
+        info = run.meta.pop(i)
+        path = self.clips[i]
+        fps = info['fps']
+        rate = (Fraction(fps).limit_denominator(1001)
+                if fps and fps > 0 else 25)
+        write_video_atomic(osp.join(self.out_root, path), frames, fps=rate,
+                           crf=self.crf)
+        run.log.append(dict(
+            path=path, status='done', frames=int(len(frames)),
+            in_size=list(info['in_size']),
+            out_size=list(frames.shape[1:3]), fps=float(rate),
+            windows=info['windows'], rank=self.rank,
+            settings=self.settings_id))
+        run.summary['done'] += 1
+        run.summary['frames'] += int(len(frames))
+
+    def _check_writes(self, run: '_Run', block: bool) -> None:
+        """Collect finished writes (all of them with ``block``; at most
+        :data:`MAX_QUEUED_WRITES` stay queued); a failed one is a failed
+        clip."""
+        while run.writes and (block or run.writes[0][1].done()
+                              or len(run.writes) > MAX_QUEUED_WRITES):
+            i, fut = run.writes.pop(0)
+            try:
+                fut.result()
+            except Exception as e:  # disk full, permissions, ...
+                self._fail(run, i, e, 'write')
+                continue
+            if run.bar is not None:
+                run.bar.update()
+
+    def _fail(self, run: '_Run', i: int, err: BaseException,
+              stage: str) -> None:
+        """Record clip ``i`` as failed at ``stage`` (``read`` / ``write``);
+        with ``on_error='raise'`` stop with an error naming the clip."""
+        path = self.clips[i]
+        message = f'{type(err).__name__}: {err}'
+        run.log.append(dict(path=path, status='failed', stage=stage,
+                            error=message, rank=self.rank,
+                            settings=self.settings_id))
+        run.summary['failed'].append(dict(path=path, error=message))
+        if run.bar is not None:
+            run.bar.update()
+        if self.on_error == 'raise':
+            root = self.lr_root if stage == 'read' else self.out_root
+            raise ClipError(
+                f'cannot {stage} clip {path} ({osp.join(root, path)}): '
+                f'{message}. Pass --on-error skip to record bad clips '
+                'and continue.') from err
+
+    def _abort(self, run: '_Run') -> None:
+        """On an error: cancel the decodes, drop the clips in the batcher,
+        and let the clips already super-resolved finish writing."""
+        for _, fut in run.pending:
+            fut.cancel()
+        for i in list(run.meta):
+            self.batcher.drop(i)
+        for _, fut in run.writes:
+            try:
+                fut.result()
+            except Exception:  # its clip is not recorded as done
+                pass
 
     def merge(self) -> dict:
         """Merge all ranks' logs into the manifest; returns it."""
