@@ -1,3 +1,6 @@
-from .dual_resolution import DualResolutionRecognizer, load_checkpoint_strict
+from .dual_resolution import (DualResolutionRecognizer, load_checkpoint_strict,
+                              student_config)
 
-__all__ = ['DualResolutionRecognizer', 'load_checkpoint_strict']
+__all__ = [
+    'DualResolutionRecognizer', 'load_checkpoint_strict', 'student_config'
+]

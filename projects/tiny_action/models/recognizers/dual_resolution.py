@@ -29,9 +29,21 @@ def _head_classes(model: BaseModel, name: str) -> int:
     return head.num_classes
 
 
-def load_checkpoint_strict(model: nn.Module, path: str, name: str) -> dict:
+def load_checkpoint_strict(model: nn.Module,
+                           path: str,
+                           name: str,
+                           prefix: Optional[str] = None) -> dict:
     """Load the mmengine checkpoint ``path`` into ``model``, every key and
     shape matching; returns the checkpoint's ``meta``.
+
+    Args:
+        model (nn.Module): The model to load into.
+        path (str): The checkpoint file.
+        name (str): What the model is, for messages (``'teacher'``).
+        prefix (str, optional): When some keys start with it (e.g.
+            ``'student.'`` in a ``DualResolutionRecognizer`` checkpoint),
+            only those are loaded, without the prefix; a checkpoint without
+            such keys is loaded as it is. Defaults to None.
 
     Raises:
         FileNotFoundError: ``path`` does not exist.
@@ -43,6 +55,9 @@ def load_checkpoint_strict(model: nn.Module, path: str, name: str) -> dict:
                                 f'(train the {name} first)')
     ckpt = _load_checkpoint(path, map_location='cpu')
     state = ckpt.get('state_dict', ckpt)
+    if prefix and any(k.startswith(prefix) for k in state):
+        state = {k[len(prefix):]: v for k, v in state.items()
+                 if k.startswith(prefix)}
     own = model.state_dict()
     missing = sorted(set(own) - set(state))
     unexpected = sorted(set(state) - set(own))
@@ -56,6 +71,25 @@ def load_checkpoint_strict(model: nn.Module, path: str, name: str) -> dict:
             f'mismatch in {sorted(shape)[:3]}')
     _load_checkpoint_to_model(model, state, strict=True)
     return ckpt.get('meta', {}) or {}
+
+
+def student_config(student: Union[dict, BaseModel],
+                   student_overrides: Optional[dict] = None
+                   ) -> Union[dict, BaseModel]:
+    """The student of a ``DualResolutionRecognizer`` config with
+    ``student_overrides`` merged in (as ``--cfg-options`` would); what the
+    recognizer builds, and what inference builds alone.
+
+    Raises:
+        TypeError: ``student_overrides`` given with a built student.
+    """
+    if student_overrides is None:
+        return student
+    if not isinstance(student, dict):
+        raise TypeError('`student_overrides` needs the student as a config '
+                        'dict')
+    return Config._merge_a_into_b(
+        copy.deepcopy(dict(student_overrides)), copy.deepcopy(dict(student)))
 
 
 @MODELS.register_module()
@@ -104,14 +138,8 @@ class DualResolutionRecognizer(BaseModel):
                  knowledge_cache: Optional[str] = None,
                  student_init: Optional[str] = None,
                  init_cfg: Optional[dict] = None) -> None:
-        if student_overrides is not None:
-            if not isinstance(student, dict):
-                raise TypeError('`student_overrides` needs the student as a '
-                                'config dict')
-            student = Config._merge_a_into_b(
-                copy.deepcopy(dict(student_overrides)),
-                copy.deepcopy(dict(student)))
-        student = _build(student, 'student')
+        student = _build(student_config(student, student_overrides),
+                         'student')
         super().__init__(
             data_preprocessor=student.data_preprocessor, init_cfg=init_cfg)
         self.student = student
