@@ -11,6 +11,7 @@ and the input layout are stored in the model's metadata, so a deployment
 needs only ONNX Runtime.
 """
 import json
+import warnings
 from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
@@ -128,7 +129,11 @@ def export_onnx(config,
     shape = tuple(input_shape or test_input_shape(cfg))
     classes = class_names(cfg, meta, model.cls_head.num_classes)
     example = torch.randint(0, 256, (batch_size, ) + shape).float()
-    with atomic_path(out, suffix='.onnx') as tmp, torch.no_grad():
+    with atomic_path(out, suffix='.onnx') as tmp, torch.no_grad(), \
+            warnings.catch_warnings():
+        # shape checks in Python (e.g. the head's input check) are traced as
+        # constants, which is right for a fixed clip shape
+        warnings.simplefilter('ignore', torch.jit.TracerWarning)
         torch.onnx.export(
             wrapper, (example, ), tmp, dynamo=False, opset_version=opset,
             input_names=[INPUT_NAME], output_names=[OUTPUT_NAME],
