@@ -34,6 +34,19 @@ def write_random_checkpoint(cfg_path: Path, out: Path, seed: int = 0,
     return out
 
 
+def write_kd_checkpoint(cfg_path: Path, out: Path, seed: int = 0) -> Path:
+    """A ``DualResolutionRecognizer`` checkpoint: the weights of
+    :func:`write_random_checkpoint` (same seed) as ``student.*``, and a
+    teacher of the same architecture as ``teacher.*``."""
+    write_random_checkpoint(cfg_path, out, seed=seed, prefix='student.')
+    ckpt = torch.load(out)
+    state = ckpt['state_dict']
+    state.update({'teacher.' + k[len('student.'):]: v + 1
+                  for k, v in list(state.items())})
+    torch.save(ckpt, out)
+    return out
+
+
 def write_zero_frame_video(path: Path) -> Path:
     """A video with a stream, a header and a trailer but no frame."""
     with av.open(str(path), 'w') as container:

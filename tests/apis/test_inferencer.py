@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import torch
 from conftest import tiny_config
-from infer_helpers import bad_inputs, write_random_checkpoint
+from infer_helpers import (bad_inputs, write_kd_checkpoint,
+                           write_random_checkpoint)
 
 from tiny_action.apis import (InferenceInputError, TinyActionInferencer,
                               prefetch, window_bounds)
@@ -149,12 +150,7 @@ def test_kd_checkpoint_runs_the_student(model_files, mini_demo, tmp_path,
     the plain recognizer's scores; the teacher is never built."""
     cfg, _ = model_files
     plain_ckpt = write_random_checkpoint(cfg, tmp_path / 'plain.pth', seed=3)
-    kd_ckpt = write_random_checkpoint(cfg, tmp_path / 'kd.pth', seed=3,
-                                      prefix='student.')
-    state = torch.load(kd_ckpt)
-    state['state_dict'].update({'teacher.' + k[len('student.'):]: v
-                                for k, v in state['state_dict'].items()})
-    torch.save(state, kd_ckpt)
+    kd_ckpt = write_kd_checkpoint(cfg, tmp_path / 'kd.pth', seed=3)
     kd_cfg = tiny_config(tmp_path / 'kd.py', mini_demo,
                          base='configs/demo/demo_kd.py',
                          extra="model = dict(teacher_ckpt='/nonexistent.pth')")

@@ -6,7 +6,8 @@ import json
 
 import numpy as np
 import pytest
-from apis.infer_helpers import bad_inputs, write_random_checkpoint
+from apis.infer_helpers import (bad_inputs, write_kd_checkpoint,
+                                write_random_checkpoint)
 from conftest import REPO, run_tool, tiny_config
 
 from tiny_action.tools.demo.data import CLASSES
@@ -118,3 +119,24 @@ def test_export_onnx_matches_pytorch(dumped, tmp_path, capsys):
     import onnx
     meta = {p.key: p.value for p in onnx.load(str(out)).metadata_props}
     assert json.loads(meta['classes']) == list(CLASSES)
+
+
+def test_export_kd_checkpoint_exports_the_student(dumped, mini_demo,
+                                                  tmp_path):
+    """A distillation config and checkpoint export the student alone: the
+    same probabilities as the plain recognizer with the student's weights."""
+    from tiny_action.tools.deployment import (export_onnx, onnx_session,
+                                              run_onnx)
+    cfg, _, _, _ = dumped
+    plain = write_random_checkpoint(cfg, tmp_path / 'plain.pth', seed=5)
+    kd = write_kd_checkpoint(cfg, tmp_path / 'kd.pth', seed=5)
+    kd_cfg = tiny_config(tmp_path / 'kd.py', mini_demo,
+                         base='configs/demo/demo_kd.py')
+    info = export_onnx(str(kd_cfg), str(kd), str(tmp_path / 'kd.onnx'))
+    assert type(info['model'].recognizer.cls_head).__name__ == 'KDHead'
+    ref = export_onnx(str(cfg), str(plain), str(tmp_path / 'plain.onnx'))
+    clips = np.random.default_rng(0).integers(
+        0, 256, (3, ) + info['input_shape']).astype(np.float32)
+    got = run_onnx(onnx_session(str(tmp_path / 'kd.onnx')), clips)
+    want = run_onnx(onnx_session(str(tmp_path / 'plain.onnx')), clips)
+    assert np.abs(got - want).max() <= 1e-6

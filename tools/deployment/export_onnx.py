@@ -23,11 +23,10 @@ from tiny_action.tools.deployment import export_onnx, onnx_session, run_onnx
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog='\n'.join(__doc__.splitlines()[2:]))
-    parser.add_argument('config')
-    parser.add_argument('checkpoint')
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('config', help='the (KD or plain) config')
+    parser.add_argument('checkpoint', help='its checkpoint')
     parser.add_argument('--out', required=True, help='the .onnx file')
     parser.add_argument('--opset', type=int, default=17)
     parser.add_argument('--no-verify', action='store_true')

@@ -145,7 +145,7 @@ def plot_timeline(path: str, classes: Sequence[str],
     """Plot the per-class probabilities of the windows of a long video
     against time (window centres) to ``path`` (PNG, atomically): the
     ``max_classes`` classes with the highest peak, each with its threshold
-    (dashed) and its predicted windows shaded.
+    (dashed) and, below, the windows where it is a final label.
 
     Args:
         path (str): Output PNG.
@@ -169,21 +169,26 @@ def plot_timeline(path: str, classes: Sequence[str],
     centres = np.array([(w['start'] + w['end']) / 2 for w in windows]) / unit
     spans = [(w['start'] / unit, w['end'] / unit) for w in windows]
     shown = np.argsort(-scores.max(axis=0), kind='stable')[:max_classes]
-    fig, ax = plt.subplots(figsize=(9, 3.6), dpi=100)
+    fig, (ax, bx) = plt.subplots(
+        2, 1, figsize=(9, 4.2), dpi=100, sharex=True,
+        gridspec_kw=dict(height_ratios=[3, 1.3]))
     cmap = plt.get_cmap('tab10')
     for k, c in enumerate(shown):
         color = cmap(k % 10)
         ax.plot(centres, scores[:, c], '-o', ms=3, color=color,
                 label=classes[c])
         ax.axhline(thresholds[c], color=color, ls='--', lw=0.7, alpha=0.6)
-        for (a, b), on in zip(spans, preds[:, c]):
-            if on:
-                ax.axvspan(a, b, ymin=0, ymax=0.04, color=color, alpha=0.5)
+        bars = [(a, b - a) for (a, b), on in zip(spans, preds[:, c]) if on]
+        bx.broken_barh(bars, (k - 0.4, 0.8), color=color, alpha=0.6)
     ax.set_ylim(0, 1)
-    ax.set_xlabel('time (s)' if fps else 'frame')
     ax.set_ylabel('probability')
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=7, loc='upper left', bbox_to_anchor=(1.0, 1.0))
+    bx.set_yticks(range(len(shown)))
+    bx.set_yticklabels([classes[c] for c in shown], fontsize=6)
+    bx.set_ylim(len(shown) - 0.5, -0.5)
+    bx.set_ylabel('labels', fontsize=8)
+    bx.set_xlabel('time (s)' if fps else 'frame')
     fig.tight_layout()
     with atomic_path(path, suffix='.png') as tmp:
         fig.savefig(tmp)
