@@ -42,6 +42,9 @@ CONFIG = REPO / 'configs' / 'demo' / 'demo_lr.py'
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    p.add_argument('--config', default=str(CONFIG),
+                   help='the recognizer (random weights), e.g. a paper '
+                   'config for a paper-sized forward')
     p.add_argument('--num-clips', type=int, default=64)
     p.add_argument('--batch-size', type=int, default=8)
     p.add_argument('--prefetch', type=int, default=2)
@@ -50,8 +53,8 @@ def parse_args():
     p.add_argument('--threads', type=int, default=1,
                    help='torch intra-op threads (the decoding thread comes '
                    'on top)')
-    p.add_argument('--repeats', type=int, default=3,
-                   help='each measure is the best of this many runs')
+    p.add_argument('--repeats', type=int, default=5,
+                   help='rounds; the measures take turns within a round')
     p.add_argument('--json', default='', help='also write the figures here')
     return p.parse_args()
 
@@ -71,28 +74,49 @@ def make_clips(folder: Path, num_clips: int):
 
 
 def best_of(fn, repeats: int) -> float:
-    times = []
+    """Best wall time of ``repeats`` calls of ``fn``."""
+    return min(interleaved(dict(f=fn), repeats)['f'])
+
+
+def interleaved(fns: dict, repeats: int) -> dict:
+    """Wall times of each function over ``repeats`` rounds, the functions
+    taking turns within a round (so a busy spell of a shared machine hits
+    them alike); returns ``{name: [seconds per round]}``."""
+    times = {name: [] for name in fns}
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return times
 
 
-def bare_forward_time(inferencer, inputs, batch_size, repeats, **kwargs):
-    """(seconds, clips) of ``test_step`` alone on the inputs' clips, decoded
-    and collated beforehand in the inferencer's batches."""
+def forward_batches(inferencer, inputs, batch_size, **kwargs):
+    """(a function running ``test_step`` alone on the inputs' clips,
+    decoded and collated beforehand in the inferencer's batches; the number
+    of clips)."""
     batches = [data for clips, data, _ in inferencer.preprocess(
         expand_inputs(inputs), batch_size, **kwargs) if clips]
-    n = sum(len(d['inputs']) for d in batches)
 
     def run():
         with torch.no_grad():
             for data in batches:
                 inferencer.model.test_step(data)
 
-    run()  # warm-up
-    return best_of(run, repeats), n
+    return run, sum(len(d['inputs']) for d in batches)
+
+
+def summarise(times: dict, ref: str, n: int) -> dict:
+    """Best clips/s of each and, against ``ref``, the median of the
+    per-round ratios (paired) and the ratio of the best times."""
+    out = {}
+    for name, ts in times.items():
+        out[name] = dict(clips_per_s=n / min(ts))
+        if name != ref:
+            paired = [r / t for r, t in zip(times[ref], ts)]
+            out[name].update(ratio_median=float(np.median(paired)),
+                             ratio_best=min(times[ref]) / min(ts))
+    return out
 
 
 def main():
@@ -102,44 +126,47 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         videos, long_video = make_clips(tmp / 'demo', args.num_clips)
-        inf = TinyActionInferencer(str(CONFIG), None, device='cpu',
+        inf = TinyActionInferencer(args.config, None, device='cpu',
                                    prefetch=args.prefetch,
                                    show_progress=False)
-        inf0 = TinyActionInferencer(str(CONFIG), None, device='cpu',
+        inf0 = TinyActionInferencer(args.config, None, device='cpu',
                                     prefetch=0, show_progress=False)
         inf0.model = inf.model
         bs, reps = args.batch_size, args.repeats
         inf(videos[:bs], batch_size=bs)  # warm-up
-        t_fwd, n = bare_forward_time(inf, videos, bs, reps)
-        t_inf = best_of(lambda: inf(videos, batch_size=bs), reps)
-        t_inf0 = best_of(lambda: inf0(videos, batch_size=bs), reps)
+        forward, n = forward_batches(inf, videos, bs)
+        shape = tuple(next(data for clips, data, _ in inf.preprocess(
+            expand_inputs(videos[:1])) if clips)['inputs'][0].shape)
+        forward()
+        clips = summarise(interleaved(dict(
+            forward=forward,
+            infer=lambda: inf(videos, batch_size=bs),
+            infer_no_prefetch=lambda: inf0(videos, batch_size=bs)), reps),
+            'forward', n)
         win = dict(window=args.window, stride=args.stride)
-        t_wfwd, nw = bare_forward_time(inf, [long_video], bs, reps,
-                                       stride=args.stride,
-                                       window=args.window)
-        t_win = best_of(lambda: inf([long_video], batch_size=bs, **win),
-                        reps)
-    fig = dict(
-        clips=n, windows=nw, batch_size=bs, threads=args.threads,
-        forward_clips_per_s=n / t_fwd, infer_clips_per_s=n / t_inf,
-        infer_no_prefetch_clips_per_s=n / t_inf0,
-        ratio_infer_forward=t_fwd / t_inf,
-        ratio_infer_no_prefetch_forward=t_fwd / t_inf0,
-        windows_forward_per_s=nw / t_wfwd, windows_infer_per_s=nw / t_win,
-        ratio_windows_infer_forward=t_wfwd / t_win)
-    print(f'{n} demo clips (8 segments, 64 px), demo recognizer (random '
-          f'weights), batch {bs}, {args.threads} torch thread(s), best of '
-          f'{reps}')
-    print(f'  bare test_step on decoded clips : {fig["forward_clips_per_s"]:8.1f} clips/s')
-    print(f'  tools/infer.py inferencer       : {fig["infer_clips_per_s"]:8.1f} clips/s'
-          f'  -> {fig["ratio_infer_forward"]:.2f}x forward (target >= 0.8)')
-    print(f'  ... without the decode thread   : '
-          f'{fig["infer_no_prefetch_clips_per_s"]:8.1f} clips/s  -> '
-          f'{fig["ratio_infer_no_prefetch_forward"]:.2f}x forward')
-    print(f'  long video, {nw} windows of {args.window} every {args.stride}: '
-          f'infer {fig["windows_infer_per_s"]:.1f} windows/s, forward '
-          f'{fig["windows_forward_per_s"]:.1f} -> '
-          f'{fig["ratio_windows_infer_forward"]:.2f}x')
+        wforward, nw = forward_batches(inf, [long_video], bs, **win)
+        windows = summarise(interleaved(dict(
+            forward=wforward,
+            infer=lambda: inf([long_video], batch_size=bs, **win)), reps),
+            'forward', nw)
+    fig = dict(clips=n, windows=nw, batch_size=bs, threads=args.threads,
+               repeats=reps, clip_results=clips, window_results=windows)
+    print(f'{n} demo clips, {Path(args.config).name} (random weights, '
+          f'clips {shape}), batch {bs}, {args.threads} torch thread(s), {reps} '
+          'interleaved rounds (best clips/s; ratio: median of the rounds, '
+          'and of the best times)')
+    rows = [('bare test_step on decoded clips', clips['forward']),
+            ('tools/infer.py inferencer', clips['infer']),
+            ('... without the decode thread', clips['infer_no_prefetch']),
+            (f'long video, {nw} windows: forward', windows['forward']),
+            ('long video: tools/infer.py --window', windows['infer'])]
+    for name, r in rows:
+        line = f'  {name:38s} {r["clips_per_s"]:8.1f} clips/s'
+        if 'ratio_median' in r:
+            line += (f'  -> {r["ratio_median"]:.2f}x forward (best times: '
+                     f'{r["ratio_best"]:.2f}x)')
+        print(line)
+    print('  target: tools/infer.py >= 0.8x forward')
     if args.json:
         Path(args.json).write_text(json.dumps(fig, indent=1))
 

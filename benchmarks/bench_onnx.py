@@ -31,7 +31,7 @@ import torch
 
 import tiny_action  # noqa: F401  (compat shims first)
 from tiny_action.tools.deployment import export_onnx, onnx_session, run_onnx
-from bench_infer import best_of  # noqa: E402  (same folder)
+from bench_infer import interleaved, summarise  # noqa: E402  (same folder)
 
 REPO = Path(__file__).resolve().parents[1]
 BACKBONES = {
@@ -47,7 +47,7 @@ def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     p.add_argument('--batch-size', type=int, default=8)
     p.add_argument('--threads', type=int, default=1)
-    p.add_argument('--repeats', type=int, default=5)
+    p.add_argument('--repeats', type=int, default=10)
     p.add_argument('--backbones', action='store_true')
     p.add_argument('--tiny-shape', type=int, nargs=5,
                    default=[1, 3, 8, 32, 32], metavar=('V', 'C', 'T', 'H', 'W'))
@@ -74,12 +74,16 @@ def demo_ratio(tmp: Path, args) -> dict:
 
     torch_run()  # warm-up
     run_onnx(session, clips.numpy())
-    t_torch = best_of(torch_run, args.repeats)
-    t_ort = best_of(lambda: run_onnx(session, clips.numpy()), args.repeats)
     n = args.batch_size
+    r = summarise(interleaved(dict(
+        torch=torch_run, onnx=lambda: run_onnx(session, clips.numpy())),
+        args.repeats), 'torch', n)
     return dict(input_shape=list(info['input_shape']), batch_size=n,
-                torch_clips_per_s=n / t_torch, onnx_clips_per_s=n / t_ort,
-                ratio_onnx_torch=t_torch / t_ort, max_abs_diff=diff)
+                torch_clips_per_s=r['torch']['clips_per_s'],
+                onnx_clips_per_s=r['onnx']['clips_per_s'],
+                ratio_onnx_torch=r['onnx']['ratio_median'],
+                ratio_onnx_torch_best=r['onnx']['ratio_best'],
+                max_abs_diff=diff)
 
 
 def try_backbone(name: str, config: str, shape, tmp: Path) -> dict:
@@ -120,11 +124,13 @@ def main():
         demo = demo_ratio(tmp, args)
         figures['demo'] = demo
         print(f'demo model, clips {tuple(demo["input_shape"])}, batch '
-              f'{demo["batch_size"]}, {args.threads} thread(s), best of '
-              f'{args.repeats}:')
+              f'{demo["batch_size"]}, {args.threads} thread(s), '
+              f'{args.repeats} interleaved rounds (best clips/s; ratio: '
+              'median of the rounds, and of the best times):')
         print(f'  PyTorch      {demo["torch_clips_per_s"]:8.1f} clips/s')
         print(f'  ONNX Runtime {demo["onnx_clips_per_s"]:8.1f} clips/s  -> '
-              f'{demo["ratio_onnx_torch"]:.2f}x PyTorch; max |diff| '
+              f'{demo["ratio_onnx_torch"]:.2f}x PyTorch (best times: '
+              f'{demo["ratio_onnx_torch_best"]:.2f}x); max |diff| '
               f'{demo["max_abs_diff"]:.2g}')
         if args.backbones:
             print(f'paper backbones at {tuple(args.tiny_shape)} '

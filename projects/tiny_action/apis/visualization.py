@@ -30,6 +30,12 @@ def _visualizer() -> Visualizer:
     return Visualizer.get_instance('tiny_action_inference')
 
 
+def _fit(font: int, chars: int, width: int) -> int:
+    """The largest font size up to ``font`` at which ``chars`` monospace
+    characters fit in ``width`` pixels (at least 6)."""
+    return max(6, min(font, int(width / (0.85 * max(chars, 1)))))
+
+
 def render_panel(classes: Sequence[str], scores: Sequence[float],
                  predicted: Sequence[bool], thresholds: Sequence[float],
                  title: str, height: int, width: int = 240,
@@ -55,7 +61,8 @@ def render_panel(classes: Sequence[str], scores: Sequence[float],
     font = int(np.clip(row * 0.42, 7, 14))
     vis = _visualizer()
     vis.set_image(np.full((height, width, 3), 24, dtype=np.uint8))
-    vis.draw_texts(title, np.array([[4, 3]]), font_sizes=font,
+    vis.draw_texts(title, np.array([[4, 3]]),
+                   font_sizes=_fit(font, len(title), width - 8),
                    colors=(240, 240, 240), font_families='monospace')
     bar_x0, bar_x1 = 4, width - 4
     for r, c in enumerate(order):
@@ -72,9 +79,9 @@ def render_panel(classes: Sequence[str], scores: Sequence[float],
         vis.draw_lines(np.array([tick, tick]),
                        np.array([y + row * 0.45, y + row * 0.98]),
                        colors=(250, 250, 250), line_widths=1)
-        mark = '*' if on else ' '
-        vis.draw_texts(f'{mark}{classes[c][:20]} {scores[c]:.2f}',
-                       np.array([[bar_x0, y]]), font_sizes=font,
+        text = f'{"*" if on else " "}{classes[c][:22]} {scores[c]:.2f}'
+        vis.draw_texts(text, np.array([[bar_x0, y]]),
+                       font_sizes=_fit(font, 28, width - 8),
                        colors=color, font_families='monospace')
     return vis.get_image()
 
