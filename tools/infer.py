@@ -82,8 +82,9 @@ def main(argv=None) -> int:
         result = inferencer(
             args.inputs, batch_size=args.batch_size, window=args.window,
             stride=args.stride, on_error=args.on_error,
-            show_dir=args.show_dir, out_type=args.show_type,
-            vis_height=args.show_height, out_file=args.out)
+            vid_out_dir=args.show_dir,
+            out_type='gif' if args.show_type == 'gif' else 'video',
+            vis_height=args.show_height, pred_out_file=args.out)
     except InferenceInputError as e:
         print(f'error: {e}', file=sys.stderr)
         return 1

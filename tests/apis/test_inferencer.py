@@ -213,12 +213,12 @@ def test_output_files(inferencer, test_videos, tmp_path):
     bad = str(tmp_path / 'missing.mp4')
     inputs = test_videos[:2] + [bad]
     result = inferencer(inputs, window=16, stride=8, on_error='skip',
-                        out_file=str(tmp_path / 'p.json'))
+                        pred_out_file=str(tmp_path / 'p.json'))
     saved = json.loads((tmp_path / 'p.json').read_text())
     assert saved['predictions'] == result['predictions']
     assert saved['skipped'][0]['input'] == bad and saved['num_skipped'] == 1
     inferencer(inputs, window=16, stride=8, on_error='skip',
-               out_file=str(tmp_path / 'p.csv'))
+               pred_out_file=str(tmp_path / 'p.csv'))
     rows = list(csv.DictReader((tmp_path / 'p.csv').open()))
     windows = [w for p in result['predictions'] for w in p['windows']]
     assert len(rows) == len(windows) + 1
@@ -236,7 +236,7 @@ def test_pictures(inferencer, test_videos, tmp_path):
     from PIL import Image
     path = test_videos[0]
     n = len(TinyVideoReader(path))
-    result = inferencer([path], window=8, stride=4, show_dir=str(tmp_path),
+    result = inferencer([path], window=8, stride=4, vid_out_dir=str(tmp_path),
                         out_type='gif', vis_height=96)
     stem = tmp_path / path.rsplit('/', 1)[-1][:-4]
     assert sorted(result['visualization']) == sorted(
@@ -246,7 +246,7 @@ def test_pictures(inferencer, test_videos, tmp_path):
     assert gif.n_frames == n and gif.size[1] == 96
     still = cv2.imread(str(stem.with_suffix('.png')))
     assert still.shape[0] == 96 and still.shape[1] > 96
-    inferencer([path], show_dir=str(tmp_path / 'mp4'))
+    inferencer([path], vid_out_dir=str(tmp_path / 'mp4'))
     written = TinyVideoReader(str(tmp_path / 'mp4' / (stem.name + '.mp4')))
     assert len(written) == n and written.shape[0] == 256
     assert not (tmp_path / 'mp4' / (stem.name + '_timeline.png')).exists()
@@ -258,7 +258,7 @@ def test_bad_arguments(inferencer, model_files):
         (dict(window=0), '`window` should be an int >= 1'),
         (dict(batch_size=0), '`batch_size` should be an int >= 1'),
         (dict(on_error='ignore'), '`on_error`'),
-        (dict(out_file='p.txt'), r'\.json or \.csv'),
+        (dict(pred_out_file='p.txt'), r'\.json or \.csv'),
         (dict(out_type='avi'), '`out_type`'),
     ]:
         with pytest.raises(ValueError, match=message):

@@ -21,6 +21,7 @@ from mmengine.dataset import Compose
 from mmengine.infer import BaseInferencer
 from mmengine.registry import init_default_scope
 from torch import nn
+from tqdm import tqdm
 
 from mmaction.registry import TRANSFORMS
 from tiny_action.datasets.transforms import TinyVideoInit, TinyVideoReader
@@ -211,6 +212,7 @@ class TinyActionInferencer(BaseInferencer):
             raise ValueError('the config has no test_dataloader.dataset.'
                              'pipeline to run inference with') from e
         self.transforms = [TRANSFORMS.build(t) for t in steps]
+        self._after_init = Compose(self.transforms[1:])
         return Compose(self.transforms)
 
     def _init_visualizer(self, cfg: Config) -> None:
@@ -225,14 +227,14 @@ class TinyActionInferencer(BaseInferencer):
                 'windows and frame arrays need a test pipeline that starts '
                 'with TinyVideoInit, but it starts with '
                 f'{type(self.transforms[0]).__name__}')
-        return Compose(self.transforms[1:])
+        return self._after_init
 
     # -------------------------------------------------------- the clips
     def _transform_file(self, path: str) -> Tuple[dict, int, float]:
         results = dict(filename=path, start_index=0, modality='RGB')
         results = self.transforms[0](results)
         total, fps = results['total_frames'], results.get('avg_fps')
-        return Compose(self.transforms[1:])(results), total, fps
+        return self._after_init(results), total, fps
 
     def _transform_frames(self, name: str, reader: TinyVideoReader) -> dict:
         return self._frame_transforms()(frames_results(name, reader))
@@ -270,11 +272,13 @@ class TinyActionInferencer(BaseInferencer):
                                                    info):
                     yield _Clip(i, s, e, packed)
             except INPUT_ERRORS as e:
-                err = (e if isinstance(e, InferenceInputError) else
-                       InferenceInputError(entry.name, str(e)))
                 if on_error == 'raise':
-                    raise err from e
-                yield _Done(i, entry.name, error=err.reason)
+                    if isinstance(e, InferenceInputError):
+                        raise
+                    raise InferenceInputError(entry.name, str(e)) from e
+                reason = (e.reason if isinstance(e, InferenceInputError)
+                          else str(e))
+                yield _Done(i, entry.name, error=reason)
                 continue
             yield _Done(i, entry.name, **info)
 
@@ -321,15 +325,14 @@ class TinyActionInferencer(BaseInferencer):
             raise ValueError('`on_error` should be either "raise" or "skip", '
                              f'but got {on_error!r}')
         if out_type not in OUT_TYPES:
-            raise ValueError(f'`out_type` should be one of {OUT_TYPES}, but '
-                             f'got {out_type!r}')
+            raise ValueError('`out_type` should be one of '
+                             f'{tuple(OUT_TYPES)}, but got {out_type!r}')
         return stride or window or 1
 
     def _run(self, entries: List[InferenceInput], batch_size: int,
              window: Optional[int], stride: int, on_error: str):
         scores: Dict[int, list] = defaultdict(list)
         done: Dict[int, _Done] = {}
-        from tqdm import tqdm
         bar = tqdm(total=len(entries), unit='video', desc='Inference',
                    disable=not self.show_progress, dynamic_ncols=True)
         batches = prefetch(
@@ -353,10 +356,10 @@ class TinyActionInferencer(BaseInferencer):
                  window: Optional[int] = None,
                  stride: Optional[int] = None,
                  on_error: str = 'raise',
-                 show_dir: str = '',
-                 out_type: str = 'mp4',
+                 vid_out_dir: str = '',
+                 out_type: str = 'video',
                  vis_height: int = 256,
-                 out_file: str = '',
+                 pred_out_file: str = '',
                  print_result: bool = False) -> Dict:
         """Run inference.
 
@@ -372,12 +375,13 @@ class TinyActionInferencer(BaseInferencer):
                 frame) raises :class:`InferenceInputError` naming it;
                 ``'skip'``: it is listed in ``skipped`` and counted, the
                 others are processed. Defaults to ``'raise'``.
-            show_dir (str): When set, write per input an annotated video,
+            vid_out_dir (str): When set, write per input an annotated video,
                 a still (PNG) and, for a windowed input, a timeline (PNG).
-            out_type (str): ``'mp4'`` or ``'gif'``. Defaults to ``'mp4'``.
+            out_type (str): ``'video'`` (MP4) or ``'gif'``. Defaults to
+                ``'video'``.
             vis_height (int): Height of the annotated frames. Defaults to
                 256.
-            out_file (str): When set, write the result there (``.json`` or
+            pred_out_file (str): When set, write the result there (``.json`` or
                 ``.csv``, atomically).
             print_result (bool): Print a summary. Defaults to False.
 
@@ -392,17 +396,18 @@ class TinyActionInferencer(BaseInferencer):
         """
         stride = self._check_call(batch_size, window, stride, on_error,
                                   out_type)
-        if out_file:
-            check_out_file(out_file)
+        if pred_out_file:
+            check_out_file(pred_out_file)
         if window is not None:
             self._frame_transforms()
         entries = expand_inputs(inputs)
         scores, done = self._run(entries, batch_size, window, stride,
                                  on_error)
         results = self._results(entries, scores, done, window is not None)
-        vis = (self.visualize(results, show_dir, out_type, vis_height)
-               if show_dir else [])
-        return self.postprocess(results, done, window, stride, vis, out_file,
+        vis = (self.visualize(results, vid_out_dir, out_type, vis_height)
+               if vid_out_dir else [])
+        return self.postprocess(results, done, window, stride, vis,
+                                pred_out_file,
                                 print_result)
 
     # ------------------------------------------------------------ output
@@ -446,8 +451,10 @@ class TinyActionInferencer(BaseInferencer):
 
     def postprocess(self, results: List[_Result], done: Dict[int, _Done],
                     window: Optional[int], stride: int, visualization: list,
-                    out_file: str = '', print_result: bool = False) -> Dict:
-        """The result dict (see :meth:`__call__`); written to ``out_file``
+                    pred_out_file: str = '',
+                    print_result: bool = False) -> Dict:
+        """The result dict (see :meth:`__call__`); written to
+        ``pred_out_file``
         and printed when asked."""
         skipped = [dict(input=d.name, error=d.error)
                    for d in sorted(done.values(), key=lambda d: d.index)
@@ -463,15 +470,16 @@ class TinyActionInferencer(BaseInferencer):
             skipped=skipped,
             num_skipped=len(skipped),
             visualization=visualization)
-        if out_file:
-            write_predictions(out_file, out)
+        if pred_out_file:
+            write_predictions(pred_out_file, out)
         if print_result:
             print(format_predictions(out))
         return out
 
-    def visualize(self, results: List[_Result], show_dir: str,
-                  out_type: str = 'mp4', vis_height: int = 256) -> List[str]:
-        """Write per input ``<show_dir>/<name>.mp4`` (or ``.gif``): the
+    def visualize(self, results: List[_Result], vid_out_dir: str,
+                  out_type: str = 'video',
+                  vis_height: int = 256) -> List[str]:
+        """Write per input ``<vid_out_dir>/<name>.mp4`` (or ``.gif``): the
         frames upscaled to ``vis_height`` with the probabilities and labels
         beside them (of the nearest window for a windowed input), its
         middle frame as ``<name>.png``, and for a windowed input of several
@@ -479,7 +487,7 @@ class TinyActionInferencer(BaseInferencer):
         written, used = [], set()
         height = max(2, vis_height // 2 * 2)
         for r in results:
-            stem = output_stem(show_dir, r.entry.name, r.index)
+            stem = output_stem(vid_out_dir, r.entry.name, r.index)
             if stem in used:
                 stem = f'{stem}_{r.index}'
             used.add(stem)

@@ -22,7 +22,8 @@ __all__ = [
     'plot_timeline', 'nearest_window', 'output_stem'
 ]
 
-OUT_TYPES = ('mp4', 'gif')
+#: ``out_type`` -> file ending (``'video'`` as in mmaction2's inferencer)
+OUT_TYPES = {'video': 'mp4', 'gif': 'gif'}
 _ON, _OFF = (60, 200, 90), (150, 150, 150)
 
 
@@ -122,15 +123,16 @@ class AnnotatedFrames(Sequence):
 
 
 def write_annotated(path: str, frames: AnnotatedFrames, fps: float,
-                    out_type: str = 'mp4') -> str:
-    """Write ``frames`` as ``path`` + ``.mp4`` or ``.gif`` (atomically) and
+                    out_type: str = 'video') -> str:
+    """Write ``frames`` as ``path`` + ``.mp4`` (``out_type='video'``) or
+    ``.gif`` (atomically) and
     their middle frame as ``path`` + ``.png``; returns the video's path."""
     if out_type not in OUT_TYPES:
-        raise ValueError(f'`out_type` should be one of {OUT_TYPES}, but got '
-                         f'{out_type!r}')
+        raise ValueError(f'`out_type` should be one of {tuple(OUT_TYPES)}, '
+                         f'but got {out_type!r}')
     fps = float(fps) if fps and fps > 0 else 25.0
-    out = f'{path}.{out_type}'
-    if out_type == 'mp4':
+    out = f'{path}.{OUT_TYPES[out_type]}'
+    if out_type == 'video':
         write_video_atomic(out, frames, fps=int(round(fps)))
     else:
         import imageio.v2 as imageio
@@ -215,9 +217,9 @@ def nearest_window(bounds: Sequence[Tuple[int, int]]) -> Callable[[int],
     return of
 
 
-def output_stem(show_dir: str, name: str, index: int) -> str:
-    """``show_dir/<file name without extension>`` (``array_<i>`` for an
+def output_stem(out_dir: str, name: str, index: int) -> str:
+    """``out_dir/<file name without extension>`` (``array_<i>`` for an
     array input)."""
     base = (osp.splitext(osp.basename(name))[0]
             if not name.startswith('<') else f'array_{index}')
-    return osp.join(show_dir, base)
+    return osp.join(out_dir, base)
