@@ -175,6 +175,8 @@ def test_mismatched_checkpoint_names_the_file(mini_demo, tmp_path):
         TinyActionInferencer(str(cfg), str(ckpt))
     with pytest.raises(FileNotFoundError, match=r'absent\.pth'):
         TinyActionInferencer(str(cfg), str(tmp_path / 'absent.pth'))
+    with pytest.raises(FileNotFoundError, match=r'config file .*absent\.py'):
+        TinyActionInferencer(str(tmp_path / 'absent.py'), str(ckpt))
 
 
 def test_bad_inputs_each_give_their_error(inferencer, test_videos,

@@ -188,6 +188,9 @@ class TinyActionInferencer(BaseInferencer):
         if not isinstance(prefetch, int) or prefetch < 0:
             raise ValueError('`prefetch` should be an int >= 0, but got '
                              f'{prefetch!r}')
+        if isinstance(model, str) and not osp.isfile(model):
+            # (BaseInferencer would look the name up in a model zoo)
+            raise FileNotFoundError(f'config file {model} does not exist')
         init_default_scope(scope)
         super().__init__(model=model, weights=weights, device=device,
                          scope=scope, show_progress=show_progress)
