@@ -10,7 +10,10 @@
    plain and the KD student), tune per-class thresholds on val, apply
    group-wise exclusion, write answer.txt for the test split;
 6. print the macro F1/P/R of every stage on the demo test split, next to
-   label-blind chance baselines.
+   label-blind chance baselines;
+7. use the distilled student as a user would: tools/infer.py on a few test
+   videos and on a long video made of several test clips (windows), with
+   the ensemble's thresholds and groups; print the labels, write pictures.
 
     python demo/run_demo.py [--work-dir work_dirs/demo]
 
@@ -116,6 +119,8 @@ def main() -> None:
     print(f'\n[demo] answer.txt: {ens_dir}/answer.txt ({len(ids)} clips)')
     print(f'[demo] done in {time.time() - start:.0f} s; step times: ' +
           ', '.join(f'{k} {v:.0f}s' for k, v in job.timings.items()))
+    job.infer(kd_cfg, kd, osp.join(ens_dir, 'thresholds.json'),
+              f'{DATA}/groups.json')
     if rows[0][1]['f1'] <= max(chance.values()):
         raise SystemExit('[demo] the low-res recognizer did not beat chance')
 

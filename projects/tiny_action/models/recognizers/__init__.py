@@ -1,6 +1,7 @@
 from .dual_resolution import (DualResolutionRecognizer, load_checkpoint_strict,
-                              merge_overrides)
+                              merge_overrides, student_config)
 
 __all__ = [
-    'DualResolutionRecognizer', 'load_checkpoint_strict', 'merge_overrides'
+    'DualResolutionRecognizer', 'load_checkpoint_strict', 'merge_overrides',
+    'student_config'
 ]

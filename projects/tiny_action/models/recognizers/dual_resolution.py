@@ -42,7 +42,10 @@ def _head_classes(model: BaseModel, name: str) -> int:
     return head.num_classes
 
 
-def load_checkpoint_strict(model: nn.Module, path: str, name: str) -> dict:
+def load_checkpoint_strict(model: nn.Module,
+                           path: str,
+                           name: str,
+                           prefix: Optional[str] = None) -> dict:
     """Load the mmengine checkpoint ``path`` into ``model``, every key and
     shape matching; returns the checkpoint's ``meta``.
 
@@ -57,6 +60,10 @@ def load_checkpoint_strict(model: nn.Module, path: str, name: str) -> dict:
         model (nn.Module): The model to load into.
         path (str): The checkpoint file.
         name (str): What the model is (e.g. ``'teacher'``), for messages.
+        prefix (str, optional): When some keys start with it (e.g.
+            ``'student.'`` in a ``DualResolutionRecognizer`` checkpoint),
+            only those are loaded, without the prefix; a checkpoint without
+            such keys is loaded as it is. Defaults to None.
 
     Returns:
         dict: The checkpoint's ``meta`` (empty if it has none).
@@ -72,6 +79,9 @@ def load_checkpoint_strict(model: nn.Module, path: str, name: str) -> dict:
     ckpt = CheckpointLoader.load_checkpoint(
         path, map_location='cpu', logger='current')
     state = ckpt.get('state_dict', ckpt)
+    if prefix and any(k.startswith(prefix) for k in state):
+        state = {k[len(prefix):]: v for k, v in state.items()
+                 if k.startswith(prefix)}
     own = model.state_dict()
     missing = sorted(set(own) - set(state))
     unexpected = sorted(set(state) - set(own))
@@ -101,6 +111,24 @@ def merge_overrides(cfg: dict, overrides: dict) -> dict:
     merged = Config(copy.deepcopy(dict(cfg)))
     merged.merge_from_dict(copy.deepcopy(dict(overrides)))
     return merged.to_dict()
+
+
+def student_config(student: Union[dict, BaseModel],
+                   student_overrides: Optional[dict] = None
+                   ) -> Union[dict, BaseModel]:
+    """The student of a ``DualResolutionRecognizer`` config with
+    ``student_overrides`` merged in (as ``--cfg-options`` would); what the
+    recognizer builds, and what inference builds alone.
+
+    Raises:
+        TypeError: ``student_overrides`` given with a built student.
+    """
+    if student_overrides is None:
+        return student
+    if not isinstance(student, dict):
+        raise TypeError('`student_overrides` needs the student as a config '
+                        'dict')
+    return merge_overrides(student, student_overrides)
 
 
 @MODELS.register_module()
@@ -179,12 +207,8 @@ class DualResolutionRecognizer(BaseModel):
                  knowledge_cache: Optional[str] = None,
                  student_init: Optional[str] = None,
                  init_cfg: Optional[dict] = None) -> None:
-        if student_overrides is not None:
-            if not isinstance(student, dict):
-                raise TypeError('`student_overrides` needs the student as a '
-                                'config dict')
-            student = merge_overrides(student, student_overrides)
-        student = _build(student, 'student')
+        student = _build(student_config(student, student_overrides),
+                         'student')
         if student_init is not None:
             student.init_cfg = _with_pretrained(student.init_cfg, student_init)
         super().__init__(

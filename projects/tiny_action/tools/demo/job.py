@@ -110,3 +110,69 @@ class DemoJob:
     @staticmethod
     def _video_dir(config: str) -> str:
         return 'videos_hr' if config.endswith('_hr.py') else 'videos'
+
+    # ---------------------------------------------- inference (issue 13)
+    def infer(self, config: str, checkpoint: str, thresholds: str,
+              groups: str, num_clips: int = 4, window: int = 16,
+              stride: int = 8) -> Dict[str, str]:
+        """``tools/infer.py`` as a user runs it: on the first ``num_clips``
+        demo test videos, and on a long video made of one test clip per
+        primary motion (windows of ``window`` frames every ``stride``);
+        prints the labels next to the truth; returns the outputs (JSON
+        files and the pictures' folder)."""
+        from tiny_action.tools.demo.long_video import concat_clips
+        from tiny_action.datasets.annotations import read_annotation_entries
+        out = osp.join(self.work_dir, 'infer')
+        entries = read_annotation_entries(
+            osp.join(self.data_dir, 'tiny_test_v2.json'))
+        root = osp.join(self.data_dir, 'videos', 'test')
+        clips = [osp.join(root, e['path']) for e in entries[:num_clips]]
+        chosen, seen = [], set()
+        for e in entries:  # one clip per primary motion, in file order
+            if e['label'][0] not in seen:
+                seen.add(e['label'][0])
+                chosen.append(e)
+        long_video = osp.join(out, 'long_test_video.mp4')
+        segments = concat_clips([osp.join(root, e['path']) for e in chosen],
+                                long_video)
+        common = [config, checkpoint, '--thresholds', thresholds,
+                  '--groups', groups, '--show-dir', osp.join(out, 'pictures')]
+        files = dict(clips=osp.join(out, 'clips.json'),
+                     long=osp.join(out, 'long_video.json'),
+                     pictures=osp.join(out, 'pictures'))
+        self._run('infer_clips', ['tools/infer.py'] + common + clips +
+                  ['--out', files['clips']])
+        self._run('infer_long_video', ['tools/infer.py'] + common + [
+            long_video, '--window', str(window), '--stride', str(stride),
+            '--out', files['long']])
+        truth = {osp.join(root, e['path']): e['label'] for e in entries}
+        print_inference(files, truth, [(s, e, c['label']) for c, (_, s, e)
+                                       in zip(chosen, segments)])
+        return files
+
+
+def print_inference(files: Dict[str, str], truth: Dict[str, List[str]],
+                    segments: List[tuple]) -> None:
+    """Print the demo's inference results next to the true labels."""
+    import json
+    with open(files['clips']) as f:
+        clips = json.load(f)
+    with open(files['long']) as f:
+        long_video = json.load(f)['predictions'][0]
+    print('\n[demo] tools/infer.py on demo test videos (KD student, '
+          'ensemble thresholds, groups):')
+    for p in clips['predictions']:
+        print(f'  {osp.basename(p["input"])}: predicted '
+              f'{", ".join(p["labels"]) or "(none)"}; true '
+              f'{", ".join(truth[p["input"]])}')
+    print(f'[demo] long video ({long_video["num_frames"]} frames = '
+          f'{len(segments)} test clips), windows of '
+          f'{long_video["windows"][0]["end"] - long_video["windows"][0]["start"]}'
+          ' frames:')
+    for s, e, labels in segments:
+        print(f'  clip at frames {s:3d}-{e:3d}: true {", ".join(labels)}')
+    for w in long_video['windows']:
+        print(f'  window {w["start"]:3d}-{w["end"]:3d}: predicted '
+              f'{", ".join(w["labels"]) or "(none)"}')
+    print(f'[demo] pictures (annotated videos, stills, timeline): '
+          f'{files["pictures"]}/')
