@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from tiny_clips import shared_data_dir
+from conftest import shared_data_dir
 
 import tiny_action  # noqa: F401
 from mmaction.registry import TRANSFORMS
@@ -160,7 +160,7 @@ def _paper_train_dataset(tmp_path, classes_txt):
 
     from mmaction.registry import DATASETS
     from mmengine.config import Config
-    from tiny_clips import write_video
+    from tiny_action.testing import write_video
     cfg = Config.fromfile(str(
         REPO / 'configs/_base_/datasets/tinyvirat_lr.py'))
     entries = []
