@@ -246,9 +246,10 @@ def _load_local_checkpoint(filename: str, map_location=None):
     import struct
     try:
         return _load_from_local_naming_file(filename, map_location)
-    except CheckpointRefusedError:
+    except (CheckpointRefusedError, FileNotFoundError, PermissionError,
+            IsADirectoryError):
         raise
-    except (RuntimeError, EOFError, IndexError, ValueError,
+    except (OSError, RuntimeError, EOFError, IndexError, ValueError,
             struct.error) as e:
         size = osp.getsize(osp.expanduser(filename))
         detail = (str(e).strip().splitlines() or [''])[0].split('. ')[0]

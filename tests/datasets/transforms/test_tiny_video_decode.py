@@ -13,7 +13,7 @@ from tiny_clips import frame_pattern, shared_data_dir, write_video
 
 from mmaction.registry import TRANSFORMS
 from tiny_action.datasets.transforms import (TinyVideoDecode, TinyVideoInit,
-                                             TinyVideoReader)
+                                             TinyVideoReader, probe_video)
 
 
 def decode_all(path: Path, **results) -> dict:
@@ -200,6 +200,59 @@ def test_truncated_file(tmp_path):
     cut.write_bytes(path.read_bytes()[:len(path.read_bytes()) // 2])
     with pytest.raises((OSError, ValueError), match=r'cut\.mp4'):
         TinyVideoInit()(dict(filename=str(cut)))
+
+
+def _truncated_mjpeg_avi(tmp_path, frames=30, keep=10):
+    """An MJPEG AVI cut after ``keep`` of its ``frames`` frame chunks: its
+    header still declares ``frames``; FFmpeg decodes the ``keep`` that are
+    left without an error."""
+    import re
+    path = tmp_path / 'cut.avi'
+    with av.open(str(path), 'w') as container:
+        stream = container.add_stream('mjpeg', rate=25)
+        stream.width = stream.height = 32
+        stream.pix_fmt = 'yuvj420p'
+        for i in range(frames):
+            img = frame_pattern(i, 32, 32)
+            for packet in stream.encode(
+                    av.VideoFrame.from_ndarray(img, format='rgb24')):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    data = path.read_bytes()
+    movi = data.index(b'movi')
+    chunks = [m.start() for m in re.finditer(b'00dc', data)
+              if m.start() > movi]
+    path.write_bytes(data[:chunks[keep]])
+    with av.open(str(path)) as container:  # what plain FFmpeg makes of it
+        assert container.streams.video[0].frames == frames
+        assert sum(1 for _ in container.decode(video=0)) == keep
+    return path
+
+
+def test_truncated_mjpeg_avi_names_the_file(tmp_path):
+    path = _truncated_mjpeg_avi(tmp_path)
+    match = (r"Video file '.*cut\.avi' is truncated: its header declares 30 "
+             'frames but the file holds only 10')
+    with pytest.raises(OSError, match=match):
+        TinyVideoInit()(dict(filename=str(path)))
+    with pytest.raises(OSError, match=match):
+        probe_video(str(path))
+
+
+def test_probe_video(tmp_path):
+    path = write_video(tmp_path / 'ok', 7, 24, 24, 'h264')
+    assert probe_video(str(path)) == 7
+    with pytest.raises(FileNotFoundError, match=r'nope\.mp4.*does not exist'):
+        probe_video(str(tmp_path / 'nope.mp4'))
+    (tmp_path / 'empty.mp4').write_bytes(b'')
+    with pytest.raises(OSError, match=r'empty\.mp4.*empty \(0 bytes\)'):
+        probe_video(str(tmp_path / 'empty.mp4'))
+    with pytest.raises(OSError, match=r"'.*' is not a regular file"):
+        probe_video(str(tmp_path))
+    (tmp_path / 'junk.mp4').write_bytes(b'junk' * 100)
+    with pytest.raises(OSError, match=r'junk\.mp4.*corrupt or not a video'):
+        probe_video(str(tmp_path / 'junk.mp4'))
 
 
 @pytest.mark.parametrize('ext, codec, pix_fmt, message', [

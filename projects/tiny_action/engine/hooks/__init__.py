@@ -1,3 +1,4 @@
+from .checkpoint_check_hook import CheckpointCheckHook
 from .teacher_check_hook import TeacherCheckHook
 
-__all__ = ['TeacherCheckHook']
+__all__ = ['CheckpointCheckHook', 'TeacherCheckHook']

@@ -379,9 +379,12 @@ class TinyActionMetric(BaseMetric):
             when the metric is built. Defaults to 0.5.
         collect_device (str): Device used to collect results across ranks,
             ``'cpu'`` or ``'gpu'``. Defaults to ``'cpu'``.
-        prefix (str, optional): Prefix of the metric names. Defaults to None.
+        prefix (str, optional): Prefix of the metric names. Defaults to None
+            (no prefix: ``f1``, as ``save_best='f1'`` expects).
     """
-    default_prefix: Optional[str] = None
+    # '' instead of mmengine's None: the same unprefixed names, without
+    # mmengine's warning "The prefix is not set in metric class ..."
+    default_prefix: Optional[str] = ''
 
     def __init__(self,
                  thresholds: ThresholdSpec = 0.5,

@@ -2,7 +2,7 @@
 import copy
 import json
 import os.path as osp
-from typing import Dict, List, Optional, Union
+from typing import Dict, List, Optional, Sequence, Union
 
 import torch
 from mmaction.registry import MODELS
@@ -11,6 +11,8 @@ from mmengine.model import BaseModel
 from mmengine.runner.checkpoint import (_load_checkpoint,
                                         _load_checkpoint_to_model)
 from torch import nn
+
+from ...utils.checkpoint import check_checkpoint_fits
 
 
 def _build(cfg: Union[dict, nn.Module], name: str) -> BaseModel:
@@ -29,32 +31,29 @@ def _head_classes(model: BaseModel, name: str) -> int:
     return head.num_classes
 
 
-def load_checkpoint_strict(model: nn.Module, path: str, name: str) -> dict:
+def load_checkpoint_strict(model: nn.Module,
+                           path: str,
+                           name: str,
+                           classes: Optional[Sequence[str]] = None) -> dict:
     """Load the mmengine checkpoint ``path`` into ``model``, every key and
-    shape matching; returns the checkpoint's ``meta``.
+    shape matching, and (when ``classes`` is given and the checkpoint
+    records its classes) trained on ``classes`` in this order; returns the
+    checkpoint's ``meta``.
 
     Raises:
         FileNotFoundError: ``path`` does not exist.
-        ValueError: the checkpoint does not match ``model`` (missing,
-            unexpected and mis-shaped keys are listed).
+        CheckpointMismatchError: (a ``ValueError``) the checkpoint does not
+            match ``model`` (missing, unexpected and mis-shaped keys are
+            listed) or ``classes``; see
+            :func:`tiny_action.utils.checkpoint.check_checkpoint_fits`.
     """
     if not osp.isfile(path):
         raise FileNotFoundError(f'{name} checkpoint {path} does not exist '
                                 f'(train the {name} first)')
     ckpt = _load_checkpoint(path, map_location='cpu')
-    state = ckpt.get('state_dict', ckpt)
-    own = model.state_dict()
-    missing = sorted(set(own) - set(state))
-    unexpected = sorted(set(state) - set(own))
-    shape = [k for k in set(own) & set(state)
-             if own[k].shape != state[k].shape]
-    if missing or unexpected or shape:
-        raise ValueError(
-            f'{name} checkpoint {path} does not match the {name} '
-            f'architecture: {len(missing)} missing keys {missing[:3]}, '
-            f'{len(unexpected)} unexpected keys {unexpected[:3]}, shape '
-            f'mismatch in {sorted(shape)[:3]}')
-    _load_checkpoint_to_model(model, state, strict=True)
+    check_checkpoint_fits(model, ckpt, path, classes, role=name)
+    _load_checkpoint_to_model(model, ckpt.get('state_dict', ckpt),
+                              strict=True)
     return ckpt.get('meta', {}) or {}
 
 
@@ -123,6 +122,7 @@ class DualResolutionRecognizer(BaseModel):
                             f'{type(student.cls_head).__name__}')
         self.teacher: Optional[BaseModel] = None
         self.teacher_classes: Optional[tuple] = None
+        self.teacher_ckpt: Optional[str] = None
         self.cache: Optional[Dict[str, torch.Tensor]] = None
         if knowledge_cache is not None:
             self.cache = self._load_cache(knowledge_cache, num_classes)
@@ -148,6 +148,7 @@ class DualResolutionRecognizer(BaseModel):
         meta = load_checkpoint_strict(self.teacher, path, 'teacher')
         classes = (meta.get('dataset_meta') or {}).get('classes')
         self.teacher_classes = tuple(classes) if classes else None
+        self.teacher_ckpt = path
         # mmrazor: keep init_weights() from overwriting the loaded teacher
         self.teacher._is_init = True
 
