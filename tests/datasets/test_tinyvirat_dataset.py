@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import write_mjpeg_avi
 
 from tiny_action.datasets import (AnnotationError, TinyVIRATDataset,
                                   load_class_map)
@@ -234,32 +235,6 @@ def test_every_entry_skipped_names_the_file(tmp_path):
         _ds(tmp_path, ann, on_error='skip', probe_videos=False)
 
 
-def _mjpeg_avi(path: Path, frames: int = 30, keep: int = None) -> Path:
-    """An MJPEG AVI of ``frames`` frames; with ``keep``, cut after that
-    many frame chunks (the header still declares ``frames``)."""
-    import re
-
-    import av
-    with av.open(str(path), 'w') as container:
-        stream = container.add_stream('mjpeg', rate=25)
-        stream.width = stream.height = 32
-        stream.pix_fmt = 'yuvj420p'
-        for i in range(frames):
-            img = np.full((32, 32, 3), 8 * i, np.uint8)
-            for packet in stream.encode(
-                    av.VideoFrame.from_ndarray(img, format='rgb24')):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    if keep is not None:
-        data = path.read_bytes()
-        movi = data.index(b'movi')
-        chunks = [m.start() for m in re.finditer(b'00dc', data)
-                  if m.start() > movi]
-        path.write_bytes(data[:chunks[keep]])
-    return path
-
-
 def _video_entries(tmp_path):
     """Five entries: a good clip, a 0-byte file, garbage, a truncated
     MJPEG AVI (10 of 30 frames) and a good clip."""
@@ -267,11 +242,11 @@ def _video_entries(tmp_path):
     ann = _write(tmp_path, entries, videos=False)
     root = tmp_path / 'lr/v'
     root.mkdir(parents=True)
-    _mjpeg_avi(root / '00000.avi')
+    write_mjpeg_avi(root / '00000.avi')
     (root / '00001.avi').write_bytes(b'')
     (root / '00002.avi').write_bytes(b'not a video at all')
-    _mjpeg_avi(root / '00003.avi', keep=10)
-    _mjpeg_avi(root / '00004.avi', frames=5)
+    write_mjpeg_avi(root / '00003.avi', keep=10)
+    write_mjpeg_avi(root / '00004.avi', frames=5)
     return ann
 
 
@@ -300,8 +275,8 @@ def test_empty_video_fails_at_load_naming_it(tmp_path):
     # probing on request: the truncated file fails at load too
     (tmp_path / 'lr/v/00001.avi').unlink()
     (tmp_path / 'lr/v/00002.avi').unlink()
-    _mjpeg_avi(tmp_path / 'lr/v/00001.avi')
-    _mjpeg_avi(tmp_path / 'lr/v/00002.avi')
+    write_mjpeg_avi(tmp_path / 'lr/v/00001.avi')
+    write_mjpeg_avi(tmp_path / 'lr/v/00002.avi')
     with pytest.raises(AnnotationError,
                        match=r"entry 3 \(id '00003'.*00003\.avi' is "
                        'truncated: its header declares 30 frames'):

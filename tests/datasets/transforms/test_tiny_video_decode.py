@@ -9,6 +9,7 @@ import av
 import cv2
 import numpy as np
 import pytest
+from conftest import write_mjpeg_avi
 from tiny_clips import frame_pattern, shared_data_dir, write_video
 
 from mmaction.registry import TRANSFORMS
@@ -202,36 +203,11 @@ def test_truncated_file(tmp_path):
         TinyVideoInit()(dict(filename=str(cut)))
 
 
-def _truncated_mjpeg_avi(tmp_path, frames=30, keep=10):
-    """An MJPEG AVI cut after ``keep`` of its ``frames`` frame chunks: its
-    header still declares ``frames``; FFmpeg decodes the ``keep`` that are
-    left without an error."""
-    import re
-    path = tmp_path / 'cut.avi'
-    with av.open(str(path), 'w') as container:
-        stream = container.add_stream('mjpeg', rate=25)
-        stream.width = stream.height = 32
-        stream.pix_fmt = 'yuvj420p'
-        for i in range(frames):
-            img = frame_pattern(i, 32, 32)
-            for packet in stream.encode(
-                    av.VideoFrame.from_ndarray(img, format='rgb24')):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    data = path.read_bytes()
-    movi = data.index(b'movi')
-    chunks = [m.start() for m in re.finditer(b'00dc', data)
-              if m.start() > movi]
-    path.write_bytes(data[:chunks[keep]])
-    with av.open(str(path)) as container:  # what plain FFmpeg makes of it
-        assert container.streams.video[0].frames == frames
-        assert sum(1 for _ in container.decode(video=0)) == keep
-    return path
-
-
 def test_truncated_mjpeg_avi_names_the_file(tmp_path):
-    path = _truncated_mjpeg_avi(tmp_path)
+    path = write_mjpeg_avi(tmp_path / 'cut.avi', frames=30, keep=10)
+    with av.open(str(path)) as container:  # what plain FFmpeg makes of it
+        assert container.streams.video[0].frames == 30
+        assert sum(1 for _ in container.decode(video=0)) == 10
     match = (r"Video file '.*cut\.avi' is truncated: its header declares 30 "
              'frames but the file holds only 10')
     with pytest.raises(OSError, match=match):
