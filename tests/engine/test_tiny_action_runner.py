@@ -55,8 +55,8 @@ def test_other_class_order_is_refused(setup, tmp_path):
     cfg, state = setup
     ckpt = _save(tmp_path / 'reordered.pth', state, CLASSES[::-1])
     with pytest.raises(CheckpointMismatchError,
-                       match=r'^checkpoint .*reordered\.pth was trained on the '
-                       r"same 8 classes in another order \(index 0 is "
+                       match=r'^checkpoint .*reordered\.pth was trained on '
+                       r"the same 8 classes in another order \(index 0 is "
                        r"'falling' in the checkpoint, 'walking' in the "
                        r'dataset\)'):
         _test(cfg, ckpt, tmp_path, '--dump', tmp_path / 's.pkl')
@@ -70,9 +70,9 @@ def test_head_of_another_size_is_refused(setup, tmp_path):
         state[key] = state[key][:2]
     ckpt = _save(tmp_path / 'two.pth', state, classes=None)
     with pytest.raises(CheckpointMismatchError,
-                       match=r'^checkpoint .*two\.pth does not match the model '
-                       r'architecture of the config: .*shape mismatch in 2 '
-                       r"tensors \['cls_head\.fc_cls\.bias \(2,\) in the "
+                       match=r'^checkpoint .*two\.pth does not match the '
+                       r'model architecture of the config: .*shape mismatch '
+                       r"in 2 tensors \['cls_head\.fc_cls\.bias \(2,\) in the "
                        r'checkpoint, \(8,\) in the model'):
         _test(cfg, ckpt, tmp_path)
 

@@ -43,8 +43,8 @@ def test_other_class_order_is_refused():
     with pytest.raises(CheckpointMismatchError,
                        match=r"^checkpoint /w/a\.pth was trained on the same "
                        r"3 classes in another order \(index 0 is 'run' in the "
-                       r"checkpoint, 'walk' in the dataset\): its scores would "
-                       'be assigned to the wrong classes'):
+                       r"checkpoint, 'walk' in the dataset\): its scores "
+                       'would be assigned to the wrong classes'):
         check_checkpoint_fits(model, _ckpt(model, ('run', 'walk', 'carry')),
                               '/w/a.pth', CLASSES)
 
@@ -54,8 +54,9 @@ def test_other_classes_are_refused_before_the_head_size():
     other = Tiny(2)
     with pytest.raises(CheckpointMismatchError,
                        match=r"^teacher checkpoint t\.pth was trained on 2 "
-                       r"classes, the dataset has 3 \(only in the checkpoint: "
-                       r"\['fly'\]; only in the dataset: \['carry', 'run'\]\)"):
+                       r'classes, the dataset has 3 \(only in the '
+                       r"checkpoint: \['fly'\]; only in the dataset: "
+                       r"\['carry', 'run'\]\)"):
         check_checkpoint_fits(model, _ckpt(other, ('walk', 'fly')), 't.pth',
                               CLASSES, role='teacher')
 
@@ -66,8 +67,8 @@ def test_head_of_another_size_is_refused():
                        match=r'^checkpoint b\.pth does not match the model '
                        r'architecture of the config: 0 missing keys \[\], 0 '
                        r'unexpected keys \[\], shape mismatch in 2 tensors '
-                       r"\['cls_head\.bias \(2,\) in the checkpoint, \(3,\) in "
-                       r"the model', 'cls_head\.weight \(2, 5\) in the "
+                       r"\['cls_head\.bias \(2,\) in the checkpoint, \(3,\) "
+                       r"in the model', 'cls_head\.weight \(2, 5\) in the "
                        r"checkpoint, \(3, 5\) in the model'\]"):
         check_checkpoint_fits(model, _ckpt(Tiny(2), None), 'b.pth', CLASSES)
 

@@ -74,9 +74,10 @@ class TinyVIRATDataset(BaseActionDataset):
             (:func:`~tiny_action.datasets.transforms.probe_video`: a
             readable container, a video stream, no frame missing from a
             truncated file; about 2 ms a clip). Defaults to None: only with
-            ``on_error='skip'`` and ``check_files``, so that unreadable videos are skipped and
-            counted at load instead of stopping a run later (with
-            ``'raise'`` they fail when decoded, naming the file).
+            ``on_error='skip'`` and ``check_files``, so that unreadable
+            videos are skipped and counted at load instead of stopping a
+            run later (with ``'raise'`` they fail when decoded, naming the
+            file; empty ones already at load).
         **kwargs: passed to :class:`mmaction.datasets.BaseActionDataset`.
     """
 
