@@ -253,10 +253,17 @@ def _load_local_checkpoint(filename: str, map_location=None):
             struct.error) as e:
         size = osp.getsize(osp.expanduser(filename))
         detail = (str(e).strip().splitlines() or [''])[0].split('. ')[0]
+        # torch's other RuntimeErrors (e.g. a CUDA checkpoint without CUDA
+        # and no map_location) are not about the file's bytes
+        corrupt = not isinstance(e, RuntimeError) or any(
+            m in str(e)
+            for m in ('PytorchStreamReader', 'unexpected EOF', 'corrupted'))
+        what = ('it is empty, truncated or not a torch checkpoint'
+                if corrupt else 'torch cannot load it')
         raise CheckpointUnreadableError(
-            f'cannot read checkpoint {filename} ({size} bytes): it is '
-            'empty, truncated or not a torch checkpoint '
-            f'({type(e).__name__}: {detail}). Copy or save it again.') from e
+            f'cannot read checkpoint {filename} ({size} bytes): {what} '
+            f'({type(e).__name__}: {detail}).' +
+            (' Copy or save it again.' if corrupt else '')) from e
 
 
 # ---------------------------------------------------------------------------
