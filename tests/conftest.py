@@ -72,3 +72,31 @@ def run_tool(args, cwd: Path = REPO, env=None, timeout=600):
             f'({proc.returncode}):\n{proc.stdout[-3000:]}\n'
             f'{proc.stderr[-6000:]}')
     return proc
+
+
+def write_mjpeg_avi(path: Path, frames: int = 30, keep: int = None) -> Path:
+    """Write an MJPEG AVI of ``frames`` 32x32 frames; with ``keep``, cut it
+    after that many frame chunks, as an interrupted copy would: the header
+    still declares ``frames`` and FFmpeg decodes the ``keep`` that are left
+    without an error."""
+    import av
+    import numpy as np
+    with av.open(str(path), 'w') as container:
+        stream = container.add_stream('mjpeg', rate=25)
+        stream.width = stream.height = 32
+        stream.pix_fmt = 'yuvj420p'
+        for i in range(frames):
+            img = np.full((32, 32, 3), 8 * i % 256, np.uint8)
+            for packet in stream.encode(
+                    av.VideoFrame.from_ndarray(img, format='rgb24')):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    if keep is not None:
+        import re
+        data = path.read_bytes()
+        movi = data.index(b'movi')
+        chunks = [m.start() for m in re.finditer(b'00dc', data)
+                  if m.start() > movi]
+        path.write_bytes(data[:chunks[keep]])
+    return path

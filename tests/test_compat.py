@@ -2,6 +2,7 @@
 import os
 import os.path as osp
 import pickle
+import subprocess
 import sys
 
 import numpy as np
@@ -33,8 +34,9 @@ def test_drn_shim_noop_when_present(monkeypatch):
 
 
 def test_numpy_bool8_alias_and_noop(monkeypatch):
-    assert np.bool8 is np.bool_
     import mmagic.utils.trans_utils  # noqa: F401  (uses np.bool8)
+    assert np.bool8 is np.bool_  # applied by the import hook
+    assert 'numpy_bool8' in compat.APPLIED or not hasattr(np, 'bool_')
     # problem absent (numpy 1.x style attribute present): nothing changes
     sentinel = object()
     monkeypatch.setattr(np, 'bool8', sentinel, raising=False)
@@ -190,3 +192,84 @@ def test_a_tools_first_line_is_its_own():
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stderr == ''
     assert proc.stdout.splitlines()[0].startswith('usage: test.py')
+
+
+def _fresh_python(code: str) -> subprocess.CompletedProcess:
+    """Run ``code`` in a fresh interpreter (stdout and stderr merged)."""
+    return subprocess.run([sys.executable, '-c', code], cwd=REPO,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, check=True)
+
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+def test_import_loads_no_super_resolution_or_multimodal_code():
+    out = _fresh_python(
+        'import sys, numpy as np, tiny_action\n'
+        'from mmengine.config import Config\n'
+        'Config.fromfile("configs/demo/demo_lr.py")  # mmaction:: base\n'
+        'heavy = ("mmagic", "diffusers", "timm", "transformers.models.bert",'
+        ' "torchvision.models")\n'
+        'print("loaded:", [m for m in heavy if m in sys.modules],'
+        ' hasattr(np, "bool8"))\n').stdout
+    assert 'loaded: [] False' in out
+    assert 'pkg_resources' not in out  # mmengine's import of it is quiet
+
+
+def test_multimodal_models_load_on_first_use():
+    if 'mmaction_lazy_multimodal' not in compat.APPLIED:
+        pytest.skip('transformers is not installed: nothing is deferred')
+    import inspect
+
+    from mmaction.registry import MODELS, TOKENIZER
+    vindlu = compat.import_mmaction_multimodal()
+    assert MODELS.get('VindLUVQA') is vindlu.VindLUVQA
+    assert inspect.isclass(MODELS.get('BeitModel3D'))
+    assert TOKENIZER.get('VindLUTokenizer') == \
+        vindlu.VindLUTokenizer.from_pretrained
+    from mmaction.models.multimodal import VindLURetrieval
+    assert VindLURetrieval is vindlu.VindLURetrieval
+    # problem absent (mmaction.models imported): no-op
+    assert compat.defer_mmaction_multimodal() is False
+
+
+def test_mmagic_hook_noop_when_installed_or_imported():
+    assert compat.apply_before_mmagic_import() is False
+
+
+def test_pkg_resources_filter_hides_only_that_warning():
+    import warnings
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        assert compat.quiet_pkg_resources_deprecation() is True
+        assert compat.quiet_pkg_resources_deprecation() is False
+        warnings.warn('pkg_resources is deprecated as an API. See ...',
+                      UserWarning)
+        warnings.warn('something else', UserWarning)
+    assert [str(w.message) for w in caught] == ['something else']
+
+
+@pytest.mark.parametrize('keep', [0.0, 0.01, 0.5, 0.99])
+def test_truncated_checkpoint_names_its_file(tmp_path, keep):
+    from mmengine.runner.checkpoint import _load_checkpoint
+    path = tmp_path / 'cut.pth'
+    _mmengine_like_checkpoint(path)
+    data = path.read_bytes()
+    size = int(len(data) * keep)
+    path.write_bytes(data[:size])
+    with pytest.raises(compat.CheckpointUnreadableError,
+                       match=rf'^cannot read checkpoint .*cut\.pth \({size} '
+                       r'bytes\): it is empty, truncated or not a torch '
+                       'checkpoint'):
+        _load_checkpoint(str(path), map_location='cpu')
+
+
+def test_truncated_legacy_checkpoint_names_its_file(tmp_path):
+    from mmengine.runner.checkpoint import _load_checkpoint
+    path = tmp_path / 'old.pth'
+    torch.save({'w': torch.zeros(100)}, str(path),
+               _use_new_zipfile_serialization=False)
+    path.write_bytes(path.read_bytes()[:-50])
+    with pytest.raises(compat.CheckpointUnreadableError, match=r'old\.pth'):
+        _load_checkpoint(str(path), map_location='cpu')

@@ -10,6 +10,7 @@ This is the only place where the project works around upstream problems. Every s
 anything imports ``mmaction.models`` or ``mmagic``. Nothing here edits a file of
 an installed package; all fixes act on the running interpreter only.
 """
+import importlib.abc
 import importlib.machinery
 import importlib.util
 import os.path as osp
@@ -219,7 +220,190 @@ def fix_torch_weights_only_checkpoints() -> bool:
     add(missing)
     from mmengine.runner.checkpoint import CheckpointLoader
     CheckpointLoader.register_scheme(
-        prefixes='', loader=_load_from_local_naming_file, force=True)
+        prefixes='', loader=_load_local_checkpoint, force=True)
+    return True
+
+
+# ---------------------------------------------------------------------------
+# 4b. A truncated or corrupt checkpoint fails deep inside torch with a
+#     message that names no file ("PytorchStreamReader failed reading zip
+#     archive: failed finding central directory", "unexpected EOF, expected
+#     N more bytes", EOFError, ...); the file appears only in an earlier log
+#     line. The local loader registered by fix 4 re-raises such errors
+#     naming the file.
+# ---------------------------------------------------------------------------
+class CheckpointUnreadableError(RuntimeError):
+    """A checkpoint file is empty, truncated or not a torch checkpoint."""
+
+
+def _load_local_checkpoint(filename: str, map_location=None):
+    """mmengine's local loader: a refused checkpoint (allow-list, fix 4) or
+    an unreadable one (empty, truncated, corrupt) names its file.
+
+    Raises:
+        CheckpointRefusedError: see :func:`_load_from_local_naming_file`.
+        CheckpointUnreadableError: torch cannot parse the file.
+    """
+    import struct
+    try:
+        return _load_from_local_naming_file(filename, map_location)
+    except (CheckpointRefusedError, FileNotFoundError, PermissionError,
+            IsADirectoryError):
+        raise
+    except (OSError, RuntimeError, EOFError, IndexError, ValueError,
+            struct.error) as e:
+        size = osp.getsize(osp.expanduser(filename))
+        detail = (str(e).strip().splitlines() or [''])[0].split('. ')[0]
+        # torch's other RuntimeErrors (e.g. a CUDA checkpoint without CUDA
+        # and no map_location) are not about the file's bytes
+        corrupt = not isinstance(e, RuntimeError) or any(
+            m in str(e)
+            for m in ('PytorchStreamReader', 'unexpected EOF', 'corrupted'))
+        what = ('it is empty, truncated or not a torch checkpoint'
+                if corrupt else 'torch cannot load it')
+        raise CheckpointUnreadableError(
+            f'cannot read checkpoint {filename} ({size} bytes): {what} '
+            f'({type(e).__name__}: {detail}).' +
+            (' Copy or save it again.' if corrupt else '')) from e
+
+
+# ---------------------------------------------------------------------------
+# 6. Fix 2 is for mmagic only (the super-resolution tool): it is applied
+#    when ``mmagic`` is first imported (an import hook), so that ``import
+#    tiny_action`` leaves numpy alone for everybody else. (Fix 3 stays in
+#    :func:`apply_all`: mmaction's transformer backbones import
+#    ``mmcv.cnn.bricks.transformer``, which warns "Fail to import
+#    MultiScaleDeformableAttention" without an ``mmcv._ext``.)
+# ---------------------------------------------------------------------------
+class _BeforeImport(importlib.abc.MetaPathFinder):
+    """Runs ``shims`` once, just before the first import of ``name``; the
+    import itself is left to the normal finders."""
+
+    def __init__(self, name: str, shims: List) -> None:
+        self.name = name
+        self.shims = shims
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname == self.name:
+            self.run()
+        return None
+
+    def run(self) -> None:
+        if self in sys.meta_path:
+            sys.meta_path.remove(self)
+        for name, shim in self.shims:
+            if shim() and name not in APPLIED:
+                APPLIED.append(name)
+
+
+def apply_before_mmagic_import() -> bool:
+    """Apply the mmagic fix (2) when mmagic is imported, or now if it
+    already is. Returns True when the import hook was installed."""
+    hook = _BeforeImport('mmagic', [('numpy_bool8', fix_numpy_bool8)])
+    if 'mmagic' in sys.modules:
+        hook.run()
+        return False
+    if any(isinstance(f, _BeforeImport) and f.name == 'mmagic'
+           for f in sys.meta_path):
+        return False
+    sys.meta_path.insert(0, hook)
+    return True
+
+
+# ---------------------------------------------------------------------------
+# 7. mmaction2 1.2.0 imports its multimodal (VindLU) models, and with them
+#    transformers, timm and torchvision.models, at ``import mmaction.models``
+#    whenever transformers is installed (mmaction/models/multimodal/
+#    __init__.py; mmagic's requirements install transformers): about 1 s of
+#    every tool's start-up, and their FutureWarnings, for models tiny_action
+#    never uses. The package is replaced by a stand-in whose registry
+#    entries import the real models on first use (build, or attribute
+#    access on ``mmaction.models.multimodal``).
+# ---------------------------------------------------------------------------
+#: what mmaction/models/multimodal/vindlu registers, per mmaction registry
+_MULTIMODAL_NAMES = {
+    'MODELS': ('BeitModel3D', 'VindLURetrieval', 'VindLURetrievalMC',
+               'VindLUVQA', 'XBertForMaskedLM', 'XBertModel', 'BertDecoder'),
+    'TOKENIZER': ('VindLUTokenizer', ),
+}
+
+
+def import_mmaction_multimodal():
+    """Import the real ``mmaction.models.multimodal.vindlu`` (replacing the
+    lazy registry entries of fix 7) and return it."""
+    import importlib
+
+    import mmaction.registry as registries
+    name = 'mmaction.models.multimodal.vindlu'
+    if name not in sys.modules:
+        for registry, names in _MULTIMODAL_NAMES.items():
+            for entry in names:
+                getattr(registries, registry)._module_dict.pop(entry, None)
+    vindlu = importlib.import_module(name)
+    sys.modules['mmaction.models.multimodal'].__dict__.update(
+        {k: getattr(vindlu, k) for k in vindlu.__all__})
+    return vindlu
+
+
+def _lazy_multimodal(registry, name: str) -> Callable:
+
+    def build(*args, **kwargs):
+        import_mmaction_multimodal()
+        return registry.get(name)(*args, **kwargs)
+
+    build.__name__ = name
+    return build
+
+
+def _multimodal_attr(name: str):
+    if name.startswith('__'):
+        raise AttributeError(name)
+    return getattr(import_mmaction_multimodal(), name)
+
+
+def defer_mmaction_multimodal() -> bool:
+    """Install the lazy ``mmaction.models.multimodal`` stand-in. A no-op
+    when ``mmaction.models`` is already imported, transformers is absent
+    (mmaction then registers its own placeholders) or the package has no
+    ``vindlu``."""
+    name = 'mmaction.models.multimodal'
+    folder = osp.join(_package_dir('mmaction'), 'models', 'multimodal')
+    if ('mmaction.models' in sys.modules or name in sys.modules
+            or importlib.util.find_spec('transformers') is None
+            or not osp.isfile(osp.join(folder, 'vindlu', '__init__.py'))):
+        return False
+    import mmaction.registry as registries
+    module = _stand_in_module(name, {'__all__': [], '__path__': [folder]})
+    module.__spec__.submodule_search_locations = [folder]
+    module.__getattr__ = _multimodal_attr
+    sys.modules[name] = module
+    for registry, names in _MULTIMODAL_NAMES.items():
+        registry = getattr(registries, registry)
+        for entry in names:
+            registry.register_module(
+                name=entry, module=_lazy_multimodal(registry, entry))
+    return True
+
+
+# ---------------------------------------------------------------------------
+# 8. mmengine 0.10.7 imports (and reloads) the deprecated ``pkg_resources``
+#    to resolve ``mmaction::`` config bases (mmengine/utils/
+#    package_utils.py); setuptools >= 67.5 then prints "UserWarning:
+#    pkg_resources is deprecated as an API" twice before a tool's own
+#    output. Exactly that message is hidden.
+# ---------------------------------------------------------------------------
+_PKG_RESOURCES_MESSAGE = 'pkg_resources is deprecated as an API'
+
+
+def quiet_pkg_resources_deprecation() -> bool:
+    """Hide setuptools' pkg_resources deprecation warning (only it).
+    Returns True when the filter was added."""
+    import warnings
+    if any(f[1] is not None and f[1].pattern == _PKG_RESOURCES_MESSAGE
+           for f in warnings.filters):
+        return False
+    warnings.filterwarnings(
+        'ignore', message=_PKG_RESOURCES_MESSAGE, category=UserWarning)
     return True
 
 
@@ -273,10 +457,12 @@ def quiet_third_party_future_warnings() -> bool:
 
 _SHIMS = [
     ('quiet_third_party_future_warnings', quiet_third_party_future_warnings),
+    ('mmaction_lazy_multimodal', defer_mmaction_multimodal),
     ('mmaction_missing_drn', fix_mmaction_missing_drn),
-    ('numpy_bool8', fix_numpy_bool8),
     ('mmcv_lite_ext', fix_mmcv_lite_ext),
+    ('mmagic_fixes_on_import', apply_before_mmagic_import),
     ('torch_weights_only_checkpoints', fix_torch_weights_only_checkpoints),
+    ('quiet_pkg_resources', quiet_pkg_resources_deprecation),
 ]
 
 
@@ -319,4 +505,4 @@ def init_dist_without_cuda(launcher: str, dist_cfg: dict) -> bool:
 
 
 # mmengine logs "Loads checkpoint by <name[10:]> backend"; keep it "local".
-_load_from_local_naming_file.__name__ = 'load_from_local'
+_load_local_checkpoint.__name__ = 'load_from_local'

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import write_mjpeg_avi
 
 from tiny_action.datasets import (AnnotationError, TinyVIRATDataset,
                                   load_class_map)
@@ -132,6 +133,18 @@ def test_paired_sr_root(tmp_path):
     ([_entry(0), _entry(0)], r"entry 1 \(id '00000'.*duplicate id"),
     ([_entry(0), {k: v for k, v in _entry(1).items() if k != 'label'}],
      r'entry 1 \(id .00001.*has no "label" while other entries do'),
+    ([_entry(0), dict(_entry(1), label=None)],
+     r'ann\.json: entry 1 \(id .00001.*"label" should be a list of class '
+     r'names \(or one name\), got null; to mark unlabeled entries, leave '
+     r'"label" out'),
+    ([dict(_entry(0), label=3)],
+     r'ann\.json: entry 0 \(id .00000.*"label" should be a list of class '
+     r'names \(or one name\), got 3$'),
+    ([dict(_entry(0), label=['walk', 7])],
+     r'entry 0 .*should be a list of class names.*got \["walk", 7\]'),
+    ([], r'ann\.json: the annotation list is empty; expected at least one '
+     'entry'),
+    ({'tubes': []}, r'ann\.json: the annotation list is empty'),
 ])
 def test_bad_annotations_raise_naming_file_and_entry(tmp_path, entries,
                                                      match):
@@ -160,7 +173,7 @@ def test_skip_is_logged_and_counted(tmp_path, caplog):
     entries = [_entry(0), _entry(1, ('fly', )), _entry(0), _entry(3)]
     ann = _write(tmp_path, entries)
     (tmp_path / 'lr/v/00003.mp4').unlink()
-    ds = _ds(tmp_path, ann, on_error='skip')
+    ds = _ds(tmp_path, ann, on_error='skip', probe_videos=False)
     assert len(ds) == 1
     assert {k: len(v) for k, v in ds.skipped.items() if v} == {
         'unknown_label': 1, 'duplicate_id': 1, 'missing_video': 1}
@@ -239,3 +252,80 @@ def test_paper_config_pairs_are_real_mirror_classes(shared_data):
     ds = _real(shared_data, flip_label_pairs=pairs)
     assert [(ds.classes[a], ds.classes[b]) for a, b in ds.flip_label_pairs] \
         == [('vehicle_turning_left', 'vehicle_turning_right')]
+
+
+def _log_file(tmp_path: Path, name: str) -> Path:
+    """A fresh current MMLogger writing to a file (it does not propagate
+    to pytest's caplog)."""
+    from mmengine.logging import MMLogger
+    log = tmp_path / f'{name}.log'
+    MMLogger.get_instance(name, log_file=str(log), log_level='INFO')
+    return log
+
+
+def test_empty_label_list_is_all_negative_and_counted(tmp_path):
+    log = _log_file(tmp_path, 'test_empty_label_list')
+    ann = _write(tmp_path, [_entry(0), _entry(1, ()), _entry(2, ())])
+    ds = _ds(tmp_path, ann)
+    assert len(ds) == 3
+    assert ds.get_data_info(1)['label'].sum() == 0
+    assert len(ds.empty_label) == 2 and "id '00001'" in ds.empty_label[0]
+    assert '2 entries have an empty label list and are used as ' \
+        'all-negative samples' in log.read_text()
+
+
+def test_every_entry_skipped_names_the_file(tmp_path):
+    ann = _write(tmp_path, [_entry(0, ('fly', )), dict(_entry(1), label=1)])
+    with pytest.raises(AnnotationError,
+                       match=r'ann\.json: no usable entry: all 2 entries were '
+                       r"skipped \(on_error=\"skip\"\): \{'malformed': 1, "
+                       r"'unknown_label': 1\}"):
+        _ds(tmp_path, ann, on_error='skip', probe_videos=False)
+
+
+def _video_entries(tmp_path):
+    """Five entries: a good clip, a 0-byte file, garbage, a truncated
+    MJPEG AVI (10 of 30 frames) and a good clip."""
+    entries = [_entry(i, path=f'v/{i:05d}.avi') for i in range(5)]
+    ann = _write(tmp_path, entries, videos=False)
+    root = tmp_path / 'lr/v'
+    root.mkdir(parents=True)
+    write_mjpeg_avi(root / '00000.avi')
+    (root / '00001.avi').write_bytes(b'')
+    (root / '00002.avi').write_bytes(b'not a video at all')
+    write_mjpeg_avi(root / '00003.avi', keep=10)
+    write_mjpeg_avi(root / '00004.avi', frames=5)
+    return ann
+
+
+def test_skip_also_skips_bad_videos(tmp_path):
+    log = _log_file(tmp_path, 'test_skip_also_skips_bad_videos')
+    ann = _video_entries(tmp_path)
+    ds = _ds(tmp_path, ann, on_error='skip')
+    assert [ds.get_data_info(i)['id'] for i in range(len(ds))] == [
+        '00000', '00004']
+    bad = ds.skipped['unreadable_video']
+    assert len(bad) == 3
+    assert "entry 1 (id '00001'" in bad[0] and 'empty (0 bytes)' in bad[0]
+    assert "entry 2 (id '00002'" in bad[1] and 'corrupt or not a' in bad[1]
+    assert "entry 3 (id '00003'" in bad[2] and 'is truncated: its header ' \
+        'declares 30 frames but the file holds only 10' in bad[2]
+    assert 'skipped 3 entries (on_error="skip") -- unreadable_video: 3' \
+        in log.read_text()
+
+
+def test_empty_video_fails_at_load_naming_it(tmp_path):
+    ann = _video_entries(tmp_path)
+    with pytest.raises(AnnotationError,
+                       match=r"ann\.json: entry 1 \(id '00001'.*Video file "
+                       r"'.*00001\.avi' is empty \(0 bytes\)"):
+        _ds(tmp_path, ann)
+    # probing on request: the truncated file fails at load too
+    (tmp_path / 'lr/v/00001.avi').unlink()
+    (tmp_path / 'lr/v/00002.avi').unlink()
+    write_mjpeg_avi(tmp_path / 'lr/v/00001.avi')
+    write_mjpeg_avi(tmp_path / 'lr/v/00002.avi')
+    with pytest.raises(AnnotationError,
+                       match=r"entry 3 \(id '00003'.*00003\.avi' is "
+                       'truncated: its header declares 30 frames'):
+        _ds(tmp_path, ann, probe_videos=True)

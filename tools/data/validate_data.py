@@ -3,16 +3,20 @@
     python tools/data/validate_data.py ANN_FILE VIDEO_ROOT --class-map CLASS_MAP
         [--sr-root SR_ROOT] [--plot class_distribution.png] [--no-decode]
 
-Reports missing and unreadable videos (and SR twins), zero-frame and short
-clips, `dim` mismatches against the real file, unknown labels, duplicate ids
-and the class counts; writes a class-distribution plot (PNG). Exit status 1
-when any error was found (short clips and dim mismatches are warnings).
+Reports missing, unreadable and truncated videos (and SR twins), zero-frame
+and short clips, `dim` mismatches against the real file, unknown or malformed
+labels (`null`, numbers), empty label lists, duplicate ids and the class
+counts; writes a class-distribution plot (PNG). Exit status 1 when any error
+was found (short clips, dim mismatches and empty label lists are warnings),
+or when the file cannot be checked at all (unreadable, malformed JSON, no
+entries, bad class map).
 """
 import argparse
 import sys
 
 from tiny_action.tools.data.validate import (ERRORS, WARNINGS,
-                                           plot_class_distribution, validate)
+                                             plot_class_distribution,
+                                             validate)
 
 
 def main(argv=None) -> int:
@@ -30,9 +34,13 @@ def main(argv=None) -> int:
     parser.add_argument('--max-list', type=int, default=50,
                         help='findings listed per kind (all are counted)')
     args = parser.parse_args(argv)
-    report = validate(args.ann_file, args.class_map, args.video_root,
-                      args.sr_root, args.min_frames,
-                      decode=not args.no_decode)
+    try:
+        report = validate(args.ann_file, args.class_map, args.video_root,
+                          args.sr_root, args.min_frames,
+                          decode=not args.no_decode)
+    except ValueError as e:  # AnnotationError or class map: the whole file
+        print(f'ERROR {e}', file=sys.stderr)
+        return 1
     print(f'\n{args.ann_file}: {report.num_entries} entries, '
           f'{report.num_checked} videos decoded')
     if report.frames:

@@ -1,4 +1,5 @@
 """TinyVIRAT multi-label video dataset (v2 list format and v1 ``tubes``)."""
+import json
 import os.path as osp
 from typing import Callable, Dict, List, Optional, Sequence, Union
 
@@ -10,10 +11,11 @@ from mmengine.logging import MMLogger
 from .annotations import AnnotationError, read_annotation_entries
 from .class_map import load_class_map
 from .label_pairs import resolve_label_pairs
+from .transforms.loading import check_video_file, probe_video
 
 #: reasons an entry can be rejected; with ``on_error='skip'`` each is counted.
 ERROR_KINDS = ('malformed', 'unknown_label', 'duplicate_id', 'missing_video',
-               'missing_sr')
+               'unreadable_video', 'missing_sr', 'unreadable_sr')
 
 
 @DATASETS.register_module()
@@ -32,6 +34,14 @@ class TinyVIRATDataset(BaseActionDataset):
     length ``num_classes``), ``label_names``, ``id``, ``video_id``,
     ``clip_id``, ``dim``, ``tail_flip`` (True for an extra data-balance copy),
     ``flip_label_pairs`` (see below) and ``sample_idx``.
+
+    Labels: ``"label"`` is a list of class names (or one name). An empty
+    list is a valid all-negative sample (no action); such entries are
+    counted in :attr:`empty_label` and logged as a warning, since an
+    annotation tool that lost the labels writes the same. ``null``, numbers
+    and other types are errors naming the entry; to mark unlabeled entries,
+    leave ``"label"`` out of every entry. An annotation list without entries,
+    or whose every entry was skipped, is an error naming the file.
 
     Data balance (paper section 2): with ``tail_flip=dict(...)`` every epoch
     holds the original samples plus ``copies`` extra copies of every sample
@@ -67,9 +77,19 @@ class TinyVIRATDataset(BaseActionDataset):
             pair).
         on_error (str): ``'raise'`` (default) stops at the first bad entry;
             ``'skip'`` drops it, logs each and counts them per reason in
-            :attr:`skipped`.
-        check_files (bool): check that every video (and SR twin) exists.
-            Defaults to True.
+            :attr:`skipped` (see :data:`ERROR_KINDS`).
+        check_files (bool): check, while loading, that every video (and SR
+            twin) exists and is not empty (one ``stat`` each). Defaults to
+            True.
+        probe_videos (bool, optional): also open every video (and SR twin)
+            while loading, without decoding it
+            (:func:`~tiny_action.datasets.transforms.probe_video`: a
+            readable container, a video stream, no frame missing from a
+            truncated file; about 2 ms a clip). Defaults to None: only with
+            ``on_error='skip'`` and ``check_files``, so that unreadable
+            videos are skipped and counted at load instead of stopping a
+            run later (with ``'raise'`` they fail when decoded, naming the
+            file; empty ones already at load).
         **kwargs: passed to :class:`mmaction.datasets.BaseActionDataset`.
     """
 
@@ -83,6 +103,7 @@ class TinyVIRATDataset(BaseActionDataset):
                  flip_label_pairs: Optional[Sequence[Sequence[str]]] = None,
                  on_error: str = 'raise',
                  check_files: bool = True,
+                 probe_videos: Optional[bool] = None,
                  **kwargs) -> None:
         if on_error not in ('raise', 'skip'):
             raise ValueError('`on_error` should be either "raise" or "skip", '
@@ -101,7 +122,10 @@ class TinyVIRATDataset(BaseActionDataset):
         self.tail_flip_cfg = self._check_tail_flip(tail_flip)
         self.on_error = on_error
         self.check_files = check_files
+        self.probe_videos = (on_error == 'skip' and check_files
+                             if probe_videos is None else probe_videos)
         self.skipped: Dict[str, List[str]] = {k: [] for k in ERROR_KINDS}
+        self.empty_label: List[str] = []
         self.has_label = True
         self.class_counts = np.zeros(len(self.classes), dtype=np.int64)
         self.num_original = 0
@@ -140,6 +164,10 @@ class TinyVIRATDataset(BaseActionDataset):
     def load_data_list(self) -> List[dict]:
         """Parse the annotation file into per-sample dicts (see class doc)."""
         entries = read_annotation_entries(self.ann_file)
+        if not entries:
+            raise AnnotationError(
+                f'{self.ann_file}: the annotation list is empty; expected '
+                'at least one entry')
         labelled = [isinstance(e, dict) and 'label' in e for e in entries]
         self.has_label = any(labelled)
         video_root = self.data_prefix.get('video', '')
@@ -151,6 +179,7 @@ class TinyVIRATDataset(BaseActionDataset):
             if info is not None:
                 data_list.append(info)
         self._log_skipped()
+        self._log_empty_labels()
         for info in data_list:
             self.class_counts[info['label_idx']] += 1
         self.num_original = len(data_list)
@@ -175,9 +204,9 @@ class TinyVIRATDataset(BaseActionDataset):
             self._reject('malformed', where,
                          'has no "label" while other entries do')
             return None
-        names = entry.get('label', [])
-        if isinstance(names, str):
-            names = [names]
+        names = self._label_names(entry, where)
+        if names is None:
+            return None
         unknown = [n for n in names if n not in self.class_to_idx]
         if unknown:
             self._reject(
@@ -186,9 +215,7 @@ class TinyVIRATDataset(BaseActionDataset):
                 f'{len(self.classes)} classes: {list(self.classes)}')
             return None
         filename = osp.join(video_root, entry['path'])
-        if self.check_files and not osp.isfile(filename):
-            self._reject('missing_video', where,
-                         f'video file {filename} does not exist')
+        if not self._video_ok(filename, where, 'video'):
             return None
         info = dict(
             filename=filename,
@@ -200,13 +227,46 @@ class TinyVIRATDataset(BaseActionDataset):
             tail_flip=False)
         if sr_root is not None:
             info['sr_filename'] = osp.join(sr_root, entry['path'])
-            if self.check_files and not osp.isfile(info['sr_filename']):
-                self._reject(
-                    'missing_sr', where, 'super-resolved counterpart '
-                    f'{info["sr_filename"]} does not exist')
+            if not self._video_ok(info['sr_filename'], where, 'sr'):
                 return None
+        if self.has_label and not names:
+            self.empty_label.append(where)
         seen.add(clip_id)
         return info
+
+    def _label_names(self, entry: dict, where: str) -> Optional[List[str]]:
+        """The entry's label names (``[]`` when it has none), or None after
+        rejecting a label that is not a name or a list of names."""
+        names = entry.get('label', [])
+        if isinstance(names, str):
+            names = [names]
+        if isinstance(names, list) and all(isinstance(n, str) for n in names):
+            return names
+        hint = ('; to mark unlabeled entries, leave "label" out of every '
+                'entry' if names is None else '')
+        self._reject('malformed', where,
+                     '"label" should be a list of class names (or one name), '
+                     f'got {json.dumps(names)[:80]}{hint}')
+        return None
+
+    def _video_ok(self, filename: str, where: str, kind: str) -> bool:
+        """Check a video (``kind`` ``'video'``) or SR twin (``'sr'``) as
+        ``check_files`` and ``probe_videos`` ask; False after rejecting it."""
+        what = 'video file' if kind == 'video' else \
+            'super-resolved counterpart'
+        try:
+            if self.probe_videos:
+                probe_video(filename)
+            elif self.check_files:
+                check_video_file(filename)
+        except FileNotFoundError:
+            self._reject(f'missing_{kind}', where,
+                         f'{what} {filename} does not exist')
+            return False
+        except (OSError, ValueError) as e:
+            self._reject(f'unreadable_{kind}', where, str(e))
+            return False
+        return True
 
     def _log_skipped(self) -> None:
         total = sum(map(len, self.skipped.values()))
@@ -220,6 +280,29 @@ class TinyVIRATDataset(BaseActionDataset):
         for kind, items in self.skipped.items():
             for item in items:
                 logger.warning(f'skipped [{kind}] {item}')
+
+    def _log_empty_labels(self) -> None:
+        if not self.empty_label:
+            return
+        MMLogger.get_current_instance().warning(
+            f'{self.ann_file}: {len(self.empty_label)} entries have an '
+            'empty label list and are used as all-negative samples (no '
+            f'action), e.g. {self.empty_label[0]}')
+
+    def filter_data(self) -> List[dict]:
+        """All loaded samples; refuses an empty dataset (mmengine would
+        fail later with "need at least one array to concatenate").
+
+        Raises:
+            AnnotationError: every entry was skipped (``on_error='skip'``).
+        """
+        if not self.data_list:
+            total = sum(map(len, self.skipped.values()))
+            counts = {k: len(v) for k, v in self.skipped.items() if v}
+            raise AnnotationError(
+                f'{self.ann_file}: no usable entry: all {total} entries were '
+                f'skipped (on_error="skip"): {counts}')
+        return super().filter_data()
 
     # ------------------------------------------------------ class stats
     def tail_classes(self,

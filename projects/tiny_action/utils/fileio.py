@@ -1,17 +1,41 @@
 """Atomic file writes: a killed process leaves either no file or a complete
-one, never a partial file under the final name."""
+one, never a partial file under the final name. Written files get the
+permissions ``open()`` would give them (``0o666`` less the umask, e.g.
+``0644`` under umask ``022``; an existing file keeps its mode)."""
 import json
 import os
 import os.path as osp
+import stat
 import tempfile
+import uuid
 from contextlib import contextmanager
 from typing import Iterator
+
+
+def _create_temp(folder: str, prefix: str, suffix: str) -> str:
+    """Create a new empty file ``folder/<prefix><random><suffix>`` the way
+    ``open(path, 'x')`` does, so that the umask applies (``mkstemp`` would
+    make it ``0600``); returns its path."""
+    for _ in range(100):
+        path = osp.join(folder, f'{prefix}{uuid.uuid4().hex[:12]}{suffix}')
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
+                             0o666))
+            return path
+        except FileExistsError:
+            continue
+    raise FileExistsError(f'no free temporary name in {folder}')
 
 
 @contextmanager
 def atomic_path(path: str, suffix: str = '.part') -> Iterator[str]:
     """Yield a temporary path in ``path``'s folder; on success it is renamed
     to ``path`` (atomic on one filesystem), on error it is removed.
+
+    The temporary file is created empty, with the mode ``open()`` would
+    give a new file (``0o666`` less the umask) or the mode of the existing
+    ``path``; writers open it for writing (``open(tmp, 'wb')``,
+    ``torch.save``, ``savefig``, PyAV), which keeps that mode.
 
     Args:
         path: the final file.
@@ -20,9 +44,9 @@ def atomic_path(path: str, suffix: str = '.part') -> Iterator[str]:
     """
     folder = osp.dirname(osp.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        prefix='.' + osp.basename(path) + '.', suffix=suffix, dir=folder)
-    os.close(fd)
+    tmp = _create_temp(folder, '.' + osp.basename(path) + '.', suffix)
+    if osp.isfile(path):
+        os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))
     try:
         yield tmp
         os.replace(tmp, path)
@@ -41,3 +65,37 @@ def atomic_write_bytes(path: str, data: bytes) -> None:
 def write_json_atomic(path: str, obj, indent: int = 1) -> None:
     """``json.dump`` ``obj`` to ``path`` atomically."""
     atomic_write_bytes(path, json.dumps(obj, indent=indent).encode('utf-8'))
+
+
+def check_writable_file(path: str, what: str = 'output file') -> None:
+    """Fail now, before long work, if ``path`` cannot be written later: it
+    is an existing folder, an existing read-only file, or its nearest
+    existing folder does not accept a new file (read-only place, no
+    permission, or a file where a folder should be). Folders that do not
+    exist yet are fine (writers create them).
+
+    Raises:
+        IsADirectoryError: ``path`` is an existing folder.
+        NotADirectoryError: a parent of ``path`` is a file.
+        PermissionError: nothing can be written there.
+    """
+    full = osp.abspath(osp.expanduser(path))
+    if osp.isdir(full):
+        raise IsADirectoryError(
+            f'{what} {path} is an existing folder; give a file path')
+    folder = osp.dirname(full)
+    while not osp.exists(folder):
+        folder = osp.dirname(folder)
+    if not osp.isdir(folder):
+        raise NotADirectoryError(
+            f'cannot write {what} {path}: {folder} is a file, not a folder')
+    if osp.exists(full) and not os.access(full, os.W_OK):
+        raise PermissionError(f'cannot write {what} {path}: the existing '
+                              'file is read-only')
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as e:
+        raise PermissionError(
+            f'cannot write {what} {path}: {folder} does not accept a new '
+            f'file ({e.strerror})') from e

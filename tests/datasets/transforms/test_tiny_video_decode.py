@@ -9,11 +9,11 @@ import av
 import cv2
 import numpy as np
 import pytest
-from conftest import shared_data_dir
+from conftest import shared_data_dir, write_mjpeg_avi
 from mmaction.registry import TRANSFORMS
 
 from tiny_action.datasets.transforms import (TinyVideoDecode, TinyVideoInit,
-                                             TinyVideoReader)
+                                             TinyVideoReader, probe_video)
 from tiny_action.testing import frame_pattern, write_video
 
 
@@ -201,6 +201,34 @@ def test_truncated_file(tmp_path):
     cut.write_bytes(path.read_bytes()[:len(path.read_bytes()) // 2])
     with pytest.raises((OSError, ValueError), match=r'cut\.mp4'):
         TinyVideoInit()(dict(filename=str(cut)))
+
+
+def test_truncated_mjpeg_avi_names_the_file(tmp_path):
+    path = write_mjpeg_avi(tmp_path / 'cut.avi', frames=30, keep=10)
+    with av.open(str(path)) as container:  # what plain FFmpeg makes of it
+        assert container.streams.video[0].frames == 30
+        assert sum(1 for _ in container.decode(video=0)) == 10
+    match = (r"Video file '.*cut\.avi' is truncated: its header declares 30 "
+             'frames but the file holds only 10')
+    with pytest.raises(OSError, match=match):
+        TinyVideoInit()(dict(filename=str(path)))
+    with pytest.raises(OSError, match=match):
+        probe_video(str(path))
+
+
+def test_probe_video(tmp_path):
+    path = write_video(tmp_path / 'ok', 7, 24, 24, 'h264')
+    assert probe_video(str(path)) == 7
+    with pytest.raises(FileNotFoundError, match=r'nope\.mp4.*does not exist'):
+        probe_video(str(tmp_path / 'nope.mp4'))
+    (tmp_path / 'empty.mp4').write_bytes(b'')
+    with pytest.raises(OSError, match=r'empty\.mp4.*empty \(0 bytes\)'):
+        probe_video(str(tmp_path / 'empty.mp4'))
+    with pytest.raises(OSError, match=r"'.*' is not a regular file"):
+        probe_video(str(tmp_path))
+    (tmp_path / 'junk.mp4').write_bytes(b'junk' * 100)
+    with pytest.raises(OSError, match=r'junk\.mp4.*corrupt or not a video'):
+        probe_video(str(tmp_path / 'junk.mp4'))
 
 
 @pytest.mark.parametrize('ext, codec, pix_fmt, message', [

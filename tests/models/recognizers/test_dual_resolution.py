@@ -189,6 +189,22 @@ def test_teacher_check_hook(teacher_ckpt):
         TeacherCheckHook().before_train(runner)
 
 
+def test_teacher_of_other_classes_is_refused_when_loaded(teacher_ckpt):
+    """The check the teacher cache (tools/misc/cache_teacher.py) and
+    tools/test.py share."""
+    from tiny_action.models.recognizers import load_checkpoint_strict
+    model = MODELS.build(recognizer())
+    meta = load_checkpoint_strict(model, teacher_ckpt, 'teacher',
+                                  classes=tuple('abcde'))
+    assert meta['dataset_meta']['classes'] == tuple('abcde')
+    with pytest.raises(ValueError,
+                       match=r'^teacher checkpoint .*teacher\.pth was trained '
+                       r"on the same 5 classes in another order \(index 3 is "
+                       r"'d' in the checkpoint, 'e' in the dataset\)"):
+        load_checkpoint_strict(model, teacher_ckpt, 'teacher',
+                               classes=tuple('abced'))
+
+
 def test_student_init_loads_backbone_skips_other_head(tmp_path, teacher_ckpt):
     torch.manual_seed(3)
     pre = MODELS.build(dict(recognizer(), cls_head=dict(

@@ -2,11 +2,13 @@
 ``mmaction.registry.TRANSFORMS``)."""
 from .flip import TailFlipBalance
 from .formatting import PackTinyActionInputs
-from .loading import TinyVideoDecode, TinyVideoInit, TinyVideoReader
+from .loading import (TinyVideoDecode, TinyVideoInit, TinyVideoReader,
+                      check_video_file, probe_video)
 from .processing import PairedResize
 from .sampling import UniformSegment
 
 __all__ = [
     'TinyVideoInit', 'TinyVideoDecode', 'TinyVideoReader', 'UniformSegment',
-    'TailFlipBalance', 'PairedResize', 'PackTinyActionInputs'
+    'TailFlipBalance', 'PairedResize', 'PackTinyActionInputs',
+    'check_video_file', 'probe_video'
 ]

@@ -12,7 +12,8 @@ that were sampled, with FFmpeg's swscale as decord does (equal to decord's
 frames where decord works).
 """
 import io
-import os.path as osp
+import os
+import stat
 from typing import Dict, List, Optional, Sequence
 
 import av
@@ -23,7 +24,72 @@ from mmengine import fileio
 
 from mmaction.registry import TRANSFORMS
 
-__all__ = ['TinyVideoReader', 'TinyVideoInit', 'TinyVideoDecode']
+__all__ = [
+    'TinyVideoReader', 'TinyVideoInit', 'TinyVideoDecode', 'check_video_file',
+    'probe_video'
+]
+
+
+def check_video_file(filename: str) -> None:
+    """Check that the local file ``filename`` exists and is not empty (one
+    ``stat``).
+
+    Raises:
+        FileNotFoundError: it does not exist.
+        OSError: it is empty (0 bytes) or not a regular file.
+    """
+    try:
+        info = os.stat(filename)
+    except FileNotFoundError:
+        raise FileNotFoundError(
+            f'Video file {filename!r} does not exist.') from None
+    if not stat.S_ISREG(info.st_mode):
+        raise OSError(f'Video file {filename!r} is not a regular file.')
+    if info.st_size == 0:
+        raise OSError(f'Video file {filename!r} is empty (0 bytes).')
+
+
+def _video_stream(container, filename: str):
+    if not container.streams.video:
+        raise ValueError(f'Video file {filename!r} has no video stream.')
+    return container.streams.video[0]
+
+
+def _check_complete(filename: str, declared: int, packets: int) -> None:
+    """A file whose video stream has fewer packets than its header declares
+    (``declared`` > 0) was cut short (FFmpeg would silently decode only the
+    frames that are there)."""
+    if declared and packets < declared:
+        raise OSError(
+            f'Video file {filename!r} is truncated: its header declares '
+            f'{declared} frames but the file holds only {packets}.')
+
+
+def probe_video(filename: str) -> int:
+    """Check the local video ``filename`` without decoding it: not empty, a
+    container FFmpeg can read, with a video stream holding every frame its
+    header declares. About a third of the time of decoding a tiny clip.
+
+    Returns:
+        int: the number of frames (video packets) in the file.
+
+    Raises:
+        FileNotFoundError: The file does not exist.
+        OSError: The file is empty, not a video container, or truncated.
+        ValueError: The file has no video stream or no frame.
+    """
+    check_video_file(filename)
+    try:
+        with av.open(filename, mode='r') as container:
+            stream = _video_stream(container, filename)
+            packets = sum(p.size > 0 for p in container.demux(stream))
+            _check_complete(filename, stream.frames, packets)
+    except av.FFmpegError as e:
+        raise OSError(f'Cannot read video file {filename!r} (corrupt or not '
+                      f'a video): {e}') from e
+    if packets == 0:
+        raise ValueError(f'Video file {filename!r} has no frame.')
+    return packets
 
 
 class TinyVideoReader:
@@ -42,7 +108,8 @@ class TinyVideoReader:
 
     Raises:
         FileNotFoundError: The file does not exist (local disk).
-        OSError: The file is empty, corrupt or not a video container.
+        OSError: The file is empty, corrupt, not a video container, or
+            truncated (fewer frames than its header declares).
         ValueError: The file has no video stream, no decodable frame, or
             frames of different sizes.
     """
@@ -60,11 +127,7 @@ class TinyVideoReader:
                     backend_args: Optional[dict]) -> None:
         filename = self.filename
         if backend_args is None:
-            if not osp.isfile(filename):
-                raise FileNotFoundError(
-                    f'Video file {filename!r} does not exist.')
-            if osp.getsize(filename) == 0:
-                raise OSError(f'Video file {filename!r} is empty (0 bytes).')
+            check_video_file(filename)
             source = filename
         else:
             data = fileio.get(filename, backend_args=backend_args)
@@ -73,14 +136,15 @@ class TinyVideoReader:
             source = io.BytesIO(data)
         try:
             with av.open(source, mode='r') as container:
-                if not container.streams.video:
-                    raise ValueError(
-                        f'Video file {filename!r} has no video stream.')
-                stream = container.streams.video[0]
+                stream = _video_stream(container, filename)
                 stream.codec_context.thread_count = num_threads
                 if stream.average_rate is not None:
                     self.avg_fps = float(stream.average_rate)
-                self.frames = list(container.decode(stream))
+                packets = 0
+                for packet in container.demux(stream):
+                    packets += packet.size > 0  # the last one flushes
+                    self.frames.extend(packet.decode())
+                _check_complete(filename, stream.frames, packets)
         except av.FFmpegError as e:
             raise OSError(
                 f'Cannot decode video file {filename!r} (corrupt or not a '

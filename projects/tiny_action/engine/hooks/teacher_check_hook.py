@@ -4,6 +4,8 @@ from mmaction.registry import HOOKS
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
+from ...utils.checkpoint import check_checkpoint_classes
+
 
 @HOOKS.register_module()
 class TeacherCheckHook(Hook):
@@ -23,15 +25,11 @@ class TeacherCheckHook(Hook):
             runner.model) else runner.model
         if getattr(model, 'teacher', None) is None:
             return
-        classes = runner.train_dataloader.dataset.metainfo.get('classes')
-        teacher_classes = model.teacher_classes
-        if teacher_classes is None:
+        if model.teacher_classes is None:
             runner.logger.warning('the teacher checkpoint records no class '
                                   'names; only their number was checked')
             return
-        if classes is not None and tuple(classes) != tuple(teacher_classes):
-            raise ValueError(
-                'the teacher was trained on classes '
-                f'{list(teacher_classes)} but the training dataset has '
-                f'{list(classes)}: the teacher knowledge would be assigned '
-                'to the wrong classes')
+        check_checkpoint_classes(
+            model.teacher_classes,
+            runner.train_dataloader.dataset.metainfo.get('classes'),
+            getattr(model, 'teacher_ckpt', None) or 'checkpoint', 'teacher')

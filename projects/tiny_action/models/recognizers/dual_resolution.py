@@ -2,7 +2,7 @@
 import copy
 import json
 import os.path as osp
-from typing import Dict, List, Optional, Union
+from typing import Dict, List, Optional, Sequence, Union
 
 import torch
 from mmaction.registry import MODELS
@@ -13,6 +13,7 @@ from mmengine.runner import CheckpointLoader, load_state_dict
 from torch import nn
 
 from ...datasets.label_pairs import swap_label_pairs
+from ...utils.checkpoint import check_checkpoint_fits
 
 
 def _build(cfg: Union[dict, nn.Module], name: str) -> BaseModel:
@@ -45,9 +46,12 @@ def _head_classes(model: BaseModel, name: str) -> int:
 def load_checkpoint_strict(model: nn.Module,
                            path: str,
                            name: str,
+                           classes: Optional[Sequence[str]] = None,
                            prefix: Optional[str] = None) -> dict:
     """Load the mmengine checkpoint ``path`` into ``model``, every key and
-    shape matching; returns the checkpoint's ``meta``.
+    shape matching, and (when ``classes`` is given and the checkpoint
+    records its classes) trained on ``classes`` in this order; returns the
+    checkpoint's ``meta``.
 
     This is :func:`mmengine.runner.load_checkpoint` with ``strict=True`` in
     its two public steps (:meth:`~mmengine.runner.CheckpointLoader.
@@ -60,6 +64,9 @@ def load_checkpoint_strict(model: nn.Module,
         model (nn.Module): The model to load into.
         path (str): The checkpoint file.
         name (str): What the model is (e.g. ``'teacher'``), for messages.
+        classes (Sequence[str], optional): The dataset's class names in
+            index order, checked against the checkpoint's
+            ``meta.dataset_meta.classes``. Defaults to None (not checked).
         prefix (str, optional): When some keys start with it (e.g.
             ``'student.'`` in a ``DualResolutionRecognizer`` checkpoint),
             only those are loaded, without the prefix; a checkpoint without
@@ -70,8 +77,10 @@ def load_checkpoint_strict(model: nn.Module,
 
     Raises:
         FileNotFoundError: ``path`` does not exist.
-        ValueError: the checkpoint does not match ``model`` (missing,
-            unexpected and mis-shaped keys are listed).
+        CheckpointMismatchError: (a ``ValueError``) the checkpoint does not
+            match ``model`` (missing, unexpected and mis-shaped keys are
+            listed) or ``classes``; see
+            :func:`tiny_action.utils.checkpoint.check_checkpoint_fits`.
     """
     if not osp.isfile(path):
         raise FileNotFoundError(f'{name} checkpoint {path} does not exist '
@@ -82,17 +91,8 @@ def load_checkpoint_strict(model: nn.Module,
     if prefix and any(k.startswith(prefix) for k in state):
         state = {k[len(prefix):]: v for k, v in state.items()
                  if k.startswith(prefix)}
-    own = model.state_dict()
-    missing = sorted(set(own) - set(state))
-    unexpected = sorted(set(state) - set(own))
-    shape = [k for k in set(own) & set(state)
-             if own[k].shape != state[k].shape]
-    if missing or unexpected or shape:
-        raise ValueError(
-            f'{name} checkpoint {path} does not match the {name} '
-            f'architecture: {len(missing)} missing keys {missing[:3]}, '
-            f'{len(unexpected)} unexpected keys {unexpected[:3]}, shape '
-            f'mismatch in {sorted(shape)[:3]}')
+    check_checkpoint_fits(model, dict(state_dict=state, meta=ckpt.get('meta')),
+                          path, classes, role=name)
     load_state_dict(model, state, strict=True, logger='current')
     return ckpt.get('meta', {}) or {}
 
@@ -221,6 +221,7 @@ class DualResolutionRecognizer(BaseModel):
                             f'{type(student.cls_head).__name__}')
         self.teacher: Optional[BaseModel] = None
         self.teacher_classes: Optional[tuple] = None
+        self.teacher_ckpt: Optional[str] = None
         self.cache: Optional[Dict[str, torch.Tensor]] = None
         if knowledge_cache is not None:
             self.cache = self._load_cache(knowledge_cache, num_classes)
@@ -246,6 +247,7 @@ class DualResolutionRecognizer(BaseModel):
         meta = load_checkpoint_strict(self.teacher, path, 'teacher')
         classes = (meta.get('dataset_meta') or {}).get('classes')
         self.teacher_classes = tuple(classes) if classes else None
+        self.teacher_ckpt = path
         # mmrazor: keep init_weights() from overwriting the loaded teacher
         self.teacher.is_init = True
 

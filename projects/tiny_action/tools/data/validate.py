@@ -13,10 +13,12 @@ from tiny_action.datasets.transforms.loading import TinyVideoReader
 
 #: Findings of these kinds make the tool exit non-zero.
 ERRORS = ('malformed', 'unknown_label', 'duplicate_id', 'missing_video',
-          'missing_sr', 'unreadable', 'unreadable_sr', 'sr_frames_mismatch')
-#: Reported, but not errors (TinyVIRAT itself has 2-frame clips, and
-#: ``dim`` is informative only: decoding uses the real frame count).
-WARNINGS = ('short_clip', 'dim_mismatch')
+          'unreadable_video', 'missing_sr', 'unreadable_sr',
+          'sr_frames_mismatch')
+#: Reported, but not errors (TinyVIRAT itself has 2-frame clips, ``dim``
+#: is informative only: decoding uses the real frame count, and an empty
+#: label list is a valid all-negative sample, if a suspicious one).
+WARNINGS = ('short_clip', 'dim_mismatch', 'empty_label')
 
 
 @dataclass
@@ -79,32 +81,40 @@ def validate(ann_file: str,
 
     Raises:
         AnnotationError: the file itself is not valid JSON of the expected
-            form (nothing else can be checked then).
+            form, or has no entry (nothing else can be checked then).
     """
     prefix = dict(video=video_root)
     if sr_root is not None:
         prefix['sr'] = sr_root
+    # lazy: the dataset would refuse a file whose every entry is bad, and
+    # here every problem is to be listed. Without decoding, each video is
+    # still opened (probe_videos) to find unreadable and truncated ones.
     ds = TinyVIRATDataset(ann_file, [], class_map=class_map,
                           data_prefix=prefix, on_error='skip',
-                          serialize_data=False)
+                          probe_videos=not decode, serialize_data=False,
+                          lazy_init=True)
+    data_list = ds.load_data_list()
     report = Report(ann_file, list(ds.classes), ds.class_counts.tolist())
     for kind, items in ds.skipped.items():
         for item in items:
             where, _, message = item.partition(': ')
             report.findings.append(Finding(kind, where, message))
-    report.num_entries = len(ds) + sum(map(len, ds.skipped.values()))
+    for where in ds.empty_label:
+        report.findings.append(Finding(
+            'empty_label', where, 'empty label list (used as all-negative)'))
+    report.num_entries = len(data_list) + sum(map(len, ds.skipped.values()))
     if not decode:
         return report
     bar = None
-    if progress and len(ds):
+    if progress and data_list:
         from mmengine.utils import ProgressBar
-        bar = ProgressBar(len(ds))
-    for info in ds.data_list:
+        bar = ProgressBar(len(data_list))
+    for info in data_list:
         where = f'entry id {info["id"]!r} ({info["filename"]})'
         try:
             frames, (h, w) = _probe(info['filename'])
         except (OSError, ValueError) as e:
-            report.findings.append(Finding('unreadable', where, str(e)))
+            report.findings.append(Finding('unreadable_video', where, str(e)))
             frames = None
         if frames is not None:
             report.num_checked += 1

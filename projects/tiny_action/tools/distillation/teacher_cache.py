@@ -32,11 +32,18 @@ from tiny_action.utils.dist import shard_indices
 from tiny_action.utils.fileio import write_json_atomic
 
 
-def build_teacher(cfg: Config, checkpoint: str,
-                  device: Optional[str] = None) -> torch.nn.Module:
-    """The recognizer of ``cfg`` with ``checkpoint`` loaded, in eval."""
+def build_teacher(cfg: Config,
+                  checkpoint: str,
+                  device: Optional[str] = None,
+                  classes: Optional[Sequence[str]] = None) -> torch.nn.Module:
+    """The recognizer of ``cfg`` with ``checkpoint`` loaded, in eval.
+
+    Raises:
+        CheckpointMismatchError: the checkpoint does not fit the model, or
+            was trained on other ``classes`` (or another order).
+    """
     model = MODELS.build(cfg.model)
-    load_checkpoint_strict(model, checkpoint, 'teacher')
+    load_checkpoint_strict(model, checkpoint, 'teacher', classes)
     device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
     return model.to(device).eval()
 
@@ -101,9 +108,10 @@ def cache_teacher_knowledge(cfg: Config,
     """Compute this rank's share of the knowledge and write it atomically to
     ``out_file`` (JSON ``{"scores": {clip id: [C probabilities]}, "meta":
     {...}}``). Returns the scores written."""
-    model = build_teacher(cfg, checkpoint)
     dataset = knowledge_dataset(cfg, num_views)
     pairs = getattr(dataset, 'flip_label_pairs', [])
+    model = build_teacher(cfg, checkpoint,
+                          classes=dataset.metainfo.get('classes'))
     indices = shard_indices(len(dataset), rank, world_size)
     bar = None
     if progress and indices:
