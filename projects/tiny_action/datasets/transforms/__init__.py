@@ -3,10 +3,11 @@
 from .flip import TailFlipBalance
 from .formatting import PackTinyActionInputs
 from .loading import TinyVideoDecode, TinyVideoInit, TinyVideoReader
-from .processing import PairedResize
+from .processing import PairedResize, SyntheticLowRes
 from .sampling import UniformSegment
 
 __all__ = [
     'TinyVideoInit', 'TinyVideoDecode', 'TinyVideoReader', 'UniformSegment',
-    'TailFlipBalance', 'PairedResize', 'PackTinyActionInputs'
+    'TailFlipBalance', 'PairedResize', 'SyntheticLowRes',
+    'PackTinyActionInputs'
 ]

@@ -1,3 +1,6 @@
 from .dual_resolution import DualResolutionRecognizer, load_checkpoint_strict
+from .dvsr_recognizer import DVSRRecognizer
 
-__all__ = ['DualResolutionRecognizer', 'load_checkpoint_strict']
+__all__ = [
+    'DVSRRecognizer', 'DualResolutionRecognizer', 'load_checkpoint_strict'
+]

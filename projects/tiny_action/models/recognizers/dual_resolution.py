@@ -29,9 +29,18 @@ def _head_classes(model: BaseModel, name: str) -> int:
     return head.num_classes
 
 
-def load_checkpoint_strict(model: nn.Module, path: str, name: str) -> dict:
+def load_checkpoint_strict(model: nn.Module, path: str, name: str,
+                           prefix: str = '') -> dict:
     """Load the mmengine checkpoint ``path`` into ``model``, every key and
     shape matching; returns the checkpoint's ``meta``.
+
+    Args:
+        model (nn.Module): The module to fill.
+        path (str): The checkpoint.
+        name (str): What ``model`` is, for the messages (e.g. 'teacher').
+        prefix (str): Load only the checkpoint's keys under ``prefix`` (e.g.
+            ``'generator.'``, for a sub-module of a saved model), with the
+            prefix removed. Defaults to '' (the whole checkpoint).
 
     Raises:
         FileNotFoundError: ``path`` does not exist.
@@ -43,14 +52,18 @@ def load_checkpoint_strict(model: nn.Module, path: str, name: str) -> dict:
                                 f'(train the {name} first)')
     ckpt = _load_checkpoint(path, map_location='cpu')
     state = ckpt.get('state_dict', ckpt)
+    if prefix:
+        state = {k[len(prefix):]: v for k, v in state.items()
+                 if k.startswith(prefix)}
     own = model.state_dict()
     missing = sorted(set(own) - set(state))
     unexpected = sorted(set(state) - set(own))
     shape = [k for k in set(own) & set(state)
              if own[k].shape != state[k].shape]
     if missing or unexpected or shape:
+        where = f' (keys under {prefix!r})' if prefix else ''
         raise ValueError(
-            f'{name} checkpoint {path} does not match the {name} '
+            f'{name} checkpoint {path}{where} does not match the {name} '
             f'architecture: {len(missing)} missing keys {missing[:3]}, '
             f'{len(unexpected)} unexpected keys {unexpected[:3]}, shape '
             f'mismatch in {sorted(shape)[:3]}')
