@@ -35,6 +35,9 @@ def video_psnr_ssim(pred, target) -> Tuple[float, float]:
     Returns:
         tuple[float, float]: ``(psnr, ssim)`` averaged over frames (a
         frame identical to its target counts as 100 dB).
+
+    Raises:
+        ValueError: the shapes differ, or frames are smaller than 11 x 11.
     """
     from mmagic.evaluation.metrics.psnr import psnr
     from mmagic.evaluation.metrics.ssim import ssim
@@ -42,6 +45,10 @@ def video_psnr_ssim(pred, target) -> Tuple[float, float]:
     if pred.shape != target.shape:
         raise ValueError(f'prediction {pred.shape} and target {target.shape} '
                          'frames differ in shape')
+    if min(pred.shape[1:3]) < 11:
+        raise ValueError('SSIM needs frames of at least 11 x 11 pixels '
+                         "(mmagic's 11 x 11 Gaussian window), got "
+                         f'{pred.shape[1:3]}')
     psnrs = [min(100.0, psnr(p, t)) for p, t in zip(pred, target)]
     ssims = [ssim(p, t) for p, t in zip(pred, target)]
     return float(np.mean(psnrs)), float(np.mean(ssims))
