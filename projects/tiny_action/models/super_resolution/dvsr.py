@@ -40,7 +40,7 @@ def resize_video(video: torch.Tensor, size: Sequence[int],
                  spatial_mode: str = 'bicubic') -> torch.Tensor:
     """Resize ``(N, C, T, H, W)`` videos to ``size = (T', H', W')``: frames
     linearly in time, then each frame with ``spatial_mode`` (``'bicubic'``,
-    ``'bilinear'`` or ``'area'``).
+    ``'bilinear'``, ``'area'`` or ``'nearest'``).
 
     Args:
         video (Tensor): ``(N, C, T, H, W)``.
@@ -61,7 +61,8 @@ def resize_video(video: torch.Tensor, size: Sequence[int],
                               align_corners=False)
     if size[1:] != (h, w):
         frames = video.transpose(1, 2).reshape(n * size[0], c, h, w)
-        kwargs = {} if spatial_mode == 'area' else dict(align_corners=False)
+        kwargs = (dict(align_corners=False)
+                  if spatial_mode in ('bilinear', 'bicubic') else {})
         frames = F.interpolate(frames, size=size[1:], mode=spatial_mode,
                                **kwargs)
         video = frames.view(n, size[0], c, *size[1:]).transpose(1, 2)
