@@ -40,6 +40,8 @@ CONFIGS = dict(
     joint='dvsr-att_r3d-tiny_1xb8-8x14px-10e_tiny-surveillance.py',
     cls='dvsr_r3d-tiny_1xb8-8x14px-10e_tiny-surveillance.py',
     bicubic='r3d-tiny_bicubic_1xb8-8x14px-10e_tiny-surveillance.py')
+#: Adam lr of every training here (``--lr``)
+LR = 2e-4
 SR_ROWS = [('bicubic', 'bicubic x4'), ('e2e', 'DVSR (end to end)'),
            ('prog', 'progressive DVSR'),
            ('att', 'progressive DVSR + attention')]
@@ -84,6 +86,7 @@ def train(name: str, work_dir: str, seed: int, samples: List[dict],
     from mmengine.runner import Runner
     cfg = Config.fromfile(osp.join(CPU, CONFIGS[name]))
     cfg.merge_from_dict(overrides)
+    cfg.optim_wrapper.optimizer.lr = LR
     loader = torch.utils.data.DataLoader(
         samples, batch_size=8, shuffle=True, drop_last=True,
         collate_fn=pseudo_collate,
@@ -217,7 +220,8 @@ def table(results: List[dict], args, chance: float) -> str:
     lines.append(f'| chance (both classes predicted) | {chance:.3f} | | |')
     total = sum(sum(r['cpu'].values()) for r in results)
     wall = sum(sum(r['wall'].values()) for r in results)
-    lines += ['', f'Iterations (batch 8): stage 1 {args.sr_iters} '
+    lines += ['', f'Adam lr {args.lr}, betas (0.5, 0.9); '
+              f'iterations (batch 8): stage 1 {args.sr_iters} '
               f'(progressive: x2 until {args.sr_iters // 2}, then x4 with '
               f'fade-in over {args.sr_iters // 3}), stage 2 '
               f'{args.joint_iters}, classifier {args.cls_iters}. Training '
@@ -311,6 +315,11 @@ def parse_args():
     parser.add_argument('--sr-iters', type=int, default=150)
     parser.add_argument('--joint-iters', type=int, default=60)
     parser.add_argument('--cls-iters', type=int, default=150)
+    parser.add_argument(
+        '--lr', type=float, default=1e-3,
+        help='Adam lr of every stage (the configs: the paper\'s 2e-4, which '
+        'moved PSNR by +0.005 dB in 60 iterations here; 1e-3 by +0.08 dB) '
+        '(default: 1e-3)')
     parser.add_argument('--budget-min', type=float, default=None,
                         help='start no new seed once this much wall time '
                         'has passed (default: no limit)')
@@ -319,6 +328,8 @@ def parse_args():
 
 def main() -> None:
     args = parse_args()
+    global LR
+    LR = args.lr
     import tiny_action  # noqa: F401
     from mmaction.utils import register_all_modules
 

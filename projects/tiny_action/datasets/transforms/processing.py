@@ -34,6 +34,13 @@ def _check_scale(name: str, scale: Optional[Scale],
     return (int(scale[0]), int(scale[1]))
 
 
+def _check_interpolation(name: str, value: str) -> str:
+    if value not in _INTERPOLATIONS:
+        raise ValueError(f'`{name}` should be one of {sorted(_INTERPOLATIONS)}'
+                         f', but got {value!r}.')
+    return value
+
+
 def _resize_frames(frames: Union[List[np.ndarray], np.ndarray],
                    size: Tuple[int, int], interpolation: int) -> list:
     w, h = size
@@ -90,11 +97,8 @@ class PairedResize(BaseTransform):
                  interpolation: str = 'bilinear') -> None:
         self.scale = _check_scale('scale', scale, allow_none=False)
         self.sr_scale = _check_scale('sr_scale', sr_scale, allow_none=True)
-        if interpolation not in _INTERPOLATIONS:
-            raise ValueError(
-                f'`interpolation` should be one of {sorted(_INTERPOLATIONS)}'
-                f', but got {interpolation!r}.')
-        self.interpolation = interpolation
+        self.interpolation = _check_interpolation('interpolation',
+                                                  interpolation)
 
     def transform(self, results: Dict) -> Dict:
         """Resize the frames.
@@ -192,14 +196,10 @@ class SyntheticLowRes(BaseTransform):
                 'size).')
         self.factor = factor
         self.lr_scale = _check_scale('lr_scale', lr_scale, allow_none=True)
-        for name, value in (('down_interpolation', down_interpolation),
-                            ('up_interpolation', up_interpolation)):
-            if value not in _INTERPOLATIONS:
-                raise ValueError(
-                    f'`{name}` should be one of {sorted(_INTERPOLATIONS)}, '
-                    f'but got {value!r}.')
-        self.down_interpolation = down_interpolation
-        self.up_interpolation = up_interpolation
+        self.down_interpolation = _check_interpolation(
+            'down_interpolation', down_interpolation)
+        self.up_interpolation = _check_interpolation('up_interpolation',
+                                                     up_interpolation)
 
     def transform(self, results: Dict) -> Dict:
         """Replace ``imgs`` by the synthetic input; add ``sr_imgs``.
