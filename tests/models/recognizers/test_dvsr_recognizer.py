@@ -208,6 +208,19 @@ def test_generator_checkpoint_loads_and_mid_growth_is_refused(tmp_path):
         model.init_weights()
 
 
+def test_classifier_init_from_a_dvsr_recognizer(tmp_path):
+    trained = recognizer('cls', attention=None)
+    with torch.no_grad():
+        for p in trained.classifier.parameters():
+            p.add_(1.0)
+    path = tmp_path / 'cls.pth'
+    save_checkpoint(dict(state_dict=trained.state_dict()), str(path))
+    model = recognizer('joint', classifier_init=str(path))
+    model.init_weights()
+    for k, v in trained.classifier.state_dict().items():
+        assert torch.equal(model.classifier.state_dict()[k], v), k
+
+
 @pytest.mark.parametrize('kw, err, match', [
     (dict(stage='bad'), ValueError, '`stage` should be one of'),
     (dict(stage='joint', attention=None), ValueError, 'needs a `generator`'),

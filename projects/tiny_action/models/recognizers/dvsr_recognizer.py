@@ -86,8 +86,9 @@ class DVSRRecognizer(BaseModel):
             (stage 1 or 2) whose ``generator.`` weights are loaded, strictly,
             by :meth:`init_weights` (growth step and alpha included).
         classifier_init (str, optional): Checkpoint of the classifier (e.g.
-            Kinetics-400 I3D), loaded non-strictly (a head of another size
-            is left initialised) by :meth:`init_weights`.
+            Kinetics-400 I3D), or of a ``DVSRRecognizer`` (its
+            ``classifier.`` weights), loaded non-strictly (a head of another
+            size is left initialised) by :meth:`init_weights`.
         data_preprocessor (dict, optional): Defaults to an
             ``ActionDataPreprocessor`` that only scales to [0, 1] (NCTHW).
         init_cfg (dict, optional): Passed to ``BaseModel``.
@@ -187,7 +188,8 @@ class DVSRRecognizer(BaseModel):
         if self.classifier_init is not None:
             from mmengine.runner import load_checkpoint
             load_checkpoint(self.classifier, self.classifier_init,
-                            map_location='cpu', strict=False)
+                            map_location='cpu', strict=False,
+                            revise_keys=[(r'^classifier\.', '')])
         self.check_generator_complete()
 
     def check_generator_complete(self) -> None:
