@@ -219,6 +219,17 @@ def test_classifier_init_from_a_dvsr_recognizer(tmp_path):
     model.init_weights()
     for k, v in trained.classifier.state_dict().items():
         assert torch.equal(model.classifier.state_dict()[k], v), k
+    # a plain recognizer checkpoint with another head size (e.g. K400)
+    other = MODELS.build(dict(classifier(), cls_head=dict(
+        classifier()['cls_head'], num_classes=7)))
+    save_checkpoint(dict(state_dict=other.state_dict()), str(path))
+    model = recognizer('cls', attention=None, classifier_init=str(path))
+    model.init_weights()
+    own = model.classifier.state_dict()
+    for k, v in other.state_dict().items():
+        if k.startswith('backbone.'):
+            assert torch.equal(own[k], v), k
+    assert own['cls_head.fc_cls.weight'].shape == (C, 32)
 
 
 @pytest.mark.parametrize('kw, err, match', [

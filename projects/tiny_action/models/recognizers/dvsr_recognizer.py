@@ -186,11 +186,24 @@ class DVSRRecognizer(BaseModel):
                                    'generator', prefix='generator.')
             self.generator._is_init = True
         if self.classifier_init is not None:
-            from mmengine.runner import load_checkpoint
-            load_checkpoint(self.classifier, self.classifier_init,
-                            map_location='cpu', strict=False,
-                            revise_keys=[(r'^classifier\.', '')])
+            self._load_classifier_init()
         self.check_generator_complete()
+
+    def _load_classifier_init(self) -> None:
+        """Non-strict load of ``classifier_init`` (only the ``classifier.``
+        weights of a DVSRRecognizer checkpoint)."""
+        from mmengine.logging import MMLogger
+        from mmengine.runner import CheckpointLoader
+        from mmengine.runner.checkpoint import load_state_dict
+        ckpt = CheckpointLoader.load_checkpoint(self.classifier_init,
+                                                map_location='cpu')
+        state = ckpt.get('state_dict', ckpt)
+        prefix = 'classifier.'
+        if any(k.startswith(prefix) for k in state):
+            state = {k[len(prefix):]: v for k, v in state.items()
+                     if k.startswith(prefix)}
+        load_state_dict(self.classifier, state, strict=False,
+                        logger=MMLogger.get_current_instance())
 
     def check_generator_complete(self) -> None:
         """Stages 'joint' and 'cls' need the fully grown generator."""
