@@ -249,7 +249,7 @@ def _save(fig, path: str) -> None:
     from tiny_action.utils.fileio import atomic_path
     FigureCanvasAgg(fig)
     with atomic_path(path, suffix='.png') as tmp:
-        fig.savefig(tmp, format='png', dpi=72)
+        fig.savefig(tmp, format='png', dpi=60)
 
 
 def chart(results: List[dict], path: str, prevalence: float) -> None:
