@@ -1,9 +1,10 @@
-from .hooks import (CheckpointCheckHook, SlimCheckpointHook, TeacherCheckHook,
-                    slim_checkpoint)
+from .hooks import (CheckpointCheckHook, ProgressiveGrowthHook,
+                    SlimCheckpointHook, TeacherCheckHook, slim_checkpoint)
 from .model_wrappers import DeviceAgnosticDDP
 from .runner import TinyActionRunner
 
 __all__ = [
-    'CheckpointCheckHook', 'DeviceAgnosticDDP', 'SlimCheckpointHook',
-    'TeacherCheckHook', 'TinyActionRunner', 'slim_checkpoint'
+    'CheckpointCheckHook', 'DeviceAgnosticDDP', 'ProgressiveGrowthHook',
+    'SlimCheckpointHook', 'TeacherCheckHook', 'TinyActionRunner',
+    'slim_checkpoint'
 ]

@@ -189,7 +189,8 @@ def test_package_exports():
     import tiny_action.evaluation.functional as functional
     import tiny_action.evaluation.metrics as metrics
     assert metrics.__all__ == [
-        'IDENTITY_KEYS', 'NumpyDumpResults', 'TinyActionMetric']
+        'IDENTITY_KEYS', 'NumpyDumpResults', 'SRQualityMetric',
+        'TinyActionMetric', 'video_psnr_ssim']
     assert set(evaluation.__all__) == set(functional.__all__) | set(
         metrics.__all__)
     for name in evaluation.__all__:

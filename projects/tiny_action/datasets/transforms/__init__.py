@@ -4,11 +4,11 @@ from .flip import TailFlipBalance
 from .formatting import PackTinyActionInputs
 from .loading import (TinyVideoDecode, TinyVideoInit, TinyVideoReader,
                       check_video_file, probe_video)
-from .processing import PairedResize
+from .processing import PairedResize, SyntheticLowRes
 from .sampling import UniformSegment
 
 __all__ = [
     'TinyVideoInit', 'TinyVideoDecode', 'TinyVideoReader', 'UniformSegment',
-    'TailFlipBalance', 'PairedResize', 'PackTinyActionInputs',
-    'check_video_file', 'probe_video'
+    'TailFlipBalance', 'PairedResize', 'SyntheticLowRes',
+    'PackTinyActionInputs', 'check_video_file', 'probe_video'
 ]

@@ -1,4 +1,5 @@
-"""Resize of a low-resolution clip and its super-resolved twin."""
+"""Resize of a low-resolution clip and its super-resolved twin; synthetic
+low-resolution twins of high-resolution clips."""
 from typing import Dict, List, Optional, Tuple, Union
 
 import cv2
@@ -7,7 +8,7 @@ from mmcv.transforms import BaseTransform
 
 from mmaction.registry import TRANSFORMS
 
-__all__ = ['PairedResize']
+__all__ = ['PairedResize', 'SyntheticLowRes']
 
 _INTERPOLATIONS = {
     'nearest': cv2.INTER_NEAREST,
@@ -31,6 +32,13 @@ def _check_scale(name: str, scale: Optional[Scale],
         raise ValueError(f'`{name}` should be a positive int or a (width, '
                          f'height) pair of positive ints, but got {scale!r}.')
     return (int(scale[0]), int(scale[1]))
+
+
+def _check_interpolation(name: str, value: str) -> str:
+    if value not in _INTERPOLATIONS:
+        raise ValueError(f'`{name}` should be one of {sorted(_INTERPOLATIONS)}'
+                         f', but got {value!r}.')
+    return value
 
 
 def _resize_frames(frames: Union[List[np.ndarray], np.ndarray],
@@ -89,11 +97,8 @@ class PairedResize(BaseTransform):
                  interpolation: str = 'bilinear') -> None:
         self.scale = _check_scale('scale', scale, allow_none=False)
         self.sr_scale = _check_scale('sr_scale', sr_scale, allow_none=True)
-        if interpolation not in _INTERPOLATIONS:
-            raise ValueError(
-                f'`interpolation` should be one of {sorted(_INTERPOLATIONS)}'
-                f', but got {interpolation!r}.')
-        self.interpolation = interpolation
+        self.interpolation = _check_interpolation('interpolation',
+                                                  interpolation)
 
     def transform(self, results: Dict) -> Dict:
         """Resize the frames.
@@ -130,3 +135,106 @@ class PairedResize(BaseTransform):
         return (f'{self.__class__.__name__}(scale={self.scale}, '
                 f'sr_scale={self.sr_scale}, '
                 f'interpolation={self.interpolation!r})')
+
+
+@TRANSFORMS.register_module()
+class SyntheticLowRes(BaseTransform):
+    """Make a (low-resolution input, high-resolution target) pair from a
+    high-resolution clip, on the fly: the paper's synthetic super-resolution
+    pairs (TinyVIRAT, section V-A: "we down-scale and then up-scale the
+    videos by using bicubic interpolation").
+
+    The decoded frames are resized to ``hr_scale`` (``up_interpolation``)
+    and become the target ``sr_imgs``; the input ``imgs`` is that target
+    down-scaled by ``factor`` (``down_interpolation``, area by default: no
+    aliasing), then, if ``lr_scale`` is given, resized to it
+    (``up_interpolation``), e.g. up to a classifier's input size. Use it on
+    HR-only datasets (no ``data_prefix['sr']``); flips before it apply to
+    both.
+
+    Required Keys:
+
+        - imgs
+
+    Modified Keys:
+
+        - imgs
+        - img_shape
+
+    Added Keys:
+
+        - sr_imgs
+        - sr_img_shape
+
+    Args:
+        hr_scale (int | tuple[int, int]): ``(width, height)`` of the target.
+            Defaults to ``(112, 112)``.
+        factor (int): Down-scaling factor; ``hr_scale`` must be divisible by
+            it. Defaults to 8 (112 -> 14 px, the paper's).
+        lr_scale (int | tuple[int, int], optional): Final ``(width,
+            height)`` of the input; None keeps ``hr_scale / factor``.
+            Defaults to None.
+        down_interpolation (str): Defaults to ``'area'``.
+        up_interpolation (str): Defaults to ``'bicubic'``.
+    """
+
+    def __init__(self,
+                 hr_scale: Scale = (112, 112),
+                 factor: int = 8,
+                 lr_scale: Optional[Scale] = None,
+                 down_interpolation: str = 'area',
+                 up_interpolation: str = 'bicubic') -> None:
+        self.hr_scale = _check_scale('hr_scale', hr_scale, allow_none=False)
+        if not isinstance(factor, int) or isinstance(factor, bool) \
+                or factor < 2:
+            raise ValueError(
+                f'`factor` should be an int >= 2, but got {factor!r}.')
+        if any(s % factor for s in self.hr_scale):
+            raise ValueError(
+                f'`hr_scale` {self.hr_scale} should be divisible by `factor` '
+                f'{factor} (the low-resolution clip must have an integer '
+                'size).')
+        self.factor = factor
+        self.lr_scale = _check_scale('lr_scale', lr_scale, allow_none=True)
+        self.down_interpolation = _check_interpolation(
+            'down_interpolation', down_interpolation)
+        self.up_interpolation = _check_interpolation('up_interpolation',
+                                                     up_interpolation)
+
+    def transform(self, results: Dict) -> Dict:
+        """Replace ``imgs`` by the synthetic input; add ``sr_imgs``.
+
+        Args:
+            results (dict): The result dict.
+
+        Returns:
+            dict: The result dict.
+        """
+        if 'imgs' not in results:
+            raise KeyError('SyntheticLowRes needs `imgs` (decoded frames) in '
+                           'the results.')
+        if results.get('sr_imgs') is not None:
+            raise ValueError(
+                'SyntheticLowRes got a clip that already has a '
+                'high-resolution twin (`sr_imgs`, from data_prefix["sr"]); '
+                'use it on high-resolution-only data, or use PairedResize '
+                'for paired data.')
+        up = _INTERPOLATIONS[self.up_interpolation]
+        hr = _resize_frames(results['imgs'], self.hr_scale, up)
+        w, h = self.hr_scale
+        low_size = (w // self.factor, h // self.factor)
+        low = _resize_frames(hr, low_size,
+                             _INTERPOLATIONS[self.down_interpolation])
+        if self.lr_scale is not None:
+            low = _resize_frames(low, self.lr_scale, up)
+        results['sr_imgs'] = hr
+        results['sr_img_shape'] = (h, w)
+        results['imgs'] = low
+        results['img_shape'] = low[0].shape[:2]
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(hr_scale={self.hr_scale}, '
+                f'factor={self.factor}, lr_scale={self.lr_scale}, '
+                f'down_interpolation={self.down_interpolation!r}, '
+                f'up_interpolation={self.up_interpolation!r})')

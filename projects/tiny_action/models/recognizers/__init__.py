@@ -1,7 +1,8 @@
 from .dual_resolution import (DualResolutionRecognizer, load_checkpoint_strict,
                               merge_overrides, student_config)
+from .dvsr_recognizer import DVSRRecognizer
 
 __all__ = [
-    'DualResolutionRecognizer', 'load_checkpoint_strict', 'merge_overrides',
-    'student_config'
+    'DVSRRecognizer', 'DualResolutionRecognizer', 'load_checkpoint_strict',
+    'merge_overrides', 'student_config'
 ]

@@ -75,6 +75,14 @@ def load_checkpoint_strict(model: nn.Module,
     Returns:
         dict: The checkpoint's ``meta`` (empty if it has none).
 
+    Args:
+        model (nn.Module): The module to fill.
+        path (str): The checkpoint.
+        name (str): What ``model`` is, for the messages (e.g. 'teacher').
+        prefix (str): Load only the checkpoint's keys under ``prefix`` (e.g.
+            ``'generator.'``, for a sub-module of a saved model), with the
+            prefix removed. Defaults to '' (the whole checkpoint).
+
     Raises:
         FileNotFoundError: ``path`` does not exist.
         CheckpointMismatchError: (a ``ValueError``) the checkpoint does not

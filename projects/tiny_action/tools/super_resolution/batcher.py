@@ -1,4 +1,5 @@
-"""Batched RealBasicVSR inference over many small clips.
+"""Batched video super-resolution (RealBasicVSR, or a trained DVSR) over
+many small clips.
 
 Clips are cut into windows (:func:`~tiny_action.tools.super_resolution.temporal.plan_windows`);
 windows of equal ``(height, width, frames)`` are stacked into one forward
@@ -9,7 +10,7 @@ output depends neither on the clips batched with it nor on how the dataset
 is sharded, up to float rounding.
 """
 from collections import OrderedDict
-from typing import Dict, Hashable, List, Optional, Tuple
+from typing import Callable, Dict, Hashable, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -43,11 +44,12 @@ class SRBatcher:
     the way) and call :meth:`flush` at the end.
 
     Args:
-        net (nn.Module): mmagic's ``RealBasicVSRNet`` (x4), on ``device``.
+        net (nn.Module): mmagic's ``RealBasicVSRNet`` (x4), on ``device``
+            (or any network that ``forward`` runs).
         device (str | torch.device): Where the forward runs.
         out_size (tuple[int, int], optional): ``(H, W)`` of the output; the
-            x4 output is resized to it (bicubic, antialiased). None keeps
-            the x4 size.
+            network's output is resized to it (bicubic, antialiased). None
+            keeps the network's size.
         max_frames (int, optional): Longest window fed to the net; longer
             clips are cut into overlapping windows. None: whole clips.
         overlap (int): Frames shared by neighbouring windows.
@@ -57,6 +59,11 @@ class SRBatcher:
         lookahead (int): Most clips held while waiting for batch mates of the
             same size; beyond it the batch of the oldest clip runs
             partially filled.
+        forward (Callable, optional): ``forward(net, x)`` maps ``(n, t, 3,
+            h, w)`` windows in [0, 1] to ``(n, t, 3, H, W)``. Defaults to
+            None (:func:`realbasicvsr_forward`).
+        native_size (Callable, optional): ``(h, w) -> (H, W)``, the size of
+            the network's output. Defaults to None (x4, RealBasicVSR's).
     """
 
     def __init__(self,
@@ -67,7 +74,9 @@ class SRBatcher:
                  overlap: int = 4,
                  batch_size: int = 8,
                  max_batch_pixels: int = 1 << 20,
-                 lookahead: int = 64) -> None:
+                 lookahead: int = 64,
+                 forward: Optional[Callable] = None,
+                 native_size: Optional[Callable] = None) -> None:
         for name, value in (('batch_size', batch_size),
                             ('max_batch_pixels', max_batch_pixels),
                             ('lookahead', lookahead)):
@@ -91,6 +100,8 @@ class SRBatcher:
         self.batch_size = batch_size
         self.max_batch_pixels = max_batch_pixels
         self.lookahead = lookahead
+        self.forward = forward or realbasicvsr_forward
+        self.native_size = native_size or (lambda h, w: (4 * h, 4 * w))
         # (h, w, t) -> pending (clip, window index), in arrival order
         self._groups: Dict[Tuple[int, int, int],
                            List[Tuple[_Clip, int]]] = OrderedDict()
@@ -101,7 +112,7 @@ class SRBatcher:
     # ----------------------------------------------------------------- API
     def output_size(self, height: int, width: int) -> Tuple[int, int]:
         """``(H, W)`` of the output for an input of ``height x width``."""
-        return self.out_size or (4 * height, 4 * width)
+        return self.out_size or tuple(self.native_size(height, width))
 
     def add(self, key: Hashable,
             frames: np.ndarray) -> List[Tuple[Hashable, np.ndarray]]:
@@ -162,11 +173,11 @@ class SRBatcher:
     @torch.no_grad()
     def super_resolve(self, windows: np.ndarray) -> np.ndarray:
         """One forward: ``(n, t, h, w, 3)`` uint8 -> ``(n, t, H, W, 3)``
-        uint8 (x4 by the net, then resized to ``out_size``)."""
+        uint8 (by the net, then resized to ``out_size``)."""
         n, t, h, w, _ = windows.shape
         x = torch.from_numpy(np.ascontiguousarray(windows)).to(self.device)
         x = x.permute(0, 1, 4, 2, 3).float().div_(255.)
-        y = realbasicvsr_forward(self.net, x)
+        y = self.forward(self.net, x)
         y = y.reshape(n * t, 3, y.shape[-2], y.shape[-1])
         out_h, out_w = self.output_size(h, w)
         if (y.shape[-2], y.shape[-1]) != (out_h, out_w):

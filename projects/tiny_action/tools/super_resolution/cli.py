@@ -17,6 +17,12 @@ resized to --out-size (default 224x224), plus a manifest
 Official weights (mmagic model zoo, nothing is downloaded automatically):
   {OFFICIAL_CHECKPOINT_URL}
 
+A trained DVSR (the TinyVIRAT method, configs/dvsr/) instead of RealBasicVSR:
+  tools/data/super_resolve.py ANN LR OUT --model dvsr \\
+      --config configs/dvsr/CONFIG.py --checkpoint work_dirs/CONFIG/iter_N.pth
+(frames are resized to the DVSR's training input size, windows are its
+in_frames, the output is in_size x scale unless --out-size is given).
+
 Several processes / nodes (clip i goes to rank i % WORLD_SIZE):
   torchrun --nproc_per_node N tools/data/super_resolve.py ANN LR OUT \\
       --checkpoint CKPT --launcher pytorch
@@ -40,7 +46,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     from mmengine.config import DictAction
     parser = argparse.ArgumentParser(
         prog='super_resolve.py',
-        description='Super-resolve a video dataset with RealBasicVSR.',
+        description='Super-resolve a video dataset with RealBasicVSR (or a '
+        'trained DVSR).',
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('ann_file', help='annotation JSON (TinyVIRAT v2 '
                         'list or v1 {"tubes": [...]}); its "path"s are '
@@ -50,7 +57,17 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--checkpoint', help='RealBasicVSR checkpoint: a full mmagic '
         'checkpoint (generator_ema./generator. keys) or a bare '
-        'RealBasicVSRNet state dict (required)')
+        'RealBasicVSRNet state dict; with --model dvsr a tools/train.py '
+        'checkpoint of --config (required)')
+    parser.add_argument(
+        '--model', default='realbasicvsr', choices=['realbasicvsr', 'dvsr'],
+        help='the generator (default: realbasicvsr)')
+    parser.add_argument(
+        '--config', help='--model dvsr: the DVSR training config')
+    parser.add_argument(
+        '--in-size', type=int, default=None,
+        help='--model dvsr: frame size the DVSR was trained on (default: '
+        'dvsr_input_size of --config)')
     parser.add_argument(
         '--generator-key', default='auto',
         choices=['auto', 'generator_ema', 'generator', 'bare'],
@@ -66,9 +83,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help='output size: S (square) or H W; 0 keeps the x4 size '
         '(default: 224)')
     parser.add_argument(
-        '--max-frames', type=int, default=32,
+        '--max-frames', type=int, default=None,
         help='longest window fed to the net; longer clips are cut into '
-        'overlapping windows (0: whole clips) (default: 32)')
+        'overlapping windows (0: whole clips) (default: 32; DVSR: its '
+        'in_frames)')
     parser.add_argument('--overlap', type=int, default=4,
                         help='frames shared by neighbouring windows '
                         '(default: 4)')
@@ -109,8 +127,22 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--dist-timeout', type=float, default=24.0,
         help='hours ranks wait for each other at the end (default: 24)')
-    args = parser.parse_args(argv)
-    if not args.checkpoint:
+    return _check_args(parser, parser.parse_args(argv))
+
+
+def _check_args(parser: argparse.ArgumentParser,
+                args: argparse.Namespace) -> argparse.Namespace:
+    """Validate and normalise parsed arguments (``parser.error`` on bad
+    combinations): the checkpoint a model needs, ``--out-size`` as a
+    ``(H, W)`` tuple or None, ``--max-frames`` None for whole clips."""
+    if args.model == 'dvsr':
+        if not args.checkpoint or not args.config:
+            parser.error('--model dvsr needs --config (the DVSR training '
+                         'config) and --checkpoint (from tools/train.py)')
+        if args.arch:
+            parser.error('--arch options are RealBasicVSR\'s; a DVSR is '
+                         'built from --config')
+    elif not args.checkpoint:
         parser.error('--checkpoint is required: RealBasicVSR weights are not '
                      'downloaded automatically. Download the official ones '
                      f'from the mmagic model zoo: {OFFICIAL_CHECKPOINT_URL}')
@@ -121,7 +153,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         parser.error('--out-size 0 (keep the x4 size) cannot be mixed with '
                      'a size')
     args.out_size = None if sizes == [0, 0] else tuple(sizes)
-    if args.max_frames < 0:
+    if args.max_frames is None and args.model == 'realbasicvsr':
+        args.max_frames = 32
+    if args.max_frames is not None and args.max_frames < 0:
         parser.error(f'--max-frames should be >= 0, got {args.max_frames}')
     args.max_frames = args.max_frames or None
     return args
@@ -174,7 +208,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             max_batch_pixels=args.max_batch_pixels, lookahead=args.lookahead,
             device=args.device, rank=rank, world_size=world_size,
             on_error=args.on_error, crf=args.crf, manifest=args.manifest,
-            overwrite=args.overwrite, progress=not args.no_progress)
+            overwrite=args.overwrite, progress=not args.no_progress,
+            model=args.model, config=args.config, in_size=args.in_size)
         summary = runner.run()
     except (AnnotationError, CheckpointError, ClipError, ValueError,
             FileNotFoundError) as e:

@@ -2,7 +2,8 @@
 
 For every clip of an annotation file (TinyVIRAT v2 list or v1 ``tubes``),
 ``<lr_root>/<path>`` is decoded (PyAV, every frame), super-resolved by
-RealBasicVSR (:class:`~tiny_action.tools.super_resolution.batcher.SRBatcher`) and written to
+RealBasicVSR or a trained DVSR (``model``;
+:class:`~tiny_action.tools.super_resolution.batcher.SRBatcher`) and written to
 ``<out_root>/<path>`` (H.264, same frame count and frame rate) with
 ``write_video_atomic`` (temporary file + rename). A manifest records every
 clip (:mod:`tiny_action.tools.super_resolution.manifest`).
@@ -12,6 +13,7 @@ Sharding: clip ``i`` (annotation order, duplicates removed) belongs to rank
 when the manifest says it is done with the same settings and its output
 exists; leftover temporary files of this rank's clips are removed first.
 """
+import functools
 import json
 import os
 import os.path as osp
@@ -31,6 +33,7 @@ from tiny_action.utils.dist import shard_indices
 from tiny_action.utils.video_io import write_video_atomic
 
 from .batcher import SRBatcher
+from .dvsr import dvsr_forward, load_dvsr_generator
 from .manifest import (ManifestLog, latest_records, merge_manifest,
                        read_records, settings_hash)
 from .realbasicvsr import (OFFICIAL_CHECKPOINT_URL, CheckpointError,
@@ -48,6 +51,9 @@ MANIFEST_NAME = 'sr_manifest.json'
 PREFETCH = 4
 #: finished writes kept queued before the run waits for the oldest
 MAX_QUEUED_WRITES = 4
+
+#: the generators the tool can run
+MODEL_KINDS = ('realbasicvsr', 'dvsr')
 
 
 class ClipError(RuntimeError):
@@ -126,6 +132,36 @@ def _remove_stale_temps(paths: Sequence[str]) -> int:
     return removed
 
 
+def _check_model_args(model: str, checkpoint: Optional[str],
+                      config: Optional[str], arch: Optional[dict]) -> None:
+    """Clear errors for a missing checkpoint / config of either model."""
+    if model not in MODEL_KINDS:
+        raise ValueError(f'`model` should be one of {MODEL_KINDS}, but got '
+                         f'{model!r}')
+    if model == 'dvsr':
+        if arch:
+            raise ValueError('`arch` options are RealBasicVSR\'s; a DVSR is '
+                             'built from its training config')
+        if not config:
+            raise ValueError('a DVSR needs its training config (--config '
+                             'configs/dvsr/...) to be built')
+        what = 'a DVSR checkpoint (written by tools/train.py)'
+        if not checkpoint or not osp.isfile(checkpoint):
+            raise CheckpointError(f'{what} is required; {checkpoint!r} does '
+                                  'not exist')
+        return
+    if not checkpoint:
+        raise CheckpointError(
+            'a RealBasicVSR checkpoint is required (--checkpoint PATH); '
+            'nothing is downloaded automatically. The official weights '
+            f'(mmagic model zoo): {OFFICIAL_CHECKPOINT_URL}')
+    if not osp.isfile(checkpoint):
+        raise CheckpointError(
+            f'RealBasicVSR checkpoint {checkpoint} does not exist. The '
+            f'official weights (mmagic model zoo): '
+            f'{OFFICIAL_CHECKPOINT_URL}')
+
+
 class SuperResolveRunner:
     """Super-resolve the clips of ``ann_file`` under ``lr_root`` into
     ``out_root`` (this rank's share).
@@ -135,9 +171,11 @@ class SuperResolveRunner:
         lr_root (str): Root of the input videos (``path`` is relative to it).
         out_root (str): Root of the outputs; must differ from ``lr_root``.
         checkpoint (str): RealBasicVSR checkpoint (full mmagic checkpoint or
-            bare ``RealBasicVSRNet`` state dict).
+            bare ``RealBasicVSRNet`` state dict), or with ``model='dvsr'`` a
+            ``tools/train.py`` checkpoint of a ``configs/dvsr/`` config.
         arch (dict, optional): ``RealBasicVSRNet`` options overriding the
             official config's (:data:`~tiny_action.tools.super_resolution.OFFICIAL_ARCH`).
+            RealBasicVSR only.
         generator_key (str): ``auto`` / ``generator_ema`` / ``generator`` /
             ``bare``. Defaults to ``'auto'``.
         out_size (tuple[int, int], optional): Output ``(H, W)``; None keeps
@@ -166,6 +204,14 @@ class SuperResolveRunner:
         overwrite (bool): Redo clips recorded with other settings instead of
             refusing to mix them. Defaults to False.
         progress (bool): Show a progress bar (rank 0). Defaults to True.
+        model (str): ``'realbasicvsr'`` (default) or ``'dvsr'``.
+        config (str, optional): The DVSR's training config (``model='dvsr'``
+            only, required there).
+        in_size (int, optional): Frame size the DVSR was trained on; None
+            reads ``dvsr_input_size`` from ``config``.
+
+    With ``model='dvsr'`` the windows are exactly the DVSR's ``in_frames``
+    (``max_frames`` must be None or equal to it), shorter clips padded.
     """
 
     def __init__(self,
@@ -188,20 +234,14 @@ class SuperResolveRunner:
                  crf: int = 18,
                  manifest: Optional[str] = None,
                  overwrite: bool = False,
-                 progress: bool = True) -> None:
+                 progress: bool = True,
+                 model: str = 'realbasicvsr',
+                 config: Optional[str] = None,
+                 in_size: Optional[int] = None) -> None:
         if on_error not in ('raise', 'skip'):
             raise ValueError('`on_error` should be either "raise" or "skip", '
                              f'but got {on_error!r}')
-        if not checkpoint:
-            raise CheckpointError(
-                'a RealBasicVSR checkpoint is required (--checkpoint PATH); '
-                'nothing is downloaded automatically. The official weights '
-                f'(mmagic model zoo): {OFFICIAL_CHECKPOINT_URL}')
-        if not osp.isfile(checkpoint):
-            raise CheckpointError(
-                f'RealBasicVSR checkpoint {checkpoint} does not exist. The '
-                f'official weights (mmagic model zoo): '
-                f'{OFFICIAL_CHECKPOINT_URL}')
+        _check_model_args(model, checkpoint, config, arch)
         if out_size is not None and any(s % 2 for s in out_size):
             raise ValueError('`out_size` should be even (H.264 yuv420p), but '
                              f'got {tuple(out_size)}')
@@ -216,7 +256,8 @@ class SuperResolveRunner:
         self.lr_root = lr_root
         self.out_root = out_root
         self.checkpoint = checkpoint
-        self.arch = check_arch(arch)
+        self.model, self.config, self.in_size = model, config, in_size
+        self.arch = check_arch(arch) if model == 'realbasicvsr' else {}
         self.generator_key = generator_key
         self.out_size = None if out_size is None else tuple(out_size)
         self.max_frames = max_frames
@@ -251,28 +292,58 @@ class SuperResolveRunner:
             return torch.device('cuda', local % torch.cuda.device_count())
         return torch.device('cpu')
 
-    def build(self) -> None:
-        """Build the net, load the checkpoint, fix the settings."""
-        device = self.resolve_device()
+    def _build_realbasicvsr(self) -> dict:
+        """The net and its batcher options; returns the settings."""
         net = build_realbasicvsr_net(**self.arch)
         info = load_realbasicvsr_checkpoint(net, self.checkpoint,
                                             self.generator_key)
-        self.net = net.to(device)
+        self.net = net
+        self.sr_functions = {}
+        return dict(checkpoint_sha256=info['sha256'],
+                    generator=info['source'], arch=self.arch)
+
+    def _build_dvsr(self) -> dict:
+        """The DVSR, its forward and window length; returns the settings."""
+        net, settings = load_dvsr_generator(self.config, self.checkpoint,
+                                            self.in_size)
+        if self.max_frames not in (None, net.in_frames):
+            raise ValueError(
+                f'the DVSR takes windows of exactly {net.in_frames} frames; '
+                f'leave max_frames unset (got {self.max_frames})')
+        self.max_frames = net.in_frames
+        out = settings['in_size'] * net.scale
+        self.net = net
+        self.sr_functions = dict(
+            forward=functools.partial(dvsr_forward,
+                                      in_size=settings['in_size']),
+            native_size=lambda h, w: (out, out))
+        return settings
+
+    def build(self) -> None:
+        """Build the net, load the checkpoint, fix the settings."""
+        device = self.resolve_device()
+        if self.model == 'dvsr':
+            settings = self._build_dvsr()
+        else:
+            settings = self._build_realbasicvsr()
+        self.net = self.net.to(device)
         cfg = dict(self.batcher_cfg)
         if cfg['batch_size'] is None:
             cfg['batch_size'] = 8 if device.type == 'cuda' else 1
         self.batcher = SRBatcher(
             self.net, device, out_size=self.out_size,
-            max_frames=self.max_frames, overlap=self.overlap, **cfg)
+            max_frames=self.max_frames, overlap=self.overlap,
+            **cfg, **self.sr_functions)
         self.settings = dict(
-            checkpoint_sha256=info['sha256'], generator=info['source'],
-            arch=self.arch,
+            settings,
             out_size=None if self.out_size is None else list(self.out_size),
             max_frames=self.max_frames, overlap=self.overlap,
             codec='libx264', crf=self.crf)
         self.settings_id = settings_hash(self.settings)
+        tool = ('DVSR (TinyVIRAT method)' if self.model == 'dvsr' else
+                'RealBasicVSR, mmagic')
         self.header = dict(
-            tool='tiny_action.tools.super_resolution (RealBasicVSR, mmagic)',
+            tool=f'tiny_action.tools.super_resolution ({tool})',
             ann_file=osp.abspath(self.ann_file),
             lr_root=osp.abspath(self.lr_root),
             out_root=osp.abspath(self.out_root),

@@ -1,0 +1,4 @@
+# "DVSR" (Table V, row 2): the classifier on the stage-1 end-to-end (non-progressive) DVSR.
+_base_ = ['./dvsr-prog-att_i3d-r50_8xb8-16x14px-30e_tinyvirat.py']
+
+model = dict(generator_ckpt='work_dirs/dvsr-x8-e2e_8xb8-16x14px-60k_virat-sr/iter_60000.pth')
