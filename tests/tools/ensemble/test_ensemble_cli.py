@@ -59,7 +59,7 @@ def test_tune_and_submit(inputs, tmp_path, capsys):
         '--val-dumps', *inputs['val'], '--test-dumps', *inputs['test'],
         '--class-map', inputs['class_map'], '--test-ann', inputs['test_ann'],
         '--groups', inputs['groups'], '--weights', '1', '2', '--cv-folds',
-        '3', '--zip', '--out-dir', str(out)
+        '3', '--zip', '--allow-missing', '--out-dir', str(out)
     ])
     assert code == 0
     text = capsys.readouterr().out
@@ -95,7 +95,7 @@ def test_tune_and_submit(inputs, tmp_path, capsys):
         '--test-dumps', *inputs['test'], '--thresholds',
         str(out / 'thresholds.json'), '--class-map', inputs['class_map'],
         '--test-ann', inputs['test_ann'], '--groups', inputs['groups'],
-        '--weights', '1', '2', '--out-dir', str(out2)
+        '--weights', '1', '2', '--allow-missing', '--out-dir', str(out2)
     ])
     assert code == 0
     assert (out2 / 'answer.txt').read_bytes() == \
@@ -107,7 +107,8 @@ def test_tune_only(inputs, tmp_path):
     out = tmp_path / 'tune'
     assert ensemble_main([
         '--val-dumps', *inputs['val'], '--class-map', inputs['class_map'],
-        '--no-plots', '--cv-folds', '0', '--out-dir', str(out)
+        '--no-plots', '--cv-folds', '0', '--threshold-mode', 'size',
+        '--out-dir', str(out)
     ]) == 0
     assert (out / 'thresholds.json').is_file()
     assert not (out / 'answer.txt').exists()
@@ -151,7 +152,7 @@ def test_tool_script(inputs, tmp_path, monkeypatch, capsys):
         'tools/analysis_tools/ensemble.py', '--val-dumps', *inputs['val'],
         '--test-dumps', *inputs['test'], '--class-map', inputs['class_map'],
         '--test-ann', inputs['test_ann'], '--groups', inputs['groups'],
-        '--no-plots', '--out-dir', str(out)
+        '--no-plots', '--allow-missing', '--out-dir', str(out)
     ])
     with pytest.raises(SystemExit) as exit_info:
         runpy.run_path(str(REPO / 'tools' / 'analysis_tools' / 'ensemble.py'),
