@@ -20,6 +20,11 @@ tail_flip = dict(fraction=0.5, copies=1)
 # under a mirror).
 flip_label_pairs = [('vehicle_turning_left', 'vehicle_turning_right')]
 
+# mmaction2's standard clip sampling (16 consecutive frames; short clips loop), the
+# paper's "Without" uniform sampling (Table 1; configs/recognition/*/*16x1x1*): replaces
+# UniformSegment ([1] of both pipelines) with `test_mode=True` in test.
+dense_clip = dict(type='SampleFrames', clip_len=16, frame_interval=1, num_clips=1)
+
 # Derived configs change these lists by position, through `_base_.train_pipeline` and
 # `_base_.test_pipeline`: UniformSegment is [1] of both, PairedResize [4] of the train
 # pipeline and [3] of the test pipeline.

@@ -15,6 +15,7 @@ from .checkpoints import (SPLITS, TestSplit, available_epochs, load_config,
                           run_checkpoints, select_epochs)
 from .pipeline import (RANK_BY, EnsembleOptions, load_class_names,
                        run_ensemble)
+from .recipe import load_recipe, run_recipe
 from .threshold_modes import MODES
 from .thresholds import class_counts_from_annotation
 
@@ -376,3 +377,40 @@ def _ensemble_checkpoint_dumps(args: argparse.Namespace,
                          'class_map; give --class-map')
     args.out_dir = osp.join(args.out_dir, 'ensemble')
     _run_from_args(args, dumps.get('val', []), dumps.get('test', []), logger)
+
+
+def recipe_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog='tools/analysis_tools/ensemble_recipe.py',
+        description='Run an ensemble recipe (e.g. the paper\'s Table 3, '
+        'configs/ensemble/table3_tinyvirat.py): test every member '
+        'checkpoint on val and on the public test split with tools/test.py '
+        '(resumable .npz dumps), then ensemble them into answer.txt.',
+        epilog='outputs: <work-dir>/members/<name>/{dumps,configs,logs}/, '
+        '<work-dir>/ensemble/ (answer.txt, thresholds.json, report.txt, '
+        'summary.json, plots); see tools/analysis_tools/ensemble.py --help',
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('recipe', help='the recipe file')
+    parser.add_argument('--work-dir', required=True, help='output folder')
+    parser.add_argument(
+        '--cfg-options', nargs='+', metavar='KEY=VALUE',
+        help='override recipe keys, as mmengine configs take them')
+    parser.add_argument('--force', action='store_true',
+                        help='redo dumps that already exist')
+    parser.add_argument('--dry-run', action='store_true',
+                        help='check the recipe and print the test.py '
+                        'commands only')
+    return parser
+
+
+def recipe_main(argv: Optional[List[str]] = None, runner=None) -> int:
+    args = recipe_parser().parse_args(argv)
+    logger = tool_logger('ensemble_recipe')
+    try:
+        run_recipe(load_recipe(args.recipe, args.cfg_options), args.work_dir,
+                   runner=runner, force=args.force, dry_run=args.dry_run,
+                   logger=logger)
+    except (ValueError, RuntimeError, OSError) as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 2
+    return 0
