@@ -9,6 +9,7 @@ import pytest
 from ensemble_dumps import write_dump
 
 from tiny_action.evaluation import multilabel_prf
+from tiny_action.tools.demo.job import threshold_mode_report
 from tiny_action.tools.ensemble import (MODES, best_offset, compare_modes,
                                         fit_thresholds, load_dump,
                                         stratified_folds, tune_thresholds)
@@ -156,6 +157,13 @@ def test_auto_chooses_the_best_cross_validated_mode(tmp_path, capsys):
         assert f'  {mode:10s} {cv[mode]["f1"]:.4f}' in text
     info = json.loads((out / 'thresholds_info.json').read_text())
     assert info['mode'] == best
+    # what the demo prints from it
+    mode, lines = threshold_mode_report(str(out / 'summary.json'))
+    assert mode == best
+    assert lines == [
+        'threshold modes, 4-fold cross-validated macro F1 on val (+ groups): '
+        + ', '.join(f'{m} {cv[m]["f1"]:.3f}' for m in MODES),
+        f'threshold mode chosen: {best} (best cross-validated F1)']
     # the same numbers from the library (4 stratified folds, seed 0)
     d = load_dump(dump)
     counts = json.loads((out / 'thresholds_info.json').read_text())[
