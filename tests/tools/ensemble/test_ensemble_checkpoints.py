@@ -231,3 +231,39 @@ def test_build_test_command():
                              test_script='t.py', python='py')
     assert cmd == ['py', 't.py', 'c.py', 'e.pth', '--work-dir', 'w',
                    '--cfg-options', 'test_evaluator.2.out_file_path=d.npz']
+
+
+def test_test_split_is_the_public_one_or_refused(run, tmp_path, capsys):
+    """--splits test takes --test-ann/--test-videos; without them a config
+    whose test loader reads the val annotation is refused before any
+    test.py run."""
+    cfg = Path(run['cfg'])
+    same = tmp_path / 'same.py'
+    same.write_text(cfg.read_text().replace(
+        'test_dataloader = dict', 'unused = dict') +
+        'test_dataloader = val_dataloader\n')
+    fake = FakeTest()
+    common = ['--checkpoints', os.path.join(run['run_dir'], 'epoch_6.pth'),
+              '--no-ensemble', '--out-dir', str(tmp_path / 'out')]
+    assert checkpoints_main([str(same), '--splits', 'test', *common],
+                            runner=fake) == 2
+    err = capsys.readouterr().err
+    assert f'config {same}: its test_dataloader reads' in err
+    assert 'val.json, the val annotation' in err and fake.commands == []
+    videos = tmp_path / 'videos_test'
+    videos.mkdir()
+    assert checkpoints_main([
+        str(same), '--splits', 'test', '--test-ann',
+        str(run['tmp'] / 'test.json'), '--test-videos', str(videos),
+        *common], runner=fake) == 0
+    derived = Config.fromfile(fake.commands[0][2])
+    assert derived.test_dataloader.dataset.ann_file == str(
+        run['tmp'] / 'test.json')
+    assert derived.test_dataloader.dataset.data_prefix['video'] == str(
+        videos)
+    dump = tmp_path / 'out' / 'dumps' / 'r3d_run_epoch_6_test.npz'
+    assert load_dump(str(dump)).meta['id'] == run['test_ids']
+    with pytest.raises(SystemExit):
+        checkpoints_main([str(same), '--splits', 'test', '--test-ann',
+                          str(run['tmp'] / 'test.json'), *common])
+    assert '--test-ann and --test-videos together' in capsys.readouterr().err

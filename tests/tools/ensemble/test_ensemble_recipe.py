@@ -295,3 +295,47 @@ def test_recipe_end_to_end_with_tiny_models(mini_demo, tmp_path, capsys):
     scores = [load_dump(d).scores for d in summary['test']['dumps']]
     assert not np.allclose(scores[0], scores[1])
     assert f'Threshold mode: {summary["val"]["threshold_mode"]}' in out
+
+
+def test_tools_test_on_the_unlabeled_test_split(mini_demo, tmp_path, capsys):
+    """README "Test split": tools/test.py on an unlabeled test annotation
+    from a config whose test loader is val, by --cfg-options alone; the
+    ensemble writes answer.txt from that dump and refuses the val dump given
+    as the test dump."""
+    from tiny_action.tools.ensemble import TestSplit
+    from tiny_action.tools.ensemble.cli import ensemble_main
+    entries = json.loads((mini_demo / 'tiny_test_v2.json').read_text())
+    unlabeled = tmp_path / 'tiny_test_v2.json'  # as the public test file
+    unlabeled.write_text(json.dumps(
+        [{k: v for k, v in e.items() if k != 'label'} for e in entries]))
+    cfg = tiny_config(tmp_path / 'cfg.py', mini_demo, extra=(
+        "test_dataloader = val_dataloader  # the TinyVIRAT configs' default"))
+    ckpt = tmp_path / 'run' / 'epoch_1.pth'
+    _stand_in_checkpoint(str(cfg), ckpt, 0)
+    split = TestSplit(str(unlabeled), str(mini_demo / 'videos' / 'test'))
+    dumps = {}
+    for name, options in (('test', split.cfg_options()), ('val', [])):
+        dumps[name] = tmp_path / f'{name}.pkl'
+        assert in_process_test(['python', 'tools/test.py', str(cfg),
+                                str(ckpt), '--dump', str(dumps[name]),
+                                '--work-dir', str(tmp_path / 'w'),
+                                *(['--cfg-options', *options]
+                                  if options else [])]) == 0
+    test = load_dump(str(dumps['test']))
+    assert test.meta['id'] == [e['id'] for e in entries]
+    assert not test.has_labels  # the unlabeled split
+    common = ['--class-map', str(mini_demo / 'class_map.json'),
+              '--test-ann', str(unlabeled), '--thresholds', '0.5']
+    out = tmp_path / 'answer'
+    assert ensemble_main(['--test-dumps', str(dumps['test']), *common,
+                          '--out-dir', str(out)]) == 0
+    ids, _ = read_answer_txt(str(out / 'answer.txt'), 8)
+    assert ids == sorted(e['id'] for e in entries)
+    out2 = tmp_path / 'refused'
+    assert ensemble_main(['--test-dumps', str(dumps['val']), *common,
+                          '--out-dir', str(out2)]) == 2
+    err = capsys.readouterr().err
+    val_ids = [e['id'] for e in json.loads(
+        (mini_demo / 'tiny_val_v2.json').read_text())]
+    assert f"{dumps['val']}: first foreign id {val_ids[0]!r}" in err
+    assert not out2.exists()
