@@ -6,5 +6,4 @@ _base_ = ['./r2plus1d_r34_asl_8xb8-16seg-30e_tinyvirat-lr-nobalance.py']
 train_pipeline, test_pipeline = _base_.train_pipeline, _base_.test_pipeline
 train_pipeline[1].sampling = test_pipeline[1].sampling = 'random'  # UniformSegment
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
-test_dataloader = val_dataloader
+val_dataloader = test_dataloader = dict(dataset=dict(pipeline=test_pipeline))

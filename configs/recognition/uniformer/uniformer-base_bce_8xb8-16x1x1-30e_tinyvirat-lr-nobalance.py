@@ -3,8 +3,6 @@
 _base_ = ['./uniformer-base_bce_8xb8-16seg-30e_tinyvirat-lr-nobalance.py']
 
 train_pipeline, test_pipeline = _base_.train_pipeline, _base_.test_pipeline
-train_pipeline[1] = _base_.dense_clip
-test_pipeline[1] = dict(_base_.dense_clip, test_mode=True)
+train_pipeline[1], test_pipeline[1] = _base_.dense_clip, dict(_base_.dense_clip, test_mode=True)
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
-test_dataloader = val_dataloader
+val_dataloader = test_dataloader = dict(dataset=dict(pipeline=test_pipeline))

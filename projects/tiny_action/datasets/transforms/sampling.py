@@ -131,16 +131,8 @@ class UniformSegment(BaseTransform):
                       rng: Optional[np.random.Generator] = None
                       ) -> np.ndarray:
         """``num_segments`` frames drawn from the whole clip, sorted:
-        without replacement, or with it when the clip is shorter.
-
-        Args:
-            total_frames (int): Frames in the video.
-            rng (np.random.Generator, optional): Generator to draw from;
-                None uses the global numpy RNG. Defaults to None.
-
-        Returns:
-            np.ndarray: ``(num_segments,)`` int64 frame indices.
-        """
+        without replacement, or with it when the clip is shorter (arguments
+        and result as :meth:`random_inds`)."""
         n, replace = self.num_segments, total_frames < self.num_segments
         draw = (np.random.choice if rng is None else rng.choice)(
             total_frames, size=n, replace=replace)

@@ -7,7 +7,7 @@ import itertools
 import os.path as osp
 import sys
 import time
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 from mmengine.logging import MMLogger
 
@@ -147,6 +147,18 @@ def check_postprocess_arguments(parser: argparse.ArgumentParser,
                      'threshold mode')
 
 
+def report_errors(run: Callable[[], object]) -> int:
+    """Run a tool's work: 0 when done; 2 with ``error: <message>`` on stderr
+    for bad input (``ValueError``), a failed ``tools/test.py``
+    (``RuntimeError``) or an unwritable output (``OSError``)."""
+    try:
+        run()
+    except (ValueError, RuntimeError, OSError) as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 2
+    return 0
+
+
 def tool_logger(name: str) -> MMLogger:
     """A new ``MMLogger`` instance (INFO to stdout) for one run of a tool,
     named like mmengine's ``Runner`` names its loggers: by run."""
@@ -194,10 +206,12 @@ def ensemble_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog='tools/analysis_tools/ensemble.py',
         description='Average the per-class probabilities of several '
-        'tools/test.py dumps, tune per-class thresholds on a labelled split '
-        '(exact F1 search; class-size prior for rare classes), keep one '
-        'class per exclusive group, and write the TinyAction submission '
-        'answer.txt.',
+        'tools/test.py dumps, fit thresholds on a labelled split (by '
+        'default in the threshold mode with the best cross-validated F1: '
+        'one global threshold, the class-size rule, per-class F1 tuning, or '
+        'per-class shrunk toward the size rule), keep one class per '
+        'exclusive group, and write the TinyAction submission answer.txt '
+        '(only from test dumps of exactly the test annotation\'s clips).',
         epilog=ENSEMBLE_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
@@ -223,13 +237,8 @@ def ensemble_main(argv: Optional[List[str]] = None) -> int:
         parser.error('--test-dumps alone needs --thresholds (or give '
                      '--val-dumps to tune them)')
     check_postprocess_arguments(parser, args)
-    try:
-        _run_from_args(args, args.val_dumps, args.test_dumps,
-                       tool_logger('ensemble'))
-    except (ValueError, OSError) as e:  # bad input or unwritable output
-        print(f'error: {e}', file=sys.stderr)
-        return 2
-    return 0
+    return report_errors(lambda: _run_from_args(
+        args, args.val_dumps, args.test_dumps, tool_logger('ensemble')))
 
 
 CHECKPOINTS_EPILOG = """\
@@ -341,7 +350,8 @@ def checkpoints_main(argv: Optional[List[str]] = None, runner=None) -> int:
     test_split = (TestSplit(args.test_ann, args.test_videos)
                   if args.test_videos else None)
     logger = tool_logger('test_checkpoints')
-    try:
+
+    def run() -> None:
         dumps = run_checkpoints(
             args.config, _checkpoints_from_args(args), args.out_dir,
             splits=args.splits, cfg_options=args.cfg_options, runner=runner,
@@ -349,10 +359,8 @@ def checkpoints_main(argv: Optional[List[str]] = None, runner=None) -> int:
             test_split=test_split)
         if ensemble:
             _ensemble_checkpoint_dumps(args, dumps, logger)
-    except (ValueError, RuntimeError, OSError) as e:
-        print(f'error: {e}', file=sys.stderr)
-        return 2
-    return 0
+
+    return report_errors(run)
 
 
 def _checkpoints_from_args(args: argparse.Namespace) -> List[str]:
@@ -406,11 +414,7 @@ def recipe_parser() -> argparse.ArgumentParser:
 def recipe_main(argv: Optional[List[str]] = None, runner=None) -> int:
     args = recipe_parser().parse_args(argv)
     logger = tool_logger('ensemble_recipe')
-    try:
-        run_recipe(load_recipe(args.recipe, args.cfg_options), args.work_dir,
-                   runner=runner, force=args.force, dry_run=args.dry_run,
-                   logger=logger)
-    except (ValueError, RuntimeError, OSError) as e:
-        print(f'error: {e}', file=sys.stderr)
-        return 2
-    return 0
+    return report_errors(lambda: run_recipe(
+        load_recipe(args.recipe, args.cfg_options), args.work_dir,
+        runner=runner, force=args.force, dry_run=args.dry_run,
+        logger=logger))

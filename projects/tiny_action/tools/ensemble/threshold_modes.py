@@ -33,8 +33,8 @@ from typing import Callable, Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .thresholds import (PRIORS, ThresholdResult, _check, _f1_at,
-                         best_f1_thresholds, tune_thresholds)
+from .thresholds import (ThresholdResult, _check, _f1_at,
+                         best_f1_thresholds, checked_counts, tune_thresholds)
 
 MODES = ('global', 'size', 'per-class', 'shrunk')
 #: slopes ``b`` tried by the size rule (threshold units from the smallest to
@@ -175,36 +175,15 @@ def shrunk_thresholds(scores: np.ndarray, labels: np.ndarray,
         'w = positives / (positives + shrink)'), tuned=positives > 0)
 
 
-def fit_thresholds(mode: str,
-                   scores: np.ndarray,
-                   labels: np.ndarray,
-                   class_counts: Optional[Sequence[float]] = None,
-                   counts_source: str = 'tuning split',
-                   min_positives: int = 3,
-                   prior: str = 'fit',
-                   thr_low: float = 0.2,
-                   thr_high: float = 0.5,
-                   shrink: float = 10.0) -> ThresholdResult:
-    """Thresholds of one mode (see the module docstring).
-
-    Args:
-        mode (str): One of :data:`MODES`.
-        scores (np.ndarray): Scores ``(N, C)`` of a labelled split.
-        labels (np.ndarray): Multi-hot labels ``(N, C)``.
-        class_counts (Sequence[float], optional): Class sizes of the size
-            rule and the prior (e.g. the training annotation's). Defaults to
-            the positives of ``labels``.
-        counts_source (str): Where ``class_counts`` come from (recorded).
-        min_positives, prior, thr_low, thr_high: ``'per-class'`` only, see
-            :func:`~.thresholds.tune_thresholds`.
-        shrink (float): ``'shrunk'`` only: the pseudo-count of positives
-            of the pull toward the size rule. Defaults to 10.
+def fit_thresholds(mode: str, scores: np.ndarray, labels: np.ndarray,
+                   **kwargs) -> ThresholdResult:
+    """Thresholds of one mode (see the module docstring and
+    :func:`fit_modes` for ``kwargs``).
 
     Returns:
         ThresholdResult: ``params['mode']`` names the mode.
     """
-    return fit_modes((mode, ), scores, labels, class_counts, counts_source,
-                     min_positives, prior, thr_low, thr_high, shrink)[mode]
+    return fit_modes((mode, ), scores, labels, **kwargs)[mode]
 
 
 def fit_modes(modes: Sequence[str],
@@ -217,21 +196,31 @@ def fit_modes(modes: Sequence[str],
               thr_low: float = 0.2,
               thr_high: float = 0.5,
               shrink: float = 10.0) -> Dict[str, ThresholdResult]:
-    """:func:`fit_thresholds` of several modes on the same samples (the
-    size rule is fitted once for ``'size'`` and ``'shrunk'``)."""
+    """Thresholds of several modes on the same samples (the size rule is
+    fitted once for ``'size'`` and ``'shrunk'``).
+
+    Args:
+        modes (Sequence[str]): Among :data:`MODES`.
+        scores (np.ndarray): Scores ``(N, C)`` of a labelled split.
+        labels (np.ndarray): Multi-hot labels ``(N, C)``.
+        class_counts (Sequence[float], optional): Class sizes of the size
+            rule and the prior (e.g. the training annotation's). Defaults to
+            the positives of ``labels``.
+        counts_source (str): Where ``class_counts`` come from (recorded).
+        min_positives, prior, thr_low, thr_high: ``'per-class'`` only, see
+            :func:`~.thresholds.tune_thresholds`.
+        shrink (float): ``'shrunk'`` only: the pseudo-count of positives
+            of the pull toward the size rule. Defaults to 10.
+
+    Returns:
+        dict[str, ThresholdResult]: Mode -> its thresholds.
+    """
     bad = [m for m in modes if m not in MODES]
     if bad or not modes:
         raise ValueError(f'threshold mode should be one of {MODES}, but '
                          f'got {bad[0] if bad else "none"!r}')
-    if prior not in PRIORS:
-        raise ValueError(f'`prior` should be one of {PRIORS}, but got '
-                         f'{prior!r}')
     scores, labels = _check(scores, labels)
-    counts = labels.sum(axis=0) if class_counts is None else np.asarray(
-        class_counts, dtype=np.float64)
-    if counts.shape != (labels.shape[1], ):
-        raise ValueError(f'got {counts.size} class counts for '
-                         f'{labels.shape[1]} classes')
+    counts = checked_counts(class_counts, labels, prior)
     out = {}
     if 'size' in modes or 'shrunk' in modes:
         out['size'] = size_rule_thresholds(scores, labels, counts)

@@ -289,15 +289,7 @@ def tune_thresholds(scores: np.ndarray,
                          f'{min_positives!r}')
     scores, labels = _check(scores, labels)
     positives = labels.sum(axis=0)
-    if class_counts is None:
-        class_counts = positives
-    class_counts = np.asarray(class_counts, dtype=np.float64)
-    if class_counts.shape != positives.shape:
-        raise ValueError(f'got {class_counts.size} class counts for '
-                         f'{positives.size} classes')
-    if prior not in PRIORS:
-        raise ValueError(f'`prior` should be one of {PRIORS}, but got '
-                         f'{prior!r}')
+    class_counts = checked_counts(class_counts, labels, prior)
     best, best_f1 = best_f1_thresholds(scores, labels)
     tuned = positives >= min_positives
     if prior == 'interp':
@@ -321,6 +313,21 @@ def tune_thresholds(scores: np.ndarray,
             thr_high=thr_high,
             counts_source=counts_source,
             prior_fit=fit))
+
+
+def checked_counts(class_counts: Optional[Sequence[float]],
+                   labels: np.ndarray, prior: str = 'fit') -> np.ndarray:
+    """``class_counts`` as float64 ``(C,)`` (default: the positives of
+    ``labels``), after checking them and ``prior``."""
+    if prior not in PRIORS:
+        raise ValueError(f'`prior` should be one of {PRIORS}, but got '
+                         f'{prior!r}')
+    counts = labels.sum(axis=0) if class_counts is None else class_counts
+    counts = np.asarray(counts, dtype=np.float64)
+    if counts.shape != (labels.shape[1], ):
+        raise ValueError(f'got {counts.size} class counts for '
+                         f'{labels.shape[1]} classes')
+    return counts
 
 
 def _f1_at(scores: np.ndarray, labels: np.ndarray,
