@@ -13,10 +13,10 @@
     ``NumpyDumpResults`` metric writes (``load_dump``, ``np.load`` without
     pickle). Target: no slower than ``mmengine.load``; ratios are printed.
 (B) what ``tools/analysis_tools/ensemble.py --groups default --no-plots
-    --threshold-mode per-class --cv-folds 0`` does on a real submission: ``run_ensemble`` with 12 val
-    dumps (3,308 labelled clips, the real val size) and 12 test dumps (6,097
-    clips), from ``.npz`` and (once: its time is the reading of (L)) from
-    ``.pkl`` dumps, writing thresholds / report / summary files and
+    --threshold-mode per-class --cv-folds 0`` does on a real submission:
+    ``run_ensemble`` with 12 val dumps (3,308 labelled clips, the real val
+    size) and 12 test dumps (6,097 clips), from ``.npz`` and (once: its
+    time is the reading of (L)) from ``.pkl`` dumps, writing thresholds / report / summary files and
     ``answer.txt``.
 
 Untimed, first: the dumps are generated in a temporary folder exactly as

@@ -1,5 +1,5 @@
-"""The paper's Table 3 ensemble as a recipe
-(configs/ensemble/table3_tinyvirat.py + tools/analysis_tools/ensemble_recipe.py):
+"""The paper's Table 3 ensemble as a recipe (configs/ensemble/
+table3_tinyvirat.py + tools/analysis_tools/ensemble_recipe.py):
 its members, the dumps of every member checkpoint on val and on the test
 split (SR members on the SR test clips), and answer.txt; once with a fake
 tools/test.py (every command checked), once end to end with tiny stand-in
