@@ -16,8 +16,8 @@
     --threshold-mode per-class --cv-folds 0`` does on a real submission:
     ``run_ensemble`` with 12 val dumps (3,308 labelled clips, the real val
     size) and 12 test dumps (6,097 clips), from ``.npz`` and (once: its
-    time is the reading of (L)) from ``.pkl`` dumps, writing thresholds / report / summary files and
-    ``answer.txt``.
+    time is the reading of (L)) from ``.pkl`` dumps, writing thresholds /
+    report / summary files and ``answer.txt``.
 
 Untimed, first: the dumps are generated in a temporary folder exactly as
 ``tools/test.py --dump`` writes them (a pickled list of per-sample dicts
