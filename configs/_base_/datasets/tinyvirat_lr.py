@@ -73,8 +73,11 @@ val_dataloader = dict(
         num_classes=num_classes,
         pipeline=test_pipeline,
         test_mode=True))
-# `tools/test.py` scores the labelled val split by default. For the unlabeled public
-# test split (challenge submission) see README "Ensemble and submission".
+# `tools/test.py` scores the labelled val split by default. The unlabeled public test split
+# (challenge submission; README "Test split"), from this or any derived config:
+#   --cfg-options test_dataloader.dataset.ann_file=data/TinyVIRAT-v2/tiny_test_v2.json \
+#                 test_dataloader.dataset.data_prefix.video=data/TinyVIRAT-v2/videos/test
+# (videos_sr/test for an SR config).
 test_dataloader = val_dataloader
 
 val_evaluator = dict(type='TinyActionMetric')
