@@ -339,3 +339,19 @@ def test_tools_test_on_the_unlabeled_test_split(mini_demo, tmp_path, capsys):
         (mini_demo / 'tiny_val_v2.json').read_text())]
     assert f"{dumps['val']}: first foreign id {val_ids[0]!r}" in err
     assert not out2.exists()
+
+
+def test_recipe_file_errors(tmp_path):
+    text = RECIPE.read_text()
+    cases = [
+        ('members = [', 'unused = [', 'has no `members`'),
+        ("cv_folds=5)", "cv_folds=5, out_dir='x')",
+         r"`ensemble` cannot set \['out_dir'\]"),
+        ("epochs=[30], input='lr'),", "epochs=[30], input='lr', lr=1),",
+         r"member 0 \('uniformer'\): missing \[\], unknown \['lr'\]"),
+    ]
+    for old, new, match in cases:
+        path = tmp_path / 'r.py'
+        path.write_text(text.replace(old, new, 1))
+        with pytest.raises(ValueError, match=match):
+            load_recipe(str(path))

@@ -191,3 +191,18 @@ def test_auto_chooses_the_best_cross_validated_mode(tmp_path, capsys):
                        '--cv-folds', '0', '--out-dir', str(out2)])
     assert '--threshold-mode auto chooses by cross-validated F1' in \
         capsys.readouterr().err
+
+
+def test_options_check_folds_and_mode():
+    from tiny_action.tools.ensemble import EnsembleOptions
+    with pytest.raises(ValueError, match=r'`cv_folds` should be 0 \(off\) '
+                       'or an int >= 2'):
+        EnsembleOptions(['a'], 'out', val_dumps=['v.npz'], cv_folds=1)
+    with pytest.raises(ValueError, match="threshold_mode='auto' picks"):
+        EnsembleOptions(['a'], 'out', val_dumps=['v.npz'], cv_folds=0)
+    with pytest.raises(ValueError, match='`threshold_mode` should be one'):
+        EnsembleOptions(['a'], 'out', val_dumps=['v.npz'],
+                        threshold_mode='paper')
+    # saved thresholds need no mode choice
+    EnsembleOptions(['a'], 'out', val_dumps=['v.npz'], cv_folds=0,
+                    thresholds=0.5)

@@ -206,6 +206,10 @@ class EnsembleOptions:
             if value not in allowed:
                 raise ValueError(f'`{name}` should be one of {allowed}, but '
                                  f'got {value!r}')
+        if not isinstance(self.cv_folds, int) or self.cv_folds == 1 \
+                or self.cv_folds < 0:
+            raise ValueError('`cv_folds` should be 0 (off) or an int >= 2, '
+                             f'but got {self.cv_folds!r}')
         if self.fits_thresholds and self.threshold_mode == 'auto' \
                 and self.cv_folds < 2:
             raise ValueError(
@@ -376,7 +380,7 @@ class EnsembleRun:
             result = self.tune(val)
             thr = result.thresholds
         stages = self.report_stages(val, thr, tuned=result is not None)
-        if result is not None and opts.cv_folds:
+        if 'cross_validated' in self.summary['val']:
             cv = self.summary['val']['cross_validated']
             out(f'{opts.cv_folds}-fold cross-validated macro F1 of the '
                 f'"{cv["mode"]}" thresholds'
@@ -423,7 +427,7 @@ class EnsembleRun:
     def tune(self, val: Ensemble) -> ThresholdResult:
         """Choose the threshold mode, fit it on the labelled split, save."""
         opts = self.opts
-        cv = self.compare_modes(val) if opts.cv_folds >= 2 else None
+        cv = self.compare_modes(val) if opts.cv_folds else None
         mode, why = opts.threshold_mode, 'given'
         if mode == 'auto':  # ties: the simpler mode (MODES order)
             mode = max(MODES, key=lambda m: cv[m]['f1'])

@@ -96,9 +96,9 @@ def load_recipe(path: str,
         raise ValueError(f'recipe {path}: `members` should be a non-empty '
                          'list of dicts')
     ensemble = dict(cfg.get('ensemble') or {})
-    bad = sorted(set(ensemble) & set(_RUN_KEYS) | (
-        set(ensemble) - {f.name for f in dataclasses.fields(EnsembleOptions)}
-        - {'counts_ann'}))
+    allowed = {f.name for f in dataclasses.fields(EnsembleOptions)
+               } - set(_RUN_KEYS) | {'counts_ann'}
+    bad = sorted(set(ensemble) - allowed)
     if bad:
         raise ValueError(f'recipe {path}: `ensemble` cannot set {bad}')
     return Recipe(
