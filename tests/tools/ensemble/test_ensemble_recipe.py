@@ -355,3 +355,20 @@ def test_recipe_file_errors(tmp_path):
         path.write_text(text.replace(old, new, 1))
         with pytest.raises(ValueError, match=match):
             load_recipe(str(path))
+
+
+def test_tool_script_dry_run(fake_setup, monkeypatch, capsys):
+    """tools/analysis_tools/ensemble_recipe.py itself (run as __main__ in
+    this process): --dry-run checks the recipe and prints the commands."""
+    import runpy
+    s = fake_setup
+    monkeypatch.setattr(sys, 'argv', [
+        'tools/analysis_tools/ensemble_recipe.py', s['recipe'], '--work-dir',
+        str(s['tmp'] / 'dry'), '--dry-run'])
+    with pytest.raises(SystemExit) as exit_info:
+        runpy.run_path(str(REPO / 'tools' / 'analysis_tools' /
+                           'ensemble_recipe.py'), run_name='__main__')
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert out.count('tools/test.py') == 24
+    assert not (s['tmp'] / 'dry' / 'ensemble').exists()
