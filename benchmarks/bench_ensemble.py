@@ -13,11 +13,11 @@
     ``NumpyDumpResults`` metric writes (``load_dump``, ``np.load`` without
     pickle). Target: no slower than ``mmengine.load``; ratios are printed.
 (B) what ``tools/analysis_tools/ensemble.py --groups default --no-plots
-    --cv-folds 0`` does on a real submission: ``run_ensemble`` with 12 val
-    dumps (3,308 labelled clips, the real val size) and 12 test dumps (6,097
-    clips), from ``.npz`` and (once: its time is the reading of (L)) from
-    ``.pkl`` dumps, writing thresholds / report / summary files and
-    ``answer.txt``.
+    --threshold-mode per-class --cv-folds 0`` does on a real submission:
+    ``run_ensemble`` with 12 val dumps (3,308 labelled clips, the real val
+    size) and 12 test dumps (6,097 clips), from ``.npz`` and (once: its
+    time is the reading of (L)) from ``.pkl`` dumps, writing thresholds /
+    report / summary files and ``answer.txt``.
 
 Untimed, first: the dumps are generated in a temporary folder exactly as
 ``tools/test.py --dump`` writes them (a pickled list of per-sample dicts
@@ -234,7 +234,7 @@ def main() -> int:
                 classes, str(tmp / f'out_{form}'),
                 val_dumps=paths['val', form], test_dumps=paths['test', form],
                 groups='default', test_ann=data['test_ann'], plots=False,
-                logger='silent')
+                threshold_mode='per-class', cv_folds=0, logger='silent')
             _, walls, cpus = timed(lambda: run_ensemble(options),
                                    args.repeat if form == 'npz' else 1)
             runs_b[form] = (walls, cpus)

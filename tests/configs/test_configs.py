@@ -40,8 +40,11 @@ from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG_DIR = REPO / 'configs'
+# training / test configs (configs/ensemble/ holds ensemble recipes, tested
+# in tests/tools/ensemble/test_ensemble_recipe.py)
 SHIPPED = sorted(
-    p for p in CONFIG_DIR.rglob('*.py') if '_base_' not in p.parts)
+    p for p in CONFIG_DIR.rglob('*.py')
+    if '_base_' not in p.parts and 'ensemble' not in p.parts)
 # plain low-res recognizers (the SR / KD variants are checked separately)
 RECOGNITION = sorted(
     p for p in (CONFIG_DIR / 'recognition').rglob('*_tinyvirat-lr.py')
@@ -54,6 +57,36 @@ SHORT_NAMES = {
     'recognition/uniformer/uniformer-base_bce_8xb8-16seg-30e_tinyvirat-lr.py',
     'r2plus1d_lr.py':
     'recognition/r2plus1d/r2plus1d_r34_asl_8xb8-16seg-30e_tinyvirat-lr.py',
+    'r2plus1d_sust.py': 'recognition/r2plus1d/'
+    'r2plus1d_r34_asl_8xb8-16rand-5view-30e_tinyvirat-lr-nobalance.py',
+}
+# Every seed-paper table row with a config: config -> (paper, table, row, F1).
+# README "Model zoo" lists each with this number.
+PAPER_ROWS = {
+    'recognition/csn/ircsn_r152_bce_8xb8-16x1x1-30e_tinyvirat-lr-nobalance.py':
+    ('Chen et al.', 'Table 1', 'ir-CSN, Without', 0.403),
+    'recognition/csn/ircsn_r152_bce_8xb8-16seg-30e_tinyvirat-lr-nobalance.py':
+    ('Chen et al.', 'Table 1', 'ir-CSN, Uniform Sample', 0.442),
+    'csn_lr.py': ('Chen et al.', 'Tables 1, 2',
+                  'ir-CSN, Uniform Sample + Data Balance', 0.469),
+    'recognition/uniformer/'
+    'uniformer-base_bce_8xb8-16x1x1-30e_tinyvirat-lr-nobalance.py':
+    ('Chen et al.', 'Table 1', 'UniFormer, Without', 0.404),
+    'recognition/uniformer/'
+    'uniformer-base_bce_8xb8-16seg-30e_tinyvirat-lr-nobalance.py':
+    ('Chen et al.', 'Table 1', 'UniFormer, Uniform Sample', 0.439),
+    'uniformer_lr.py': ('Chen et al.', 'Table 1',
+                        'UniFormer, Uniform Sample + Data Balance', 0.452),
+    'csn_sr.py': ('Chen et al.', 'Table 2', 'ir-CSN (SR)', 0.484),
+    'csn_kd.py': ('Chen et al.', 'Table 2', 'ir-CSN (SR+KD)', 0.492),
+    'ensemble/table3_tinyvirat.py': ('Chen et al.', 'Table 3',
+                                     '12-model ensemble + post-processing',
+                                     0.883),
+    'recognition/r2plus1d/'
+    'r2plus1d_r34_asl_8xb8-16rand-30e_tinyvirat-lr-nobalance.py':
+    ('Wang et al.', 'Table 1', 'Single sample', 0.4016),
+    'r2plus1d_sust.py': ('Wang et al.', 'Table 1',
+                         'Five samples (Final submission)', 0.4102),
 }
 # One config per backbone family for the training iterations.
 FAMILIES = {
@@ -305,7 +338,8 @@ def test_paper_hyperparameters():
 def test_asl_variant_changes_only_the_loss(family):
     paths = sorted((CONFIG_DIR / 'recognition' / family).glob('*.py'))
     bce = [p for p in paths if '_bce_' in p.name]
-    for asl in (p for p in paths if '_asl_' in p.name):
+    # (the paper-row variants are checked by test_paper_row_configs_*)
+    for asl in (p for p in paths if '_asl_' in p.name and p in RECOGNITION):
         twin = asl.with_name(asl.name.replace('_asl_', '_bce_'))
         assert twin in bce
         a = Config.fromfile(str(asl)).to_dict()
@@ -467,3 +501,87 @@ def test_kd_configs(path):
     assert resize[0]['scale'] == (112, 112)
     assert resize[0]['sr_scale'] == (224, 224)
     assert cfg.custom_hooks == [dict(type='TeacherCheckHook')]
+
+
+# ------------------------------------------------------------- paper tables
+def _flat(cfg: Config) -> dict:
+    return cfg.to_dict()
+
+
+def _parent(path: Path) -> Path:
+    """The (first) config a leaf inherits."""
+    tree = ast.parse(path.read_text())
+    node = next(n for n in tree.body if isinstance(n, ast.Assign)
+                and n.targets[0].id == '_base_')
+    return (path.parent / ast.literal_eval(node.value)[0]).resolve()
+
+
+def _pipelines(cfg: Config) -> Tuple[list, list]:
+    return (cfg.train_dataloader.dataset.pipeline,
+            cfg.test_dataloader.dataset.pipeline)
+
+
+def test_paper_rows_exist_and_readme_model_zoo_lists_them():
+    readme = (REPO / 'README.md').read_text()
+    zoo = readme[readme.index('## Model zoo'):]
+    zoo = zoo[:zoo.index('\n## ', 5)]
+    for config, (paper, table, row, f1) in PAPER_ROWS.items():
+        assert (CONFIG_DIR / config).is_file(), config
+        line = next((ln for ln in zoo.splitlines() if f'`{config}`' in ln),
+                    None)
+        assert line, f'README "Model zoo" has no row for {config}'
+        assert f'| {f1} |' in line and row in line, line
+
+
+@pytest.mark.parametrize('path', sorted(
+    (CONFIG_DIR / 'recognition').rglob('*-nobalance.py')), ids=rel)
+def test_paper_row_configs_change_one_thing(path):
+    """Each Table 1 / SUSTech&HKU config is its parent with one change."""
+    cfg, parent = Config.fromfile(str(path)), Config.fromfile(
+        str(_parent(path)))
+    a, b = _flat(cfg), _flat(parent)
+    train, test = _pipelines(cfg)
+    p_train, p_test = _pipelines(parent)
+    assert a['model'] == b['model'] and a['optim_wrapper'] == b[
+        'optim_wrapper'] and a['param_scheduler'] == b['param_scheduler']
+    ds, p_ds = cfg.train_dataloader.dataset, parent.train_dataloader.dataset
+    if p_ds.tail_flip:  # "-nobalance": data balance off, nothing else
+        assert ds.tail_flip is None
+        assert (train, test) == (p_train, p_test)
+        return
+    assert ds.tail_flip is None
+    changed = [i for i, (x, y) in enumerate(zip(train + test, p_train +
+                                                 p_test)) if x != y]
+    assert changed and {i % len(train) for i in changed} <= {1}, changed
+    assert cfg.val_dataloader.dataset.pipeline == test
+    if '16x1x1' in path.name:  # "Without" uniform sampling
+        assert train[1] == dict(type='SampleFrames', clip_len=16,
+                                frame_interval=1, num_clips=1)
+        assert test[1] == dict(train[1], test_mode=True)
+    elif '5view' in path.name:  # 5 test views, training unchanged
+        assert train == p_train
+        assert test[1] == dict(p_test[1], num_views=5)
+    else:  # random 16-frame sampling
+        assert train[1] == dict(p_train[1], sampling='random')
+        assert test[1] == dict(p_test[1], sampling='random')
+
+
+@pytest.mark.parametrize('path', [
+    'recognition/csn/ircsn_r152_bce_8xb8-16x1x1-30e_tinyvirat-lr-nobalance.py',
+    'r2plus1d_sust.py'])
+def test_paper_row_pipelines_run(path, mini_demo):
+    """The sampling of these rows runs on real (demo) clips: 16 frames per
+    view; 5 views in the SUSTech&HKU test pipeline."""
+    from mmaction.registry import DATASETS
+    cfg = Config.fromfile(str(CONFIG_DIR / path))
+    for split in ('train', 'test'):
+        ds_cfg = copy.deepcopy(cfg[f'{split}_dataloader'].dataset)
+        ds_cfg.update(ann_file=str(mini_demo / f'tiny_{split}_v2.json'),
+                      class_map=str(mini_demo / 'class_map.json'),
+                      num_classes=8, tail_flip=None, flip_label_pairs=None,
+                      data_prefix=dict(video=str(mini_demo / 'videos' /
+                                                 split)))
+        with DefaultScope.overwrite_default_scope('mmaction'):
+            item = DATASETS.build(ds_cfg)[0]
+        views = 5 if split == 'test' and 'sust' in path else 1
+        assert tuple(item['inputs'].shape) == (views, 3, 16, 112, 112)

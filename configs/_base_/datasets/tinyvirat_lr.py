@@ -20,6 +20,11 @@ tail_flip = dict(fraction=0.5, copies=1)
 # under a mirror).
 flip_label_pairs = [('vehicle_turning_left', 'vehicle_turning_right')]
 
+# mmaction2's standard clip sampling (16 consecutive frames; short clips loop), the
+# paper's "Without" uniform sampling (Table 1; configs/recognition/*/*16x1x1*): replaces
+# UniformSegment ([1] of both pipelines) with `test_mode=True` in test.
+dense_clip = dict(type='SampleFrames', clip_len=16, frame_interval=1, num_clips=1)
+
 # Derived configs change these lists by position, through `_base_.train_pipeline` and
 # `_base_.test_pipeline`: UniformSegment is [1] of both, PairedResize [4] of the train
 # pipeline and [3] of the test pipeline.
@@ -68,8 +73,11 @@ val_dataloader = dict(
         num_classes=num_classes,
         pipeline=test_pipeline,
         test_mode=True))
-# `tools/test.py` scores the labelled val split by default. For the unlabeled public
-# test split (challenge submission) see README "Ensemble and submission".
+# `tools/test.py` scores the labelled val split by default. The unlabeled public test split
+# (challenge submission; README "Test split"), from this or any derived config:
+#   --cfg-options test_dataloader.dataset.ann_file=data/TinyVIRAT-v2/tiny_test_v2.json \
+#                 test_dataloader.dataset.data_prefix.video=data/TinyVIRAT-v2/videos/test
+# (videos_sr/test for an SR config).
 test_dataloader = val_dataloader
 
 val_evaluator = dict(type='TinyActionMetric')

@@ -2,7 +2,8 @@
 # (ircsn_r152_bce_..._tinyvirat-lr.py) learns from the labels (BCE) and from the frozen SR
 # teacher (ircsn_r152_bce_..._tinyvirat-sr.py) run on the super-resolved twin of each
 # training clip, same frames and flip:
-#   L = alpha * BCE(p, y) + (1 - alpha) * mean_c (sigmoid(p)_c - k_c)^2,  alpha = 0.5.
+#   L = alpha * BCE(p, y) + (1 - alpha) * mean_c (sigmoid(p)_c - k_c)^2,  alpha = 0.5
+# (the paper gives no alpha; 0.5 is unvalidated on TinyVIRAT-v2: _base_/models/dual_resolution.py).
 # `tools/test.py` on this config's checkpoints reports the student (low-res input only).
 _base_ = [
     './ircsn_r152_bce_8xb8-16seg-30e_tinyvirat-lr.py',

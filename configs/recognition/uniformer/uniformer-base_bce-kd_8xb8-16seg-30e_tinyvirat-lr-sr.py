@@ -1,5 +1,6 @@
 # UniFormer-Base student (uniformer-base_bce_..._tinyvirat-lr.py) distilled from the
-# UniFormer (SR) teacher (paper section 3, equation 1, alpha = 0.5), as the ir-CSN KD config.
+# UniFormer (SR) teacher (paper section 3, equation 1, alpha = 0.5: not given in the paper,
+# unvalidated on TinyVIRAT-v2, see _base_/models/dual_resolution.py), as the ir-CSN KD config.
 _base_ = [
     './uniformer-base_bce_8xb8-16seg-30e_tinyvirat-lr.py',
     '../../_base_/models/dual_resolution.py'

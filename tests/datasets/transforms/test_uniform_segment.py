@@ -137,11 +137,45 @@ def test_output_works_with_format_shape():
                                   results['frame_inds'][16:32])
 
 
+@pytest.mark.parametrize('total_frames', [3, 16, 40, 150])
+def test_random_sampling_draws_from_the_whole_clip(total_frames):
+    """sampling='random' (the R(2+1)D + ASL entry): 16 frames anywhere in
+    the clip, sorted, distinct when the clip has enough frames."""
+    np.random.seed(0)
+    firsts = set()
+    for _ in range(40):
+        inds = sample(total_frames, sampling='random')['frame_inds']
+        assert inds.shape == (16, ) and (np.diff(inds) >= 0).all()
+        assert inds.min() >= 0 and inds.max() < total_frames
+        if total_frames >= 16:
+            assert len(set(inds.tolist())) == 16
+        firsts.add(int(inds[0]))
+    if total_frames >= 40:  # not tied to segments: the first frame varies
+        assert max(firsts) > total_frames / 16
+
+
+def test_random_sampling_test_views_are_seeded():
+    """Five seeded random draws per video in test (the entry's 5 samples),
+    the same in every run, different between videos and views."""
+    kw = dict(sampling='random', test_mode=True, num_views=5)
+    a = sample(150, **kw)
+    inds = a['frame_inds'].reshape(5, 16)
+    assert a['num_clips'] == 5 and a['clip_len'] == 16
+    assert len({tuple(v) for v in inds.tolist()}) == 5
+    np.testing.assert_array_equal(a['frame_inds'],
+                                  sample(150, **kw)['frame_inds'])
+    other = UniformSegment(**kw)(dict(total_frames=150, filename='b.mp4'))
+    assert not np.array_equal(other['frame_inds'], a['frame_inds'])
+    # no middle view: the first view is a random draw too
+    middle = sample(150, test_mode=True)['frame_inds']
+    assert not np.array_equal(inds[0], middle)
+
+
 def test_registry_and_repr():
     t = TRANSFORMS.build(dict(type='UniformSegment', num_segments=16))
     assert isinstance(t, UniformSegment)
     assert repr(t) == ('UniformSegment(num_segments=16, num_views=1, '
-                       'test_mode=False, seed=0)')
+                       "test_mode=False, seed=0, sampling='segments')")
 
 
 @pytest.mark.parametrize('kwargs, match', [
@@ -149,6 +183,7 @@ def test_registry_and_repr():
     (dict(num_segments=2.5), 'num_segments'),
     (dict(num_views=0), 'num_views'),
     (dict(seed=-1), 'seed'),
+    (dict(sampling='dense'), "`sampling` should be one of"),
 ])
 def test_bad_args(kwargs, match):
     with pytest.raises(ValueError, match=match):

@@ -4,6 +4,7 @@ import tiny_action  # noqa: F401  (compat shims + registration first)
 
 import json
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -80,6 +81,16 @@ def run(tmp_path):
                 val_ids=val_ids, test_ids=test_ids, val_labels=val_labels)
 
 
+def dump_of(cmd):
+    """The .npz a test.py command writes (its NumpyDumpResults file)."""
+    option = cmd[cmd.index('--cfg-options') + 1]
+    key, path = option.split('=', 1)
+    assert re.fullmatch(r'test_evaluator\.\d+\.out_file_path', key), option
+    assert Config.fromfile(cmd[2]).test_evaluator[int(key.split('.')[1])][
+        'type'] == 'NumpyDumpResults'
+    return path
+
+
 class FakeTest:
     """Stands in for ``python tools/test.py``: reads the config it is given
     and writes a dump of its test loader's annotation (scores depend on the
@@ -93,7 +104,7 @@ class FakeTest:
     def __call__(self, cmd):
         self.commands.append(cmd)
         config, ckpt = cmd[2], cmd[3]
-        dump = cmd[cmd.index('--dump') + 1]
+        dump = dump_of(cmd)
         if self.write:
             entries = json.loads(Path(Config.fromfile(config).test_dataloader
                                       .dataset.ann_file).read_text())
@@ -114,20 +125,29 @@ def test_commands_resume_and_val_config(run):
                                                                  'test'),
                             cfg_options=['test_dataloader.batch_size=4'],
                             runner=fake, logger='silent')
-    assert dumps['test'] == [str(out / 'dumps' / f'r3d_run_epoch_{e}_test.pkl')
+    assert dumps['test'] == [str(out / 'dumps' / f'r3d_run_epoch_{e}_test.npz')
                              for e in (4, 6)]
     assert len(fake.commands) == 4
     val_cmd, test_cmd = fake.commands[0], fake.commands[2]
     val_cfg = str(out / 'configs' / 'cfg_val.py')
+    test_cfg = str(out / 'configs' / 'cfg_test.py')
     assert val_cmd[1].endswith(os.path.join('tools', 'test.py'))
     assert val_cmd[2:4] == [val_cfg, ckpts[0]]
-    assert '--cfg-options' not in val_cmd  # merged into the val config
-    assert test_cmd[2:4] == [run['cfg'], ckpts[0]]
-    assert test_cmd[-2:] == ['--cfg-options', 'test_dataloader.batch_size=4']
+    assert test_cmd[2:4] == [test_cfg, ckpts[0]]
+    for cmd in (val_cmd, test_cmd):  # only the dump file on the command line
+        assert cmd[-2] == '--cfg-options'
+        assert dump_of(cmd).endswith('.partial.npz')
     assert test_cmd[test_cmd.index('--work-dir') + 1] == str(out / 'logs' /
                                                               'test')
     derived = Config.fromfile(val_cfg)
     assert derived.test_dataloader.dataset.ann_file.endswith('val.json')
+    derived = Config.fromfile(test_cfg)  # --cfg-options merged
+    assert derived.test_dataloader.dataset.ann_file.endswith('test.json')
+    assert derived.test_dataloader.batch_size == 4
+    assert derived.test_evaluator == [
+        dict(type='TinyActionMetric'),
+        dict(type='NumpyDumpResults',
+             out_file_path=str(out / 'dumps' / 'cfg_test.npz'))]
     for split, ids in (('val', run['val_ids']), ('test', run['test_ids'])):
         for path in dumps[split]:
             assert load_dump(path).meta['id'] == ids
@@ -153,7 +173,7 @@ def test_failures_leave_no_dump(run):
         run_checkpoints(run['cfg'], ckpts, str(out), runner=FakeTest(
             fail_on='epoch_6'), logger='silent')
     names = sorted(os.listdir(out / 'dumps'))
-    assert names == ['r3d_run_epoch_5_test.pkl']  # no partial, no epoch_6
+    assert names == ['r3d_run_epoch_5_test.npz']  # no partial, no epoch_6
     with pytest.raises(RuntimeError, match='wrote no dump'):
         run_checkpoints(run['cfg'], ckpts, str(out),
                         runner=FakeTest(write=False), logger='silent')
@@ -176,7 +196,8 @@ def test_checkpoints_main_end_to_end(run, capsys):
     fake = FakeTest()
     code = checkpoints_main([
         run['cfg'], '--run-dir', run['run_dir'], '--epochs', 'middle:2',
-        '--out-dir', str(out), '--no-plots', '--cv-folds', '0'
+        '--out-dir', str(out), '--no-plots', '--cv-folds', '0',
+        '--threshold-mode', 'per-class'
     ], runner=fake)
     assert code == 0, capsys.readouterr().err
     assert sorted({c[3] for c in fake.commands}) == [
@@ -197,7 +218,7 @@ def test_checkpoints_main_end_to_end(run, capsys):
         '--out-dir', str(out), '--dry-run'
     ], runner=fake) == 0
     assert fake.commands == []
-    assert 'epoch_1.pth --dump' in capsys.readouterr().out
+    assert 'epoch_1.pth --work-dir' in capsys.readouterr().out
     with pytest.raises(SystemExit):
         checkpoints_main([run['cfg'], '--run-dir', run['run_dir'],
                           '--epochs', 'last:1', '--splits', 'test',
@@ -206,7 +227,43 @@ def test_checkpoints_main_end_to_end(run, capsys):
 
 
 def test_build_test_command():
-    cmd = build_test_command('c.py', 'e.pth', 'd.pkl', 'w', ['a=1'],
+    cmd = build_test_command('c.py', 'e.pth', 'd.npz', 'w', 2,
                              test_script='t.py', python='py')
-    assert cmd == ['py', 't.py', 'c.py', 'e.pth', '--dump', 'd.pkl',
-                   '--work-dir', 'w', '--cfg-options', 'a=1']
+    assert cmd == ['py', 't.py', 'c.py', 'e.pth', '--work-dir', 'w',
+                   '--cfg-options', 'test_evaluator.2.out_file_path=d.npz']
+
+
+def test_test_split_is_the_public_one_or_refused(run, tmp_path, capsys):
+    """--splits test takes --test-ann/--test-videos; without them a config
+    whose test loader reads the val annotation is refused before any
+    test.py run."""
+    cfg = Path(run['cfg'])
+    same = tmp_path / 'same.py'
+    same.write_text(cfg.read_text().replace(
+        'test_dataloader = dict', 'unused = dict') +
+        'test_dataloader = val_dataloader\n')
+    fake = FakeTest()
+    common = ['--checkpoints', os.path.join(run['run_dir'], 'epoch_6.pth'),
+              '--no-ensemble', '--out-dir', str(tmp_path / 'out')]
+    assert checkpoints_main([str(same), '--splits', 'test', *common],
+                            runner=fake) == 2
+    err = capsys.readouterr().err
+    assert f'config {same}: its test_dataloader reads' in err
+    assert 'val.json, the val annotation' in err and fake.commands == []
+    videos = tmp_path / 'videos_test'
+    videos.mkdir()
+    assert checkpoints_main([
+        str(same), '--splits', 'test', '--test-ann',
+        str(run['tmp'] / 'test.json'), '--test-videos', str(videos),
+        *common], runner=fake) == 0
+    derived = Config.fromfile(fake.commands[0][2])
+    assert derived.test_dataloader.dataset.ann_file == str(
+        run['tmp'] / 'test.json')
+    assert derived.test_dataloader.dataset.data_prefix['video'] == str(
+        videos)
+    dump = tmp_path / 'out' / 'dumps' / 'r3d_run_epoch_6_test.npz'
+    assert load_dump(str(dump)).meta['id'] == run['test_ids']
+    with pytest.raises(SystemExit):
+        checkpoints_main([str(same), '--splits', 'test', '--test-ann',
+                          str(run['tmp'] / 'test.json'), *common])
+    assert '--test-ann and --test-videos together' in capsys.readouterr().err

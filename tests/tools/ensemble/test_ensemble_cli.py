@@ -3,6 +3,7 @@ errors."""
 import tiny_action  # noqa: F401  (compat shims + registration first)
 
 import json
+import os
 import runpy
 import sys
 
@@ -59,7 +60,7 @@ def test_tune_and_submit(inputs, tmp_path, capsys):
         '--val-dumps', *inputs['val'], '--test-dumps', *inputs['test'],
         '--class-map', inputs['class_map'], '--test-ann', inputs['test_ann'],
         '--groups', inputs['groups'], '--weights', '1', '2', '--cv-folds',
-        '3', '--zip', '--out-dir', str(out)
+        '3', '--zip', '--allow-missing', '--out-dir', str(out)
     ])
     assert code == 0
     text = capsys.readouterr().out
@@ -95,7 +96,7 @@ def test_tune_and_submit(inputs, tmp_path, capsys):
         '--test-dumps', *inputs['test'], '--thresholds',
         str(out / 'thresholds.json'), '--class-map', inputs['class_map'],
         '--test-ann', inputs['test_ann'], '--groups', inputs['groups'],
-        '--weights', '1', '2', '--out-dir', str(out2)
+        '--weights', '1', '2', '--allow-missing', '--out-dir', str(out2)
     ])
     assert code == 0
     assert (out2 / 'answer.txt').read_bytes() == \
@@ -107,7 +108,8 @@ def test_tune_only(inputs, tmp_path):
     out = tmp_path / 'tune'
     assert ensemble_main([
         '--val-dumps', *inputs['val'], '--class-map', inputs['class_map'],
-        '--no-plots', '--cv-folds', '0', '--out-dir', str(out)
+        '--no-plots', '--cv-folds', '0', '--threshold-mode', 'size',
+        '--out-dir', str(out)
     ]) == 0
     assert (out / 'thresholds.json').is_file()
     assert not (out / 'answer.txt').exists()
@@ -151,7 +153,7 @@ def test_tool_script(inputs, tmp_path, monkeypatch, capsys):
         'tools/analysis_tools/ensemble.py', '--val-dumps', *inputs['val'],
         '--test-dumps', *inputs['test'], '--class-map', inputs['class_map'],
         '--test-ann', inputs['test_ann'], '--groups', inputs['groups'],
-        '--no-plots', '--out-dir', str(out)
+        '--no-plots', '--allow-missing', '--out-dir', str(out)
     ])
     with pytest.raises(SystemExit) as exit_info:
         runpy.run_path(str(REPO / 'tools' / 'analysis_tools' / 'ensemble.py'),
@@ -166,3 +168,79 @@ def test_tool_script(inputs, tmp_path, monkeypatch, capsys):
                        run_name='__main__')
     assert exit_info.value.code == 0
     assert 'apply only' in capsys.readouterr().out
+
+
+def _common(inputs, out):
+    return ['--class-map', inputs['class_map'], '--test-ann',
+            inputs['test_ann'], '--cv-folds', '3', '--out-dir', str(out)]
+
+
+def test_val_dumps_given_as_test_are_refused(inputs, tmp_path, capsys):
+    out = tmp_path / 'refused'
+    # val clips (ids 00100-00159) are not test clips (00000-00042)
+    code = ensemble_main(['--val-dumps', *inputs['val'], '--test-dumps',
+                          *inputs['val'], *_common(inputs, out)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"{inputs['val'][0]}: first foreign id '00100'" in err
+    assert not out.exists()  # refused before anything was written
+    # test dumps that lack clips of the annotation: refused by default
+    code = ensemble_main(['--val-dumps', *inputs['val'], '--test-dumps',
+                          *inputs['test'], *_common(inputs, out)])
+    err = capsys.readouterr().err
+    assert code == 2 and not out.exists()
+    assert f"{inputs['test'][0]}: holds 40 clips, but the test annotation" \
+        in err and "first missing id '00005'" in err
+    assert '--allow-missing' in err
+    # the val split given as the test split (its own annotation)
+    val_ann = write_annotation(tmp_path / 'val.json',
+                               [f'{i:05d}' for i in range(100, 160)])
+    code = ensemble_main(['--val-dumps', *inputs['val'], '--test-dumps',
+                          *inputs['val'], *_common(inputs, out)[:2],
+                          '--test-ann', str(val_ann), '--out-dir', str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and 'hold the same 60 clips as the labelled-split' in err
+    assert not out.exists()
+
+
+def test_check_test_ids_messages(tmp_path):
+    from tiny_action.tools.ensemble import check_test_ids
+    entries = [dict(id=f'{i:05d}', path=f'{i:05d}.mp4') for i in range(4)]
+    assert check_test_ids(['00003', '00001', '00000', '00002'], entries,
+                          'd.npz', 'test.json') == 0
+    with pytest.raises(ValueError, match=r"^d.npz: first foreign id '00009'"
+                       r": 1 of its 2 clip ids are not in the test "
+                       r'annotation test.json'):
+        check_test_ids(['00001', '00009'], entries, 'd.npz', 'test.json')
+    with pytest.raises(ValueError, match=r"^d.npz: holds 2 clips, but the "
+                       r'test annotation test.json has 4 \(2 missing, first '
+                       r"missing id '00001'\)"):
+        check_test_ids(['00000', '00003'], entries, 'd.npz', 'test.json')
+    assert check_test_ids(['00000', '00003'], entries, 'd.npz', 'test.json',
+                          allow_missing=True) == 2
+
+
+def test_outputs_are_checked_before_anything_is_written(inputs, tmp_path,
+                                                        capsys):
+    args = ['--val-dumps', *inputs['val'], '--test-dumps', *inputs['test'],
+            '--allow-missing', *_common(inputs, tmp_path / 'x')[:-1]]
+    out = tmp_path / 'answer_is_a_folder'
+    (out / 'answer.txt').mkdir(parents=True)
+    assert ensemble_main(args + [str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f'output file {out / "answer.txt"} is an existing folder' in err
+    assert sorted(p.name for p in out.iterdir()) == ['answer.txt']
+    assert not any((out / 'answer.txt').iterdir())
+    # a place nobody can write to (/proc refuses even root)
+    if not os.path.isdir('/proc/self'):
+        pytest.skip('needs /proc')
+    assert ensemble_main(args + ['/proc/tiny_action_out']) == 2
+    err = capsys.readouterr().err
+    assert 'cannot write output file /proc/tiny_action_out/report.txt: ' \
+        '/proc does not accept a new file' in err
+    # an out-dir that is a file
+    (tmp_path / 'plain').write_text('x')
+    assert ensemble_main(args + [str(tmp_path / 'plain')]) == 2
+    assert f'{tmp_path / "plain"} is a file, not a folder' in \
+        capsys.readouterr().err
+    assert (tmp_path / 'plain').read_text() == 'x'

@@ -32,6 +32,14 @@ class UniformSegment(BaseTransform):
     the same in every run and every worker. In training all views are
     random (global numpy RNG, which mmengine seeds per worker).
 
+    ``sampling='random'`` drops the segments: each view is ``num_segments``
+    frames drawn at random from the whole clip, without replacement (with
+    replacement when the clip is shorter), in temporal order; in test mode
+    every view is such a seeded draw (no middle view). This is the sampling
+    of the R(2+1)D + ASL TinyAction entry (Chen et al. 2021, SUSTech & HKU:
+    "we sample 16 frames randomly" in training; "sample 16 frames randomly
+    five times and then average the classification scores" in test).
+
     The outputs follow mmaction's ``UniformSample`` (``clip_len`` =
     segments, ``num_clips`` = views), so ``FormatShape('NCTHW')`` gives
     ``num_views x C x num_segments x H x W`` and ``PackActionInputs`` works.
@@ -59,13 +67,19 @@ class UniformSegment(BaseTransform):
             random ones. Defaults to False.
         seed (int): Seed of the test views 1.. (mixed with the video's
             name). Defaults to 0.
+        sampling (str): ``'segments'`` (one frame per segment) or
+            ``'random'`` (frames drawn from the whole clip, see above).
+            Defaults to ``'segments'``.
     """
+
+    SAMPLINGS = ('segments', 'random')
 
     def __init__(self,
                  num_segments: int = 16,
                  num_views: int = 1,
                  test_mode: bool = False,
-                 seed: int = 0) -> None:
+                 seed: int = 0,
+                 sampling: str = 'segments') -> None:
         for name, value in (('num_segments', num_segments), ('num_views',
                                                              num_views)):
             if (not isinstance(value, (int, np.integer))
@@ -75,10 +89,14 @@ class UniformSegment(BaseTransform):
         if not isinstance(seed, (int, np.integer)) or seed < 0:
             raise ValueError(
                 f'`seed` should be a non-negative int, but got {seed!r}.')
+        if sampling not in self.SAMPLINGS:
+            raise ValueError(f'`sampling` should be one of {self.SAMPLINGS}, '
+                             f'but got {sampling!r}.')
         self.num_segments = int(num_segments)
         self.num_views = int(num_views)
         self.test_mode = test_mode
         self.seed = int(seed)
+        self.sampling = sampling
 
     def middle_inds(self, total_frames: int) -> np.ndarray:
         """Frame under the middle of each segment, ``(num_segments,)``."""
@@ -109,6 +127,17 @@ class UniformSegment(BaseTransform):
         ticks = np.arange(n, dtype=np.int64) * total_frames + offsets
         return ticks // n
 
+    def random_frames(self, total_frames: int,
+                      rng: Optional[np.random.Generator] = None
+                      ) -> np.ndarray:
+        """``num_segments`` frames drawn from the whole clip, sorted:
+        without replacement, or with it when the clip is shorter (arguments
+        and result as :meth:`random_inds`)."""
+        n, replace = self.num_segments, total_frames < self.num_segments
+        draw = (np.random.choice if rng is None else rng.choice)(
+            total_frames, size=n, replace=replace)
+        return np.sort(draw).astype(np.int64)
+
     def _view_rng(self, results: Dict) -> np.random.Generator:
         key = results.get('filename')
         if key is None:
@@ -134,7 +163,11 @@ class UniformSegment(BaseTransform):
                 f'{results.get("filename", "a sample")!r}.')
         total_frames = int(total_frames)
 
-        if self.test_mode:
+        if self.sampling == 'random':
+            rng = self._view_rng(results) if self.test_mode else None
+            views = [self.random_frames(total_frames, rng)
+                     for _ in range(self.num_views)]
+        elif self.test_mode:
             views = [self.middle_inds(total_frames)]
             if self.num_views > 1:
                 rng = self._view_rng(results)
@@ -158,4 +191,5 @@ class UniformSegment(BaseTransform):
         return (f'{self.__class__.__name__}('
                 f'num_segments={self.num_segments}, '
                 f'num_views={self.num_views}, '
-                f'test_mode={self.test_mode}, seed={self.seed})')
+                f'test_mode={self.test_mode}, seed={self.seed}, '
+                f'sampling={self.sampling!r})')

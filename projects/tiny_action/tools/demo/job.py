@@ -6,12 +6,13 @@ user would. Steps whose outputs exist are skipped, so a rerun after an
 interruption continues (training resumes from its last checkpoint).
 """
 import glob
+import json
 import os
 import os.path as osp
 import subprocess
 import sys
 import time
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -28,6 +29,23 @@ def chance_baselines(labels: np.ndarray, seed: int = 0) -> Dict[str, float]:
         'coin-flip':
         macro_prf(rng.random(labels.shape).astype(np.float32), labels)['f1'],
     }
+
+
+def threshold_mode_report(summary_file: str) -> Tuple[str, List[str]]:
+    """The threshold mode the ensemble chose (from its ``summary.json``) and
+    lines saying so, with each mode's cross-validated macro F1 on val."""
+    with open(summary_file) as f:
+        val = json.load(f)['val']
+    lines = []
+    if 'threshold_modes' in val:
+        folds = val['cross_validated']['folds']
+        lines.append(f'threshold modes, {folds}-fold cross-validated macro '
+                     'F1 on val (+ groups): ' + ', '.join(
+                         f'{m} {v["f1"]:.3f}'
+                         for m, v in val['threshold_modes'].items()))
+    lines.append(f'threshold mode chosen: {val["threshold_mode"]} '
+                 f'({val["threshold_mode_reason"]})')
+    return val['threshold_mode'], lines
 
 
 class DemoJob:

@@ -7,14 +7,16 @@ import itertools
 import os.path as osp
 import sys
 import time
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 from mmengine.logging import MMLogger
 
-from .checkpoints import (SPLITS, available_epochs, load_config,
+from .checkpoints import (SPLITS, TestSplit, available_epochs, load_config,
                           run_checkpoints, select_epochs)
 from .pipeline import (RANK_BY, EnsembleOptions, load_class_names,
                        run_ensemble)
+from .recipe import load_recipe, run_recipe
+from .threshold_modes import MODES
 from .thresholds import class_counts_from_annotation
 
 #: numbers the tool runs of this process (each gets its own logger).
@@ -83,12 +85,26 @@ def add_postprocess_arguments(parser: argparse.ArgumentParser,
         help='which predicted class a group keeps: highest score (paper) '
         'or highest score - threshold. Default: score')
     parser.add_argument(
+        '--threshold-mode', choices=('auto', ) + MODES, default='auto',
+        help='how thresholds are fitted on the labelled split: "global" = '
+        'one threshold for every class; "size" = the paper\'s class-size '
+        'rule thr = a + b * x (x: log training size scaled to [0, 1], b >= '
+        '0); "per-class" = each class\'s F1-maximising threshold (the class-'
+        'size prior below --min-positives); "shrunk" = per-class pulled '
+        'toward the size rule (weight P / (P + --shrink)); "auto" = the mode '
+        'with the best --cv-folds cross-validated macro F1. Default: auto')
+    parser.add_argument(
+        '--shrink', type=float, default=10.0,
+        help='"shrunk" mode: positives at which a class\'s own threshold and '
+        'the size rule weigh equally. Default: 10')
+    parser.add_argument(
         '--min-positives', type=int, default=3,
-        help='classes with fewer positives on the labelled split get the '
-        'class-size prior instead of F1 tuning. Default: 3')
+        help='"per-class" mode: classes with fewer positives on the labelled '
+        'split get the class-size prior instead of F1 tuning. Default: 3')
     parser.add_argument(
         '--prior', choices=('fit', 'interp'), default='fit',
-        help='class-size prior of the untuned classes (paper: bigger class, '
+        help='"per-class" mode: class-size prior of the untuned classes '
+        '(paper: bigger class, '
         'higher threshold): "fit" = least-squares line thr = a + b '
         'log(1 + n), b >= 0, through the tuned classes, clipped to their '
         'range; "interp" = --thr-low for the smallest class, --thr-high '
@@ -106,14 +122,41 @@ def add_postprocess_arguments(parser: argparse.ArgumentParser,
         'labelled split')
     parser.add_argument(
         '--cv-folds', type=int, default=5,
-        help='report a K-fold cross-validated macro F1 of tuning + groups '
-        '(0: off). Default: 5')
+        help='report every threshold mode\'s K-fold cross-validated macro F1 '
+        '(+ groups; folds stratified by class) and let "auto" choose by it '
+        '(0: off, then give a --threshold-mode). Default: 5')
+    parser.add_argument(
+        '--allow-missing', action='store_true',
+        help='write answer.txt even when the test dumps lack clips of '
+        '--test-ann (as all zeros, counted in the report). Default: refused')
     parser.add_argument('--seed', type=int, default=0,
                         help='seed of the folds. Default: 0')
     parser.add_argument('--no-plots', action='store_true',
                         help='do not write the PNG plots')
     parser.add_argument('--zip', action='store_true',
                         help='also write answer.zip (answer.txt at its root)')
+
+
+def check_postprocess_arguments(parser: argparse.ArgumentParser,
+                                args: argparse.Namespace) -> None:
+    """Argument errors found before any test run or output."""
+    if args.thresholds is None and args.threshold_mode == 'auto' \
+            and args.cv_folds < 2:
+        parser.error('--threshold-mode auto chooses by cross-validated F1: '
+                     f'give --cv-folds >= 2 (got {args.cv_folds}) or a '
+                     'threshold mode')
+
+
+def report_errors(run: Callable[[], object]) -> int:
+    """Run a tool's work: 0 when done; 2 with ``error: <message>`` on stderr
+    for bad input (``ValueError``), a failed ``tools/test.py``
+    (``RuntimeError``) or an unwritable output (``OSError``)."""
+    try:
+        run()
+    except (ValueError, RuntimeError, OSError) as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 2
+    return 0
 
 
 def tool_logger(name: str) -> MMLogger:
@@ -140,15 +183,18 @@ def _run_from_args(args: argparse.Namespace, val_dumps: Sequence[str],
             test_dumps=test_dumps,
             weights=args.weights,
             thresholds=args.thresholds,
+            threshold_mode=args.threshold_mode,
             groups=args.groups,
             rank_by=args.rank_by,
             min_positives=args.min_positives,
             prior=args.prior,
             thr_low=args.thr_low,
             thr_high=args.thr_high,
+            shrink=args.shrink,
             class_counts=counts,
             counts_source=counts_source,
             test_ann=args.test_ann,
+            allow_missing=args.allow_missing,
             cv_folds=args.cv_folds,
             seed=args.seed,
             plots=not args.no_plots,
@@ -160,10 +206,12 @@ def ensemble_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog='tools/analysis_tools/ensemble.py',
         description='Average the per-class probabilities of several '
-        'tools/test.py dumps, tune per-class thresholds on a labelled split '
-        '(exact F1 search; class-size prior for rare classes), keep one '
-        'class per exclusive group, and write the TinyAction submission '
-        'answer.txt.',
+        'tools/test.py dumps, fit thresholds on a labelled split (by '
+        'default in the threshold mode with the best cross-validated F1: '
+        'one global threshold, the class-size rule, per-class F1 tuning, or '
+        'per-class shrunk toward the size rule), keep one class per '
+        'exclusive group, and write the TinyAction submission answer.txt '
+        '(only from test dumps of exactly the test annotation\'s clips).',
         epilog=ENSEMBLE_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
@@ -188,13 +236,9 @@ def ensemble_main(argv: Optional[List[str]] = None) -> int:
     if args.test_dumps and not args.val_dumps and args.thresholds is None:
         parser.error('--test-dumps alone needs --thresholds (or give '
                      '--val-dumps to tune them)')
-    try:
-        _run_from_args(args, args.val_dumps, args.test_dumps,
-                       tool_logger('ensemble'))
-    except ValueError as e:
-        print(f'error: {e}', file=sys.stderr)
-        return 2
-    return 0
+    check_postprocess_arguments(parser, args)
+    return report_errors(lambda: _run_from_args(
+        args, args.val_dumps, args.test_dumps, tool_logger('ensemble')))
 
 
 CHECKPOINTS_EPILOG = """\
@@ -202,10 +246,14 @@ examples:
   # middle-epoch checkpoints of one run: tune on val, submit on test
   python tools/analysis_tools/test_checkpoints.py configs/x.py \\
       --run-dir work_dirs/x --epochs middle:4 --splits val test \\
+      --test-ann data/TinyVIRAT-v2/tiny_test_v2.json \\
+      --test-videos data/TinyVIRAT-v2/videos/test \\
       --groups default --out-dir work_dirs/x_ckpt_ensemble
   # explicit checkpoints, test split only, saved thresholds
   python tools/analysis_tools/test_checkpoints.py configs/x.py --splits test \\
       --checkpoints work_dirs/x/epoch_20.pth work_dirs/x/epoch_24.pth \\
+      --test-ann data/TinyVIRAT-v2/tiny_test_v2.json \\
+      --test-videos data/TinyVIRAT-v2/videos/test \\
       --thresholds work_dirs/x_ckpt_ensemble/ensemble/thresholds.json \\
       --out-dir work_dirs/x_test --cfg-options test_dataloader.batch_size=4
   # dumps only (e.g. one run of a multi-run ensemble, see
@@ -214,12 +262,15 @@ examples:
       --run-dir work_dirs/x --epochs last:2 --no-ensemble \\
       --out-dir work_dirs/x_dumps
 
-Each checkpoint/split runs `python tools/test.py CONFIG CKPT --dump ...` once;
-existing dumps (<out-dir>/dumps/<run>_<ckpt>_<split>.pkl) are reused, so an
-interrupted run resumes. The val split uses a derived config
-(<out-dir>/configs/<config>_val.py: --cfg-options merged, test loader = val
-loader); the test split passes --cfg-options through. The ensemble
-(tools/analysis_tools/ensemble.py logic) is written to <out-dir>/ensemble/.
+Each checkpoint/split runs `python tools/test.py SPLIT_CONFIG CKPT ...` once,
+writing a .npz dump (NumpyDumpResults); existing dumps
+(<out-dir>/dumps/<run>_<ckpt>_<split>.npz) are reused, so an interrupted run
+resumes. SPLIT_CONFIG is <out-dir>/configs/<config>_<split>.py: the config
+with --cfg-options merged, its test loader = the val loader (val) or the
+public test split given by --test-ann and --test-videos (test; without them
+the config's own test loader, refused when it reads the val annotation, the
+configs' default). The ensemble (tools/analysis_tools/ensemble.py logic) is
+written to <out-dir>/ensemble/.
 
 epochs: a list of epoch numbers (--epochs 12 16 20), or all, last:K, or
 middle:K (K epochs spread over the second half of the available
@@ -250,9 +301,14 @@ def checkpoints_parser() -> argparse.ArgumentParser:
                         help='splits to dump. Default: val test')
     parser.add_argument('--out-dir', required=True, help='output folder')
     parser.add_argument(
+        '--test-videos', metavar='DIR',
+        help='with --test-ann: the folder of the test clips as this config '
+        'reads them (e.g. data/TinyVIRAT-v2/videos/test, or videos_sr/test '
+        'for an SR model); the test dumps are then of that split')
+    parser.add_argument(
         '--cfg-options', nargs='+', metavar='KEY=VALUE',
-        help='passed to tools/test.py --cfg-options (merged into the '
-        'derived val config)')
+        help='as tools/test.py --cfg-options (merged into the derived '
+        'split configs)')
     parser.add_argument('--force', action='store_true',
                         help='redo dumps that already exist')
     parser.add_argument('--dry-run', action='store_true',
@@ -284,18 +340,27 @@ def checkpoints_main(argv: Optional[List[str]] = None, runner=None) -> int:
         parser.error('without the val split there is nothing to tune '
                      'thresholds on: add val to --splits, give --thresholds, '
                      'or use --no-ensemble')
+    if ensemble:
+        check_postprocess_arguments(parser, args)
+    if 'test' in args.splits and bool(args.test_ann) != bool(
+            args.test_videos):
+        parser.error('the test split is given by --test-ann and '
+                     '--test-videos together (or neither: the config\'s own '
+                     'test loader)')
+    test_split = (TestSplit(args.test_ann, args.test_videos)
+                  if args.test_videos else None)
     logger = tool_logger('test_checkpoints')
-    try:
+
+    def run() -> None:
         dumps = run_checkpoints(
             args.config, _checkpoints_from_args(args), args.out_dir,
             splits=args.splits, cfg_options=args.cfg_options, runner=runner,
-            force=args.force, dry_run=args.dry_run, logger=logger)
+            force=args.force, dry_run=args.dry_run, logger=logger,
+            test_split=test_split)
         if ensemble:
             _ensemble_checkpoint_dumps(args, dumps, logger)
-    except (ValueError, RuntimeError) as e:
-        print(f'error: {e}', file=sys.stderr)
-        return 2
-    return 0
+
+    return report_errors(run)
 
 
 def _checkpoints_from_args(args: argparse.Namespace) -> List[str]:
@@ -320,3 +385,36 @@ def _ensemble_checkpoint_dumps(args: argparse.Namespace,
                          'class_map; give --class-map')
     args.out_dir = osp.join(args.out_dir, 'ensemble')
     _run_from_args(args, dumps.get('val', []), dumps.get('test', []), logger)
+
+
+def recipe_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog='tools/analysis_tools/ensemble_recipe.py',
+        description='Run an ensemble recipe (e.g. the paper\'s Table 3, '
+        'configs/ensemble/table3_tinyvirat.py): test every member '
+        'checkpoint on val and on the public test split with tools/test.py '
+        '(resumable .npz dumps), then ensemble them into answer.txt.',
+        epilog='outputs: <work-dir>/members/<name>/{dumps,configs,logs}/, '
+        '<work-dir>/ensemble/ (answer.txt, thresholds.json, report.txt, '
+        'summary.json, plots); see tools/analysis_tools/ensemble.py --help',
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('recipe', help='the recipe file')
+    parser.add_argument('--work-dir', required=True, help='output folder')
+    parser.add_argument(
+        '--cfg-options', nargs='+', metavar='KEY=VALUE',
+        help='override recipe keys, as mmengine configs take them')
+    parser.add_argument('--force', action='store_true',
+                        help='redo dumps that already exist')
+    parser.add_argument('--dry-run', action='store_true',
+                        help='check the recipe and print the test.py '
+                        'commands only')
+    return parser
+
+
+def recipe_main(argv: Optional[List[str]] = None, runner=None) -> int:
+    args = recipe_parser().parse_args(argv)
+    logger = tool_logger('ensemble_recipe')
+    return report_errors(lambda: run_recipe(
+        load_recipe(args.recipe, args.cfg_options), args.work_dir,
+        runner=runner, force=args.force, dry_run=args.dry_run,
+        logger=logger))

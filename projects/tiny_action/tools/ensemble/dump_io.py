@@ -359,17 +359,25 @@ def load_ensemble(paths: Sequence[str],
     """
     if not paths:
         raise ValueError('no dump files given')
-    dumps = [load_dump(p) for p in paths]
+    return ensemble_of([load_dump(p) for p in paths], weights, num_classes)
+
+
+def ensemble_of(dumps: Sequence[DumpScores],
+                weights: Optional[Sequence[float]] = None,
+                num_classes: Optional[int] = None) -> Ensemble:
+    """:func:`load_ensemble` of dumps already loaded (:func:`load_dump`)."""
+    if not dumps:
+        raise ValueError('no dumps given')
     check_aligned(dumps)
     if num_classes is not None and dumps[0].num_classes != num_classes:
         raise ValueError(
-            f'{paths[0]} has {dumps[0].num_classes} scores per sample but '
-            f'the class map has {num_classes} classes')
+            f'{dumps[0].path} has {dumps[0].num_classes} scores per sample '
+            f'but the class map has {num_classes} classes')
     scores = ensemble_scores(dumps, weights)
     w = np.ones(len(dumps)) if weights is None else np.asarray(
         weights, dtype=np.float64)
     return Ensemble(
-        paths=list(paths),
+        paths=[d.path for d in dumps],
         weights=w / w.sum(),
         scores=scores,
         labels=dumps[0].labels,

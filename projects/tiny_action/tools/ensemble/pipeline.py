@@ -18,17 +18,19 @@ from mmaction.evaluation.functional import mean_average_precision
 from mmengine.logging import print_log
 
 from tiny_action.evaluation import format_per_class_table, multilabel_prf
-from tiny_action.utils.fileio import atomic_write_bytes, write_json_atomic
-from .dump_io import Ensemble, load_ensemble
+from tiny_action.utils.fileio import (atomic_write_bytes, check_writable_file,
+                                      write_json_atomic)
+from .dump_io import Ensemble, ensemble_of, load_dump, load_ensemble
 from .groups import GroupSpec, apply_exclusion, cooccurrences, load_groups
-from .submission import (align_to_annotation, build_answer,
+from .submission import (align_to_annotation, build_answer, check_test_ids,
                          load_annotation_entries, write_answer_txt, write_zip)
-from .thresholds import (PRIORS, ThresholdResult,
-                         cross_validated_predictions, load_thresholds,
-                         save_thresholds, tune_thresholds)
+from .threshold_modes import MODES, compare_modes, fit_thresholds
+from .thresholds import (PRIORS, ThresholdResult, load_thresholds,
+                         save_thresholds)
 
-__all__ = ['RANK_BY', 'EnsembleOptions', 'EnsembleRun', 'evaluate_stages',
-           'load_class_names', 'postprocess', 'run_ensemble']
+__all__ = ['RANK_BY', 'EnsembleOptions', 'EnsembleRun', 'describe_fit',
+           'evaluate_stages', 'load_class_names', 'postprocess',
+           'run_ensemble']
 
 RANK_BY = ('score', 'margin')
 
@@ -92,14 +94,16 @@ def evaluate_stages(scores: np.ndarray,
 
 
 @dataclass
+@dataclass
 class EnsembleOptions:
     """What :func:`run_ensemble` does; checked when built.
 
     What runs depends on the inputs:
 
-    - ``val_dumps`` without ``thresholds``: tune per-class thresholds on the
-      labelled split (``thresholds.json`` + ``thresholds_info.json``) and
-      report; with ``test_dumps`` too, also write the submission.
+    - ``val_dumps`` without ``thresholds``: fit thresholds on the labelled
+      split in ``threshold_mode`` (``thresholds.json`` +
+      ``thresholds_info.json``) and report; with ``test_dumps`` too, also
+      write the submission.
     - ``thresholds`` (a file or a number) with ``test_dumps``: apply them
       (no tuning); with ``val_dumps`` too, report them on that split.
 
@@ -112,24 +116,37 @@ class EnsembleOptions:
         weights (Sequence[float], optional): One weight per model.
             Defaults to equal weights.
         thresholds (str | float, optional): Saved thresholds (see
-            :func:`load_thresholds`); None tunes them on ``val_dumps``.
+            :func:`load_thresholds`); None fits them on ``val_dumps``.
+        threshold_mode (str): ``'auto'`` (the mode with the best
+            cross-validated macro F1, which needs ``cv_folds >= 2``) or one
+            of :data:`~tiny_action.tools.ensemble.threshold_modes.MODES`
+            (``'global'``, ``'size'``, ``'per-class'``, ``'shrunk'``).
+            Defaults to ``'auto'``.
         groups (GroupSpec): See :func:`load_groups`. Defaults to None.
         rank_by (str): See :func:`postprocess`. Defaults to ``'score'``.
-        min_positives (int): See :func:`tune_thresholds`. Defaults to 3.
-        prior (str): ``'fit'`` or ``'interp'``, see :func:`tune_thresholds`.
-            Defaults to ``'fit'``.
+        min_positives (int): Mode ``'per-class'``, see
+            :func:`tune_thresholds`. Defaults to 3.
+        prior (str): Mode ``'per-class'``: ``'fit'`` or ``'interp'``, see
+            :func:`tune_thresholds`. Defaults to ``'fit'``.
         thr_low (float): ``'interp'`` threshold of the smallest class.
             Defaults to 0.2.
         thr_high (float): ``'interp'`` threshold of the largest class.
             Defaults to 0.5.
-        class_counts (Sequence[float], optional): Class sizes for the
-            prior. Defaults to the positives of the labelled split.
+        shrink (float): Mode ``'shrunk'``: positives at which a class's own
+            threshold and the size rule weigh equally. Defaults to 10.
+        class_counts (Sequence[float], optional): Class sizes for the size
+            rule and the prior. Defaults to the positives of the labelled
+            split.
         counts_source (str): Where ``class_counts`` come from.
         test_ann (str, optional): Test annotation file (required with
-            ``test_dumps``).
-        cv_folds (int): With >= 2, also report a ``cv_folds``-fold
-            cross-validated F1 of tuning + groups (honest, unlike the F1 on
-            the split the thresholds were tuned on). Defaults to 0 (off).
+            ``test_dumps``): every test dump must hold exactly its clips.
+        allow_missing (bool): Accept test dumps that lack some clips of
+            ``test_ann`` (written as all zeros, counted in the report).
+            Defaults to False (refused).
+        cv_folds (int): With >= 2, report every threshold mode's
+            ``cv_folds``-fold cross-validated macro F1 (folds stratified by
+            class; honest, unlike the F1 on the split the thresholds were
+            fitted on). Defaults to 5.
         seed (int): Seed of the folds. Defaults to 0.
         plots (bool): Write the PNG plots. Defaults to True.
         make_zip (bool): Also write ``answer.zip``. Defaults to False.
@@ -143,16 +160,19 @@ class EnsembleOptions:
     test_dumps: Sequence[str] = ()
     weights: Optional[Sequence[float]] = None
     thresholds: Union[None, str, float] = None
+    threshold_mode: str = 'auto'
     groups: GroupSpec = None
     rank_by: str = 'score'
     min_positives: int = 3
     prior: str = 'fit'
     thr_low: float = 0.2
     thr_high: float = 0.5
+    shrink: float = 10.0
     class_counts: Optional[Sequence[float]] = None
     counts_source: str = 'tuning split'
     test_ann: Optional[str] = None
-    cv_folds: int = 0
+    allow_missing: bool = False
+    cv_folds: int = 5
     seed: int = 0
     plots: bool = True
     make_zip: bool = False
@@ -179,18 +199,48 @@ class EnsembleOptions:
         if self.test_dumps and not self.test_ann:
             raise ValueError('writing answer.txt needs the test annotation '
                              'file (every test id must be in it)')
-        if self.rank_by not in RANK_BY:
-            raise ValueError(f'`rank_by` should be one of {RANK_BY}, but got '
-                             f'{self.rank_by!r}')
-        if self.prior not in PRIORS:
-            raise ValueError(f'`prior` should be one of {PRIORS}, but got '
-                             f'{self.prior!r}')
+        for name, value, allowed in (
+                ('rank_by', self.rank_by, RANK_BY), ('prior', self.prior,
+                                                     PRIORS),
+                ('threshold_mode', self.threshold_mode, ('auto', *MODES))):
+            if value not in allowed:
+                raise ValueError(f'`{name}` should be one of {allowed}, but '
+                                 f'got {value!r}')
+        if not isinstance(self.cv_folds, int) or self.cv_folds == 1 \
+                or self.cv_folds < 0:
+            raise ValueError('`cv_folds` should be 0 (off) or an int >= 2, '
+                             f'but got {self.cv_folds!r}')
+        if self.fits_thresholds and self.threshold_mode == 'auto' \
+                and self.cv_folds < 2:
+            raise ValueError(
+                "threshold_mode='auto' picks the mode with the best "
+                'cross-validated F1, so it needs cv_folds >= 2 (got '
+                f'{self.cv_folds}); give cv_folds or a threshold mode '
+                f'{MODES}')
 
-    def tune_kwargs(self) -> Dict:
-        """The :func:`tune_thresholds` arguments."""
+    @property
+    def fits_thresholds(self) -> bool:
+        """True when thresholds are fitted on the labelled split."""
+        return bool(self.val_dumps) and self.thresholds is None
+
+    def fit_kwargs(self) -> Dict:
+        """The :func:`fit_thresholds` arguments (besides the mode)."""
         return dict(min_positives=self.min_positives, thr_low=self.thr_low,
                     thr_high=self.thr_high, class_counts=self.class_counts,
-                    prior=self.prior)
+                    counts_source=self.counts_source, prior=self.prior,
+                    shrink=self.shrink)
+
+    def output_files(self) -> List[str]:
+        """The files a run writes into ``out_dir``."""
+        names = ['report.txt', 'summary.json']
+        if self.fits_thresholds:
+            names += ['thresholds.json', 'thresholds_info.json']
+        if self.val_dumps and self.plots:
+            names += ['f1_per_class.png', 'threshold_curves.png']
+        if self.test_dumps:
+            names += ['answer.txt'] + (['answer.zip'] if self.make_zip
+                                       else [])
+        return [osp.join(self.out_dir, n) for n in names]
 
 
 @dataclass
@@ -210,12 +260,26 @@ class _Report:
         return '\n'.join(self.lines) + '\n'
 
 
+@dataclass
+class _TestSplit:
+    """The test dumps, checked against the test annotation."""
+    ensemble: Ensemble
+    entries: List[Dict]
+    ids: List[str]
+    aligned_by: str
+    missing: int
+
+
 class EnsembleRun:
     """The steps of :func:`run_ensemble` on one :class:`EnsembleOptions`.
 
-    Files in ``out_dir``: ``thresholds.json`` / ``thresholds_info.json``
-    (when tuned), ``report.txt`` (the logged tables), ``f1_per_class.png``
-    and ``threshold_curves.png`` (with ``plots`` and a labelled split),
+    Everything that can be checked up front is checked before the first
+    file is written: every output path (:meth:`EnsembleOptions.output_files`)
+    is writable, the dumps load and agree, and each test dump holds exactly
+    the clips of the test annotation. Files in ``out_dir``:
+    ``thresholds.json`` / ``thresholds_info.json`` (when fitted),
+    ``report.txt`` (the logged tables), ``f1_per_class.png`` and
+    ``threshold_curves.png`` (with ``plots`` and a labelled split),
     ``answer.txt`` (and ``answer.zip`` with ``make_zip``) for test dumps,
     and ``summary.json``. Every file is written atomically.
     """
@@ -234,18 +298,22 @@ class EnsembleRun:
     def run(self) -> Dict:
         """All steps; returns the content of ``summary.json``."""
         opts = self.opts
-        os.makedirs(opts.out_dir, exist_ok=True)
         t0 = time.perf_counter()
+        for path in opts.output_files():
+            check_writable_file(path)
         thr = (None if opts.thresholds is None else load_thresholds(
             opts.thresholds, self.classes))
+        val = self.load_labelled() if opts.val_dumps else None
+        test = self.load_test(val) if opts.test_dumps else None
+        os.makedirs(opts.out_dir, exist_ok=True)
         result = None
-        if opts.val_dumps:
-            thr, result = self.labelled_split(thr)
+        if val is not None:
+            thr, result = self.labelled_split(val, thr)
         self.summary['thresholds'] = dict(zip(self.classes, map(float, thr)))
         self.summary['thresholds_source'] = (
             'tuned' if result is not None else str(opts.thresholds))
-        if opts.test_dumps:
-            self.submission(thr)
+        if test is not None:
+            self.submission(test, thr)
         self.summary['seconds'] = round(time.perf_counter() - t0, 3)
         atomic_write_bytes(osp.join(opts.out_dir, 'report.txt'),
                            self.report.text().encode('utf-8'))
@@ -253,17 +321,48 @@ class EnsembleRun:
                           self.summary)
         return self.summary
 
-    def labelled_split(self, thr: Optional[np.ndarray]) -> tuple:
-        """Load the labelled split, tune thresholds (when ``thr`` is None)
-        and report every stage on it; returns ``(thresholds,
-        ThresholdResult or None)``."""
-        opts, out = self.opts, self.report
+    def load_labelled(self) -> Ensemble:
+        """The labelled-split ensemble (it must carry labels)."""
+        opts = self.opts
         val = load_ensemble(opts.val_dumps, opts.weights, len(self.classes))
         if not val.has_labels:
             raise ValueError(
                 f'the labelled-split dumps ({opts.val_dumps[0]}, ...) carry '
                 'no labels (gt_label missing or all zero): is this the '
                 'unlabeled test split?')
+        return val
+
+    def load_test(self, val: Optional[Ensemble]) -> _TestSplit:
+        """Load the test dumps; each must hold exactly the clips of the test
+        annotation (see :func:`check_test_ids`), and not the same clips as
+        the labelled split."""
+        opts = self.opts
+        entries = load_annotation_entries(opts.test_ann)
+        dumps = [load_dump(p) for p in opts.test_dumps]
+        checked = []
+        for dump in dumps:
+            ids, key = align_to_annotation(dump.meta, dump.num_samples,
+                                           entries, source=dump.path)
+            missing = check_test_ids(ids, entries, dump.path, opts.test_ann,
+                                     opts.allow_missing)
+            checked.append((ids, key, missing))
+        ids, key, missing = checked[0]
+        if val is not None and 'id' in val.meta and sorted(
+                val.meta['id']) == sorted(ids):
+            raise ValueError(
+                f'the test dumps ({opts.test_dumps[0]}, ...) hold the same '
+                f'{len(ids)} clips as the labelled-split dumps '
+                f'({opts.val_dumps[0]}, ...): the test split should be the '
+                'unlabeled public test split (README "Test split")')
+        test = ensemble_of(dumps, opts.weights, len(self.classes))
+        return _TestSplit(test, entries, ids, key, missing)
+
+    def labelled_split(self, val: Ensemble,
+                       thr: Optional[np.ndarray]) -> tuple:
+        """Fit thresholds (when ``thr`` is None) and report every stage on
+        the labelled split; returns ``(thresholds, ThresholdResult or
+        None)``."""
+        opts, out = self.opts, self.report
         self.summary['val'] = dict(dumps=opts.val_dumps,
                                    weights=val.weights.tolist(),
                                    num_samples=int(val.labels.shape[0]))
@@ -281,8 +380,12 @@ class EnsembleRun:
             result = self.tune(val)
             thr = result.thresholds
         stages = self.report_stages(val, thr, tuned=result is not None)
-        if result is not None and opts.cv_folds:
-            self.cross_validate(val, stages)
+        if 'cross_validated' in self.summary['val']:
+            cv = self.summary['val']['cross_validated']
+            out(f'{opts.cv_folds}-fold cross-validated macro F1 of the '
+                f'"{cv["mode"]}" thresholds'
+                f'{" + groups" if self.groups else ""}: {cv["f1"]:.4f} '
+                f'(threshold 0.5: {stages["threshold 0.5"]["f1"].mean():.4f})')
         if opts.plots:
             self.plot(val, thr, stages)
         return thr, result
@@ -301,21 +404,48 @@ class EnsembleRun:
             lines.append(f'{name.ljust(width)}  {f1:.4f}  {ap:.4f}')
         self.report('\n'.join(lines))
 
-    def tune(self, val: Ensemble) -> ThresholdResult:
-        """Tune thresholds on the labelled split and save them."""
+    def compare_modes(self, val: Ensemble) -> Dict[str, Dict[str, float]]:
+        """Every threshold mode's cross-validated macro F1 / P / R (+ groups),
+        reported as a table."""
         opts = self.opts
-        result = tune_thresholds(val.scores, val.labels,
-                                 counts_source=opts.counts_source,
-                                 **opts.tune_kwargs())
+        preds = compare_modes(
+            val.scores, val.labels,
+            lambda s, t: postprocess(s, t, self.groups, opts.rank_by),
+            MODES, opts.cv_folds, opts.seed, **opts.fit_kwargs())
+        cv = {m: _macro(_prf_of_preds(p, val.labels))
+              for m, p in preds.items()}
+        lines = [f'Threshold modes: {opts.cv_folds}-fold cross-validated '
+                 'macro scores on the labelled split (folds stratified by '
+                 'class; each fold predicted with thresholds fitted on the '
+                 f'others{", + groups" if self.groups else ""}):',
+                 f'  {"mode":10s}     F1      P      R']
+        lines += [f'  {m:10s} {v["f1"]:.4f} {v["precision"]:.4f} '
+                  f'{v["recall"]:.4f}' for m, v in cv.items()]
+        self.report('\n'.join(lines))
+        return cv
+
+    def tune(self, val: Ensemble) -> ThresholdResult:
+        """Choose the threshold mode, fit it on the labelled split, save."""
+        opts = self.opts
+        cv = self.compare_modes(val) if opts.cv_folds else None
+        mode, why = opts.threshold_mode, 'given'
+        if mode == 'auto':  # ties: the simpler mode (MODES order)
+            mode = max(MODES, key=lambda m: cv[m]['f1'])
+            why = 'best cross-validated F1'
+        result = fit_thresholds(mode, val.scores, val.labels,
+                                **opts.fit_kwargs())
         path = osp.join(opts.out_dir, 'thresholds.json')
         save_thresholds(path, result.thresholds, self.classes)
         write_json_atomic(osp.join(opts.out_dir, 'thresholds_info.json'),
                           result.to_info(self.classes))
-        self.report(
-            f'Tuned thresholds: {int(result.tuned.sum())} classes by exact '
-            f'F1 search, {int((~result.tuned).sum())} by the class-size '
-            f'prior "{opts.prior}" (fewer than {opts.min_positives} '
-            f'positives) -> {path}')
+        self.summary['val'].update(threshold_mode=mode,
+                                   threshold_mode_reason=why)
+        if cv is not None:
+            self.summary['val']['threshold_modes'] = cv
+            self.summary['val']['cross_validated'] = dict(
+                mode=mode, folds=opts.cv_folds, seed=opts.seed, **cv[mode])
+        self.report(f'Threshold mode: {mode} ({why}); fitted on the whole '
+                    f'labelled split: {describe_fit(result)} -> {path}')
         return result
 
     def report_stages(self, val: Ensemble, thr: np.ndarray,
@@ -334,24 +464,9 @@ class EnsembleRun:
         self.report('\nMacro F1 on the labelled split: ' + ', '.join(
             f'{name} {v["f1"]:.4f}' for name, v in macro.items()))
         if tuned:
-            self.report('(tuned on this same split: optimistic; see the '
+            self.report('(fitted on this same split: optimistic; see the '
                         'cross-validated number for an honest estimate)')
         return stages
-
-    def cross_validate(self, val: Ensemble, stages: Dict) -> None:
-        """Report the out-of-fold F1 of tuning + groups."""
-        opts = self.opts
-        preds = cross_validated_predictions(
-            val.scores, val.labels,
-            lambda s, t: postprocess(s, t, self.groups, opts.rank_by),
-            folds=opts.cv_folds, seed=opts.seed, **opts.tune_kwargs())
-        cv = _prf_of_preds(preds, val.labels)
-        self.summary['val']['cross_validated'] = dict(
-            folds=opts.cv_folds, seed=opts.seed, **_macro(cv))
-        self.report(
-            f'{opts.cv_folds}-fold cross-validated macro F1 of tuning'
-            f'{" + groups" if self.groups else ""}: {cv["f1"].mean():.4f} '
-            f'(threshold 0.5: {stages["threshold 0.5"]["f1"].mean():.4f})')
 
     def plot(self, val: Ensemble, thr: np.ndarray, stages: Dict) -> None:
         """``f1_per_class.png`` and ``threshold_curves.png``."""
@@ -365,33 +480,50 @@ class EnsembleRun:
             osp.join(out_dir, 'threshold_curves.png'), self.classes,
             val.scores, val.labels, thr)
 
-    def submission(self, thr: np.ndarray) -> None:
+    def submission(self, test: _TestSplit, thr: np.ndarray) -> None:
         """Post-process the test dumps and write ``answer.txt``."""
         opts = self.opts
-        test = load_ensemble(opts.test_dumps, opts.weights,
-                             len(self.classes))
-        preds = postprocess(test.scores, thr, self.groups, opts.rank_by)
-        entries = load_annotation_entries(opts.test_ann)
-        ids, key = align_to_annotation(
-            test.meta, preds.shape[0], entries,
-            source=f'the test dumps ({opts.test_dumps[0]}, ...)')
-        answer_ids, flags, missing = build_answer(entries, ids, preds)
+        preds = postprocess(test.ensemble.scores, thr, self.groups,
+                            opts.rank_by)
+        answer_ids, flags, missing = build_answer(test.entries, test.ids,
+                                                  preds)
         if missing:
             self.report(f'{missing} test clips of {opts.test_ann} have no '
-                        'prediction; written as all zeros', logging.WARNING)
+                        'prediction; written as all zeros (allow_missing)',
+                        logging.WARNING)
         answer = osp.join(opts.out_dir, 'answer.txt')
         write_answer_txt(answer, answer_ids, flags)
         if opts.make_zip:
             write_zip(osp.join(opts.out_dir, 'answer.zip'), answer)
         per_clip = float(flags.sum(1).mean())
         self.summary['test'] = dict(
-            dumps=opts.test_dumps, weights=test.weights.tolist(),
+            dumps=opts.test_dumps, weights=test.ensemble.weights.tolist(),
             num_samples=int(preds.shape[0]), num_clips=len(answer_ids),
-            missing=missing, aligned_by=key, answer=answer,
+            missing=missing, aligned_by=test.aligned_by, answer=answer,
             labels_per_clip=per_clip)
         self.report(f'\n{answer}: {len(answer_ids)} clips ({missing} without '
                     f'prediction), {per_clip:.3f} labels per clip, aligned '
-                    f'by {key!r}')
+                    f'by {test.aligned_by!r}')
+
+
+def describe_fit(result: ThresholdResult) -> str:
+    """One sentence on what a :class:`ThresholdResult` fitted."""
+    p, thr = result.params, result.thresholds
+    mode = p.get('mode', 'per-class')
+    if mode == 'global':
+        return f'one threshold {p["threshold"]:.4f} for every class'
+    if mode == 'size':
+        return (f'class-size rule thr = {p["intercept"]:.4f} + '
+                f'{p["slope"]:.4f} * x (x: log class size scaled to [0, 1]; '
+                f'{thr.min():.4f} .. {thr.max():.4f})')
+    if mode == 'shrunk':
+        s = p['size_rule']
+        return (f'per-class F1 thresholds pulled toward the size rule '
+                f'({s["intercept"]:.4f} + {s["slope"]:.4f} * x) with weight '
+                f'P / (P + {p["shrink"]:g})')
+    return (f'{int(result.tuned.sum())} classes by exact F1 search, '
+            f'{int((~result.tuned).sum())} by the class-size prior '
+            f'"{p["prior"]}" (fewer than {p["min_positives"]} positives)')
 
 
 def run_ensemble(options: EnsembleOptions) -> Dict:

@@ -109,8 +109,9 @@ def align_to_annotation(meta: Dict[str, list], num_samples: int,
         unknown = [v for v in ids if v not in known]
         if unknown:
             raise ValueError(
-                f'{len(unknown)} sample ids of {source} are not in the test '
-                f'annotation file (e.g. {unknown[:5]}): wrong split or file?')
+                f'{source}: first foreign id {unknown[0]!r}: {len(unknown)} '
+                'sample ids are not in the test annotation file (e.g. '
+                f'{unknown[:5]}): wrong split or file?')
     elif 'filename' in meta:
         key = 'filename'
         by_path = {osp.normpath(e['path']): e['id'] for e in entries}
@@ -158,6 +159,52 @@ def align_to_annotation(meta: Dict[str, list], num_samples: int,
         raise ValueError(f'{source}: several samples have the same clip id '
                          f'({key}), e.g. {dup}')
     return ids, key
+
+
+def check_test_ids(ids: Sequence[str], entries: Sequence[Dict],
+                   dump: str, ann_file: str,
+                   allow_missing: bool = False) -> int:
+    """Check that a test dump holds exactly the clips of the test annotation.
+
+    ``answer.txt`` is scored per clip of the public test split, so a dump of
+    another split (e.g. the val clips, whose ids share the numbering) must
+    not become a submission.
+
+    Args:
+        ids (Sequence[str]): The dump's clip ids
+            (:func:`align_to_annotation`).
+        entries (Sequence[dict]): The test annotation's entries.
+        dump (str): The dump file (for messages).
+        ann_file (str): The test annotation file (for messages).
+        allow_missing (bool): Accept a dump that lacks some annotation clips
+            (the user's choice: they are written as all zeros and counted).
+            Defaults to False.
+
+    Returns:
+        int: The number of annotation clips missing from the dump.
+
+    Raises:
+        ValueError: Naming the dump and the first foreign id (an id the
+            annotation does not have) or the first missing one.
+    """
+    known = [str(e['id']) for e in entries]
+    known_set, have = set(known), set(map(str, ids))
+    foreign = [v for v in ids if v not in known_set]
+    if foreign:
+        raise ValueError(
+            f'{dump}: first foreign id {foreign[0]!r}: {len(foreign)} of its '
+            f'{len(ids)} clip ids are not in the test annotation {ann_file}; '
+            'is this a dump of another split?')
+    missing = [v for v in known if v not in have]
+    if missing and not allow_missing:
+        raise ValueError(
+            f'{dump}: holds {len(have)} clips, but the test annotation '
+            f'{ann_file} has {len(known)} ({len(missing)} missing, first '
+            f'missing id {missing[0]!r}); answer.txt needs a dump of exactly '
+            'the test clips: is this a dump of another split (README "Test '
+            'split")? To write missing clips as all zeros, allow missing '
+            'clips (--allow-missing)')
+    return len(missing)
 
 
 def build_answer(entries: Sequence[Dict], sample_ids: Sequence[str],

@@ -204,15 +204,17 @@ class ThresholdResult:
 
     Attributes:
         thresholds (np.ndarray): Shape ``(C,)``, in ``[0, 1]``.
-        tuned (np.ndarray): Bool ``(C,)``: True where F1-tuned, False where
-            the class-size prior was used.
+        tuned (np.ndarray): Bool ``(C,)``: True where the class's own F1
+            set the threshold (mode ``'per-class'``; ``'shrunk'``: in part).
         positives (np.ndarray): Positives per class on the tuning split.
         class_counts (np.ndarray): Counts the prior used.
         tuned_f1 (np.ndarray): F1 on the tuning split at the threshold
             (optimistic: measured where it was tuned).
-        params (dict): ``min_positives``, ``prior``, ``thr_low``,
-            ``thr_high``, ``counts_source`` and ``prior_fit`` (intercept,
-            slope of the ``'fit'`` prior).
+        params (dict): ``mode`` (see
+            :mod:`~tiny_action.tools.ensemble.threshold_modes`), its
+            parameters and ``counts_source``; ``'per-class'``:
+            ``min_positives``, ``prior``, ``thr_low``, ``thr_high`` and
+            ``prior_fit`` (intercept, slope of the ``'fit'`` prior).
     """
     thresholds: np.ndarray
     tuned: np.ndarray
@@ -223,21 +225,29 @@ class ThresholdResult:
 
     def to_info(self, classes: Sequence[str]) -> Dict:
         """A JSON-able description (for ``thresholds_info.json``)."""
+        mode = self.params.get('mode', 'per-class')
+        if mode == 'per-class':
+            source = ['f1' if t else 'prior' for t in self.tuned]
+            formula = (
+                'F1-maximising threshold (classes with >= min_positives '
+                'positives); the others: ' +
+                ('clip(intercept + slope * log1p(n), min, max of the tuned '
+                 'thresholds), least squares over the F1-tuned classes, '
+                 'slope >= 0' if self.params.get('prior') == 'fit' else
+                 'thr_low + (thr_high - thr_low) * (log1p(n) - '
+                 'log1p(n_min)) / (log1p(n_max) - log1p(n_min))'))
+        else:
+            source, formula = [mode] * len(classes), self.params['formula']
         return dict(
             classes=list(classes),
+            mode=mode,
             thresholds=self.thresholds.tolist(),
-            source=['f1' if t else 'prior' for t in self.tuned],
+            source=source,
             positives=self.positives.astype(int).tolist(),
             class_counts=self.class_counts.tolist(),
             f1_on_tuning_split=self.tuned_f1.tolist(),
             params=dict(self.params),
-            prior_formula=(
-                'clip(intercept + slope * log1p(n), min, max of the tuned '
-                'thresholds), least squares over the F1-tuned classes, '
-                'slope >= 0'
-                if self.params.get('prior') == 'fit' else
-                'thr_low + (thr_high - thr_low) * (log1p(n) - log1p(n_min))'
-                ' / (log1p(n_max) - log1p(n_min))'))
+            formula=formula)
 
 
 def tune_thresholds(scores: np.ndarray,
@@ -279,15 +289,7 @@ def tune_thresholds(scores: np.ndarray,
                          f'{min_positives!r}')
     scores, labels = _check(scores, labels)
     positives = labels.sum(axis=0)
-    if class_counts is None:
-        class_counts = positives
-    class_counts = np.asarray(class_counts, dtype=np.float64)
-    if class_counts.shape != positives.shape:
-        raise ValueError(f'got {class_counts.size} class counts for '
-                         f'{positives.size} classes')
-    if prior not in PRIORS:
-        raise ValueError(f'`prior` should be one of {PRIORS}, but got '
-                         f'{prior!r}')
+    class_counts = checked_counts(class_counts, labels, prior)
     best, best_f1 = best_f1_thresholds(scores, labels)
     tuned = positives >= min_positives
     if prior == 'interp':
@@ -311,6 +313,21 @@ def tune_thresholds(scores: np.ndarray,
             thr_high=thr_high,
             counts_source=counts_source,
             prior_fit=fit))
+
+
+def checked_counts(class_counts: Optional[Sequence[float]],
+                   labels: np.ndarray, prior: str = 'fit') -> np.ndarray:
+    """``class_counts`` as float64 ``(C,)`` (default: the positives of
+    ``labels``), after checking them and ``prior``."""
+    if prior not in PRIORS:
+        raise ValueError(f'`prior` should be one of {PRIORS}, but got '
+                         f'{prior!r}')
+    counts = labels.sum(axis=0) if class_counts is None else class_counts
+    counts = np.asarray(counts, dtype=np.float64)
+    if counts.shape != (labels.shape[1], ):
+        raise ValueError(f'got {counts.size} class counts for '
+                         f'{labels.shape[1]} classes')
+    return counts
 
 
 def _f1_at(scores: np.ndarray, labels: np.ndarray,
@@ -393,40 +410,3 @@ def load_thresholds(spec, classes: Sequence[str]) -> np.ndarray:
             pass
     return resolve_thresholds(parse_thresholds(spec), len(classes),
                               list(classes))
-
-
-def cross_validated_predictions(scores: np.ndarray,
-                                labels: np.ndarray,
-                                postprocess,
-                                folds: int = 5,
-                                seed: int = 0,
-                                **tune_kwargs) -> np.ndarray:
-    """Out-of-fold predictions: tune on ``folds - 1`` parts, predict the
-    held-out part, for every part (an honest estimate of the gain).
-
-    Args:
-        scores (np.ndarray): Scores ``(N, C)``.
-        labels (np.ndarray): Multi-hot labels ``(N, C)``.
-        postprocess (Callable[[np.ndarray, np.ndarray], np.ndarray]): Maps
-            ``(scores, thresholds)`` to boolean predictions (thresholds and
-            group exclusion).
-        folds (int): Number of folds, >= 2. Defaults to 5.
-        seed (int): Seed of the random split. Defaults to 0.
-        **tune_kwargs: Passed to :func:`tune_thresholds`.
-
-    Returns:
-        np.ndarray: Boolean predictions ``(N, C)``.
-    """
-    scores, labels = _check(scores, labels)
-    n = scores.shape[0]
-    if not isinstance(folds, int) or not 2 <= folds <= n:
-        raise ValueError(f'`folds` should be an int in [2, {n}], but got '
-                         f'{folds!r}')
-    part = np.random.default_rng(seed).permutation(n) % folds
-    preds = np.zeros(scores.shape, dtype=bool)
-    for f in range(folds):
-        train, held = part != f, part == f
-        result = tune_thresholds(scores[train], labels[train], **tune_kwargs)
-        preds[held] = postprocess(scores[held], result.thresholds)
-    return preds
-
