@@ -34,6 +34,7 @@ train_dataloader = dict(
         ann_file=data_root + '/train/annotations.json',
         data_prefix=dict(video=data_root + '/train/lr', sr=data_root + '/train/hr'),
         class_map=class_map, num_classes=num_classes, tail_flip=None,
+        flip_label_pairs=None,  # fight / no_fight: no mirrored direction
         pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=8, num_workers=1, persistent_workers=False,
