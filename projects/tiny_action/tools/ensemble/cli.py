@@ -168,6 +168,14 @@ def tool_logger(name: str) -> MMLogger:
         log_level='INFO')
 
 
+#: ``EnsembleOptions`` fields taken as they are from the argument of the same
+#: name.
+_OPTIONS_FROM_ARGS = ('weights', 'thresholds', 'threshold_mode', 'groups',
+                      'rank_by', 'min_positives', 'prior', 'thr_low',
+                      'thr_high', 'shrink', 'test_ann', 'allow_missing',
+                      'cv_folds', 'seed')
+
+
 def _run_from_args(args: argparse.Namespace, val_dumps: Sequence[str],
                    test_dumps: Sequence[str], logger: MMLogger) -> dict:
     classes = load_class_names(args.class_map)
@@ -181,25 +189,13 @@ def _run_from_args(args: argparse.Namespace, val_dumps: Sequence[str],
             args.out_dir,
             val_dumps=val_dumps,
             test_dumps=test_dumps,
-            weights=args.weights,
-            thresholds=args.thresholds,
-            threshold_mode=args.threshold_mode,
-            groups=args.groups,
-            rank_by=args.rank_by,
-            min_positives=args.min_positives,
-            prior=args.prior,
-            thr_low=args.thr_low,
-            thr_high=args.thr_high,
-            shrink=args.shrink,
             class_counts=counts,
             counts_source=counts_source,
-            test_ann=args.test_ann,
-            allow_missing=args.allow_missing,
-            cv_folds=args.cv_folds,
-            seed=args.seed,
             plots=not args.no_plots,
             make_zip=args.zip,
-            logger=logger))
+            logger=logger,
+            **{name: getattr(args, name)
+               for name in _OPTIONS_FROM_ARGS}))
 
 
 def ensemble_parser() -> argparse.ArgumentParser:
