@@ -44,28 +44,26 @@ DEFAULT_DATA = REPO / '..' / 'shared' / 'data' / 'tiny_surveillance' / \
     'train' / 'lr'
 
 
+def _our_pipeline(sr_scale: Optional[tuple]) -> List[dict]:
+    """Our training pipeline (16 segments, tail flip, 112 px); ``sr_scale``
+    None drops the high-resolution twin, as ``PairedResize`` does."""
+    return [
+        dict(type='TinyVideoInit'),
+        dict(type='UniformSegment', num_segments=16),
+        dict(type='TinyVideoDecode'),
+        dict(type='TailFlipBalance', flip_ratio=0.5),
+        dict(type='PairedResize', scale=(112, 112), sr_scale=sr_scale),
+        dict(type='FormatShape', input_format='NCTHW'),
+        dict(type='PackTinyActionInputs'),
+    ]
+
+
 def build_pipelines(
         sr_dir: Optional[Path] = None) -> Dict[str, Callable[[dict], dict]]:
     """The pipelines under comparison, built under the mmaction scope."""
     with DefaultScope.overwrite_default_scope('mmaction'):
-        paired = Compose([
-            dict(type='TinyVideoInit'),
-            dict(type='UniformSegment', num_segments=16),
-            dict(type='TinyVideoDecode'),
-            dict(type='TailFlipBalance', flip_ratio=0.5),
-            dict(type='PairedResize', scale=(112, 112), sr_scale=(224, 224)),
-            dict(type='FormatShape', input_format='NCTHW'),
-            dict(type='PackTinyActionInputs'),
-        ])
-        ours = Compose([
-            dict(type='TinyVideoInit'),
-            dict(type='UniformSegment', num_segments=16),
-            dict(type='TinyVideoDecode'),
-            dict(type='TailFlipBalance', flip_ratio=0.5),
-            dict(type='PairedResize', scale=(112, 112), sr_scale=None),
-            dict(type='FormatShape', input_format='NCTHW'),
-            dict(type='PackTinyActionInputs'),
-        ])
+        paired = Compose(_our_pipeline(sr_scale=(224, 224)))
+        ours = Compose(_our_pipeline(sr_scale=None))
         stock = Compose([
             dict(type='DecordInit'),
             dict(type='UniformSample', clip_len=16),

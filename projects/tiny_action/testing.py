@@ -24,14 +24,17 @@ __all__ = [
 
 def tiny_recognizer_cfg(num_classes: int = 5,
                         head: str = 'ASLHead',
+                        base_channels: int = 8,
                         **head_kwargs) -> dict:
     """A ``Recognizer3D`` config small enough for CPU tests: ResNet3d-18 with
-    8 base channels (64 output channels), no pretrained weights, and the
+    ``base_channels`` (8: 64 output channels), no pretrained weights, and the
     multi-label ``head`` (``ASLHead`` or ``KDHead``).
 
     Args:
         num_classes (int): Classes of the head. Defaults to 5.
         head (str): Head type. Defaults to ``'ASLHead'``.
+        base_channels (int): Channels of the backbone's first stage; it
+            outputs eight times as many. Defaults to 8.
         **head_kwargs: Further head arguments (e.g. ``loss_cls``, ``alpha``).
 
     Returns:
@@ -39,13 +42,15 @@ def tiny_recognizer_cfg(num_classes: int = 5,
     """
     return dict(
         type='Recognizer3D',
-        backbone=dict(type='ResNet3d', depth=18, base_channels=8,
-                      pretrained=None, pretrained2d=False,
+        backbone=dict(type='ResNet3d', depth=18,
+                      base_channels=base_channels, pretrained=None,
+                      pretrained2d=False,
                       conv1_kernel=(3, 7, 7), conv1_stride_t=1,
                       pool1_stride_t=1, inflate=(1, 1, 1, 1),
                       spatial_strides=(1, 2, 2, 2),
                       temporal_strides=(1, 2, 2, 2)),
-        cls_head=dict(type=head, num_classes=num_classes, in_channels=64,
+        cls_head=dict(type=head, num_classes=num_classes,
+                      in_channels=8 * base_channels,
                       **head_kwargs),
         data_preprocessor=dict(type='ActionDataPreprocessor',
                                mean=[120.0] * 3, std=[50.0] * 3,

@@ -98,6 +98,16 @@ def _child(tmp: Path, base: str, data: Path, extra: str) -> Config:
     return cfg
 
 
+def _train_one_epoch(tmp: Path, base: str, paired, generator_ckpt: Path):
+    """A runner of ``_child(base)`` trained for one epoch, its generator
+    loaded from ``generator_ckpt``."""
+    runner = Runner.from_cfg(_child(
+        tmp, base, paired, 'train_cfg = dict(max_epochs=1, val_interval=1)\n'
+        f'model = dict(generator_ckpt={str(generator_ckpt)!r})'))
+    runner.train()
+    return runner
+
+
 def test_cpu_stage_chain_runs(paired, tmp_path):
     stage1 = _child(
         tmp_path, 'dvsr-x4-prog_1xb8-8x14px-600it_tiny-surveillance.py',
@@ -111,23 +121,17 @@ def test_cpu_stage_chain_runs(paired, tmp_path):
     assert runner.message_hub.get_scalar('val/sr/psnr').current() > 5
     ckpt1 = Path(stage1.work_dir) / 'iter_4.pth'
 
-    stage2 = _child(
+    runner = _train_one_epoch(
         tmp_path, 'dvsr-att_r3d-tiny_1xb8-8x14px-10e_tiny-surveillance.py',
-        paired, f'train_cfg = dict(max_epochs=1, val_interval=1)\n'
-        f'model = dict(generator_ckpt={str(ckpt1)!r})')
-    runner = Runner.from_cfg(stage2)
-    runner.train()
+        paired, ckpt1)
     losses = runner.message_hub.log_scalars
     assert {'train/loss_rec', 'train/att.loss_cls',
             'train/loss_att_l1'} <= set(losses)
-    ckpt2 = Path(stage2.work_dir) / 'epoch_1.pth'
+    ckpt2 = Path(runner.cfg.work_dir) / 'epoch_1.pth'
 
-    final = _child(
+    runner = _train_one_epoch(
         tmp_path, 'dvsr_r3d-tiny_1xb8-8x14px-10e_tiny-surveillance.py',
-        paired, f'train_cfg = dict(max_epochs=1, val_interval=1)\n'
-        f'model = dict(generator_ckpt={str(ckpt2)!r})')
-    runner = Runner.from_cfg(final)
-    runner.train()
+        paired, ckpt2)
     gen1 = torch.load(ckpt2)['state_dict']
     for key, value in runner.model.generator.state_dict().items():
         assert torch.equal(value, gen1['generator.' + key]), key  # frozen

@@ -38,50 +38,48 @@ def test_fitting_checkpoint_returns_its_classes():
                                  CLASSES) is None
 
 
+def _assert_refused(checkpoint: dict, filename: str, match: str,
+                    classes=CLASSES, **kwargs) -> None:
+    """``check_checkpoint_fits`` of a ``Tiny()`` model raises a
+    ``CheckpointMismatchError`` that matches ``match``."""
+    with pytest.raises(CheckpointMismatchError, match=match):
+        check_checkpoint_fits(Tiny(), checkpoint, filename, classes, **kwargs)
+
+
 def test_other_class_order_is_refused():
-    model = Tiny()
-    with pytest.raises(CheckpointMismatchError,
-                       match=r"^checkpoint /w/a\.pth was trained on the same "
-                       r"3 classes in another order \(index 0 is 'run' in the "
-                       r"checkpoint, 'walk' in the dataset\): its scores "
-                       'would be assigned to the wrong classes'):
-        check_checkpoint_fits(model, _ckpt(model, ('run', 'walk', 'carry')),
-                              '/w/a.pth', CLASSES)
+    _assert_refused(
+        _ckpt(Tiny(), ('run', 'walk', 'carry')), '/w/a.pth',
+        r"^checkpoint /w/a\.pth was trained on the same 3 classes in another "
+        r"order \(index 0 is 'run' in the checkpoint, 'walk' in the "
+        r"dataset\): its scores would be assigned to the wrong classes")
 
 
 def test_other_classes_are_refused_before_the_head_size():
-    model = Tiny()
-    other = Tiny(2)
-    with pytest.raises(CheckpointMismatchError,
-                       match=r"^teacher checkpoint t\.pth was trained on 2 "
-                       r'classes, the dataset has 3 \(only in the '
-                       r"checkpoint: \['fly'\]; only in the dataset: "
-                       r"\['carry', 'run'\]\)"):
-        check_checkpoint_fits(model, _ckpt(other, ('walk', 'fly')), 't.pth',
-                              CLASSES, role='teacher')
+    _assert_refused(
+        _ckpt(Tiny(2), ('walk', 'fly')), 't.pth',
+        r'^teacher checkpoint t\.pth was trained on 2 classes, the dataset '
+        r"has 3 \(only in the checkpoint: \['fly'\]; only in the dataset: "
+        r"\['carry', 'run'\]\)", role='teacher')
 
 
 def test_head_of_another_size_is_refused():
-    model = Tiny()
-    with pytest.raises(CheckpointMismatchError,
-                       match=r'^checkpoint b\.pth does not match the model '
-                       r'architecture of the config: 0 missing keys \[\], 0 '
-                       r'unexpected keys \[\], shape mismatch in 2 tensors '
-                       r"\['cls_head\.bias \(2,\) in the checkpoint, \(3,\) "
-                       r"in the model', 'cls_head\.weight \(2, 5\) in the "
-                       r"checkpoint, \(3, 5\) in the model'\]"):
-        check_checkpoint_fits(model, _ckpt(Tiny(2), None), 'b.pth', CLASSES)
+    _assert_refused(
+        _ckpt(Tiny(2), None), 'b.pth',
+        r'^checkpoint b\.pth does not match the model architecture of the '
+        r'config: 0 missing keys \[\], 0 unexpected keys \[\], shape '
+        r"mismatch in 2 tensors \['cls_head\.bias \(2,\) in the checkpoint, "
+        r"\(3,\) in the model', 'cls_head\.weight \(2, 5\) in the "
+        r"checkpoint, \(3, 5\) in the model'\]")
 
 
 def test_missing_and_unexpected_keys_are_refused():
     model = Tiny()
     state = dict(model.state_dict())
     state['extra.weight'] = state.pop('backbone.weight')
-    with pytest.raises(CheckpointMismatchError,
-                       match=r"1 missing keys \['backbone\.weight'\], 1 "
-                       r"unexpected keys \['extra\.weight'\]"):
-        check_checkpoint_fits(model, dict(state_dict=state), 'c.pth')
+    _assert_refused(
+        dict(state_dict=state), 'c.pth',
+        r"1 missing keys \['backbone\.weight'\], 1 unexpected keys "
+        r"\['extra\.weight'\]", classes=None)
     # a bare state dict is a checkpoint too
     assert check_checkpoint_fits(model, model.state_dict(), 'c.pth') is None
-    with pytest.raises(CheckpointMismatchError, match='c.pth'):
-        check_checkpoint_fits(model, {'w': torch.ones(1)}, 'c.pth')
+    _assert_refused({'w': torch.ones(1)}, 'c.pth', 'c.pth', classes=None)

@@ -12,22 +12,14 @@ num_classes = 2
 num_segments = 8
 dvsr_input_size = 14  # read by tools/data/super_resolve.py --model dvsr
 hr_size = 56
-train_pipeline = [
-    dict(type='TinyVideoInit'),
-    dict(type='UniformSegment', num_segments=num_segments),
-    dict(type='TinyVideoDecode'),
-    dict(type='PairedResize', scale=dvsr_input_size, sr_scale=hr_size, interpolation='area'),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackTinyActionInputs'),
-]
-test_pipeline = [
-    dict(type='TinyVideoInit'),
-    dict(type='UniformSegment', num_segments=num_segments, test_mode=True),
-    dict(type='TinyVideoDecode'),
-    dict(type='PairedResize', scale=dvsr_input_size, sr_scale=hr_size, interpolation='area'),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackTinyActionInputs'),
-]
+# the base pipelines without data balance (two classes, no tail to flip), 8 segments, and
+# PairedResize ([3] of both once TailFlipBalance is gone) to the DVSR input and target sizes
+train_pipeline = [t for t in _base_.train_pipeline if t.type != 'TailFlipBalance']
+test_pipeline = _base_.test_pipeline
+train_pipeline[1].num_segments = test_pipeline[1].num_segments = num_segments
+train_pipeline[3].scale = test_pipeline[3].scale = dvsr_input_size
+train_pipeline[3].sr_scale = test_pipeline[3].sr_scale = hr_size
+train_pipeline[3].interpolation = test_pipeline[3].interpolation = 'area'
 train_dataloader = dict(
     batch_size=8, num_workers=1, persistent_workers=False,
     dataset=dict(

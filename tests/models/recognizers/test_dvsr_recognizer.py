@@ -13,27 +13,19 @@ from mmengine.runner import save_checkpoint
 
 from tiny_action.models.losses import attention_l1_norm, attention_weighted_l1
 from tiny_action.models.super_resolution import resize_video
+from tiny_action.testing import tiny_recognizer_cfg
 
 C = 3  # classes
 T, S = 8, 6  # LR clip: 8 frames of 6 x 6; x4 -> 24 x 24
 
 
 def classifier(loss_weight: float = 1.0) -> dict:
-    return dict(
-        type='Recognizer3D',
-        backbone=dict(type='ResNet3d', depth=18, base_channels=4,
-                      pretrained=None, pretrained2d=False,
-                      conv1_kernel=(3, 7, 7), conv1_stride_t=1,
-                      pool1_stride_t=1, inflate=(1, 1, 1, 1),
-                      spatial_strides=(1, 2, 2, 2),
-                      temporal_strides=(1, 2, 2, 2)),
-        cls_head=dict(type='ASLHead', num_classes=C, in_channels=32,
-                      dropout_ratio=0.0,
-                      loss_cls=dict(type='BCELossWithLogits',
-                                    loss_weight=loss_weight)),
-        data_preprocessor=dict(type='ActionDataPreprocessor',
-                               mean=[120.0, 110.0, 100.0],
-                               std=[50.0, 60.0, 70.0], format_shape='NCTHW'))
+    cfg = tiny_recognizer_cfg(
+        C, base_channels=4, dropout_ratio=0.0,
+        loss_cls=dict(type='BCELossWithLogits', loss_weight=loss_weight))
+    cfg['data_preprocessor'].update(mean=[120.0, 110.0, 100.0],
+                                    std=[50.0, 60.0, 70.0])
+    return cfg
 
 
 def recognizer(stage='joint', **kw) -> torch.nn.Module:

@@ -53,8 +53,31 @@ def _resize_frames(frames: Union[List[np.ndarray], np.ndarray],
     return out
 
 
+class _FramesTransform(BaseTransform):
+    """A transform of decoded frames: :meth:`transform` refuses results
+    without ``imgs``, then calls :meth:`transform_frames`."""
+
+    def transform(self, results: Dict) -> Dict:
+        """Check that the frames are decoded, then transform them.
+
+        Args:
+            results (dict): The result dict.
+
+        Returns:
+            dict: The result dict.
+        """
+        if 'imgs' not in results:
+            raise KeyError(f'{type(self).__name__} needs `imgs` (decoded '
+                           'frames) in the results.')
+        return self.transform_frames(results)
+
+    def transform_frames(self, results: Dict) -> Dict:
+        """Transform ``results``, which hold ``imgs``."""
+        raise NotImplementedError
+
+
 @TRANSFORMS.register_module()
-class PairedResize(BaseTransform):
+class PairedResize(_FramesTransform):
     """Resize the low-resolution frames and the super-resolved frames, each
     to its own fixed size (aspect ratio not kept, like mmaction's
     ``Resize(scale, keep_ratio=False)``).
@@ -100,18 +123,8 @@ class PairedResize(BaseTransform):
         self.interpolation = _check_interpolation('interpolation',
                                                   interpolation)
 
-    def transform(self, results: Dict) -> Dict:
-        """Resize the frames.
-
-        Args:
-            results (dict): The result dict.
-
-        Returns:
-            dict: The result dict.
-        """
-        if 'imgs' not in results:
-            raise KeyError('PairedResize needs `imgs` (decoded frames) in the '
-                           'results.')
+    def transform_frames(self, results: Dict) -> Dict:
+        """Resize ``imgs`` and, with ``sr_scale``, ``sr_imgs``."""
         interp = _INTERPOLATIONS[self.interpolation]
         h, w = results['imgs'][0].shape[:2]
         results['imgs'] = _resize_frames(results['imgs'], self.scale, interp)
@@ -138,7 +151,7 @@ class PairedResize(BaseTransform):
 
 
 @TRANSFORMS.register_module()
-class SyntheticLowRes(BaseTransform):
+class SyntheticLowRes(_FramesTransform):
     """Make a (low-resolution input, high-resolution target) pair from a
     high-resolution clip, on the fly: the paper's synthetic super-resolution
     pairs (TinyVIRAT, section V-A: "we down-scale and then up-scale the
@@ -201,18 +214,8 @@ class SyntheticLowRes(BaseTransform):
         self.up_interpolation = _check_interpolation('up_interpolation',
                                                      up_interpolation)
 
-    def transform(self, results: Dict) -> Dict:
-        """Replace ``imgs`` by the synthetic input; add ``sr_imgs``.
-
-        Args:
-            results (dict): The result dict.
-
-        Returns:
-            dict: The result dict.
-        """
-        if 'imgs' not in results:
-            raise KeyError('SyntheticLowRes needs `imgs` (decoded frames) in '
-                           'the results.')
+    def transform_frames(self, results: Dict) -> Dict:
+        """Replace ``imgs`` by the synthetic input; add ``sr_imgs``."""
         if results.get('sr_imgs') is not None:
             raise ValueError(
                 'SyntheticLowRes got a clip that already has a '

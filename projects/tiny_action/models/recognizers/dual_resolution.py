@@ -14,6 +14,7 @@ from torch import nn
 
 from ...datasets.label_pairs import swap_label_pairs
 from ...utils.checkpoint import check_checkpoint_fits
+from .common import ModeDispatchModel, sr_inputs_of
 
 
 def _build(cfg: Union[dict, nn.Module], name: str) -> BaseModel:
@@ -140,7 +141,7 @@ def student_config(student: Union[dict, BaseModel],
 
 
 @MODELS.register_module()
-class DualResolutionRecognizer(BaseModel):
+class DualResolutionRecognizer(ModeDispatchModel):
     """A low-resolution student distilled from a frozen super-resolution
     teacher (in the style of mmrazor's ``SingleTeacherDistill``).
 
@@ -295,17 +296,12 @@ class DualResolutionRecognizer(BaseModel):
     @torch.no_grad()
     def teacher_knowledge(self, data_samples: List) -> torch.Tensor:
         """Teacher probabilities ``(N, C)`` for a batch (online mode)."""
-        missing = [i for i, s in enumerate(data_samples)
-                   if 'sr_inputs' not in s]
-        if missing:
-            raise KeyError(
-                'online distillation needs the super-resolved clip of every '
-                f'training sample, missing for samples {missing[:5]}: give '
-                'the train dataset data_prefix["sr"] and pack it with '
-                'PackTinyActionInputs')
+        sr_inputs = sr_inputs_of(
+            data_samples, 'online distillation',
+            'give the train dataset data_prefix["sr"] and pack it with '
+            'PackTinyActionInputs')
         batch = self.teacher.data_preprocessor(
-            dict(inputs=[s.sr_inputs for s in data_samples],
-                 data_samples=None), False)
+            dict(inputs=sr_inputs, data_samples=None), False)
         sr = batch['inputs']  # (N, views, C, T, H, W)
         logits = self.teacher(sr, mode='tensor', stage='head')
         probs = logits.float().sigmoid().view(sr.shape[0], -1,
@@ -329,18 +325,13 @@ class DualResolutionRecognizer(BaseModel):
         ])
 
     # ------------------------------------------------------------ forward
-    def forward(self,
-                inputs: torch.Tensor,
-                data_samples: Optional[List] = None,
-                mode: str = 'tensor'):
-        if mode == 'loss':
-            return self.loss(inputs, data_samples)
-        if mode == 'predict':
-            return self.student.predict(inputs, data_samples)
-        if mode == 'tensor':
-            return self.student(inputs, mode='tensor')
-        raise RuntimeError(f'Invalid mode "{mode}". Only supports loss, '
-                           'predict and tensor mode')
+    def predict(self, inputs: torch.Tensor, data_samples: List) -> List:
+        """The student's predictions (the teacher is for training only)."""
+        return self.student.predict(inputs, data_samples)
+
+    def _forward(self, inputs: torch.Tensor):
+        """The student's raw output (``mode='tensor'``)."""
+        return self.student(inputs, mode='tensor')
 
     def loss(self, inputs: torch.Tensor, data_samples: List) -> dict:
         """Student losses ``loss_cls`` (alpha-weighted) and ``loss_kd``."""

@@ -5,12 +5,12 @@ from typing import Dict, List, Optional, Sequence, Union
 import torch
 import torch.nn.functional as F
 from mmaction.registry import MODELS
-from mmengine.model import BaseModel
 from torch import nn
 
 from ..losses.dvsr_losses import attention_l1_norm, attention_weighted_l1
 from ..super_resolution.dvsr import resize_video
 from .dual_resolution import load_checkpoint_strict
+from .common import ModeDispatchModel, sr_inputs_of
 
 __all__ = ['DVSRRecognizer']
 
@@ -28,7 +28,7 @@ def _build_optional(cfg: Optional[Union[dict, nn.Module]],
 
 
 @MODELS.register_module()
-class DVSRRecognizer(BaseModel):
+class DVSRRecognizer(ModeDispatchModel):
     """DVSR (+ foreground attention) -> action classifier, end to end.
 
     The low-resolution clip (``inputs``, scaled to [0, 1] by this model's
@@ -264,15 +264,10 @@ class DVSRRecognizer(BaseModel):
             KeyError: a sample has no ``sr_inputs``.
             ValueError: the twin is smaller than ``size``.
         """
-        missing = [i for i, s in enumerate(data_samples)
-                   if 'sr_inputs' not in s]
-        if missing:
-            raise KeyError(
-                'super-resolution training needs the high-resolution twin of '
-                f'every sample, missing for samples {missing[:5]}: give the '
-                'dataset data_prefix["sr"] (paired clips) or add '
-                'SyntheticLowRes to the pipeline (HR-only clips)')
-        hr = torch.stack([s.sr_inputs for s in data_samples]).to(device)
+        hr = torch.stack(sr_inputs_of(
+            data_samples, 'super-resolution training',
+            'give the dataset data_prefix["sr"] (paired clips) or add '
+            'SyntheticLowRes to the pipeline (HR-only clips)')).to(device)
         hr = self._flatten(hr.float() / 255.0)
         size = tuple(int(s) for s in size)
         if any(a < b for a, b in zip(hr.shape[2:], size)):
@@ -296,22 +291,14 @@ class DVSRRecognizer(BaseModel):
         return video.view((-1, num_views) + video.shape[1:])
 
     # ----------------------------------------------------------- forward
-    def forward(self,
-                inputs: torch.Tensor,
-                data_samples: Optional[List] = None,
-                mode: str = 'tensor'):
-        if mode == 'loss':
-            return self.loss(inputs, data_samples)
-        if mode == 'predict':
-            return self.predict(inputs, data_samples)
-        if mode == 'tensor':
-            sr = self.super_resolve(self._flatten(inputs))['sr']
-            if self.stage == 'sr':
-                return sr
-            return self.classifier(
-                self.classifier_input(sr, inputs.shape[1]), mode='tensor')
-        raise RuntimeError(f'Invalid mode "{mode}". Only supports loss, '
-                           'predict and tensor mode')
+    def _forward(self, inputs: torch.Tensor):
+        """The super-resolved video (stage ``'sr'``) or the classifier's raw
+        output (``mode='tensor'``)."""
+        sr = self.super_resolve(self._flatten(inputs))['sr']
+        if self.stage == 'sr':
+            return sr
+        return self.classifier(
+            self.classifier_input(sr, inputs.shape[1]), mode='tensor')
 
     def loss(self, inputs: torch.Tensor, data_samples: List) -> dict:
         """The losses of the current stage (see the class doc)."""

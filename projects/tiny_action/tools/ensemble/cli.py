@@ -22,6 +22,17 @@ from .thresholds import class_counts_from_annotation
 #: numbers the tool runs of this process (each gets its own logger).
 _RUNS = itertools.count()
 
+def _tool_parser(tool: str, epilog: str,
+                 description: str) -> argparse.ArgumentParser:
+    """The parser of ``tools/analysis_tools/<tool>.py``; ``epilog`` is
+    printed as it is written."""
+    return argparse.ArgumentParser(
+        prog=f'tools/analysis_tools/{tool}.py',
+        description=description,
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
 ENSEMBLE_EPILOG = """\
 modes (chosen by the inputs):
   tune + submit   --val-dumps ... --test-dumps ... --test-ann ...
@@ -168,6 +179,14 @@ def tool_logger(name: str) -> MMLogger:
         log_level='INFO')
 
 
+#: ``EnsembleOptions`` fields taken as they are from the argument of the same
+#: name.
+_OPTIONS_FROM_ARGS = ('weights', 'thresholds', 'threshold_mode', 'groups',
+                      'rank_by', 'min_positives', 'prior', 'thr_low',
+                      'thr_high', 'shrink', 'test_ann', 'allow_missing',
+                      'cv_folds', 'seed')
+
+
 def _run_from_args(args: argparse.Namespace, val_dumps: Sequence[str],
                    test_dumps: Sequence[str], logger: MMLogger) -> dict:
     classes = load_class_names(args.class_map)
@@ -181,39 +200,25 @@ def _run_from_args(args: argparse.Namespace, val_dumps: Sequence[str],
             args.out_dir,
             val_dumps=val_dumps,
             test_dumps=test_dumps,
-            weights=args.weights,
-            thresholds=args.thresholds,
-            threshold_mode=args.threshold_mode,
-            groups=args.groups,
-            rank_by=args.rank_by,
-            min_positives=args.min_positives,
-            prior=args.prior,
-            thr_low=args.thr_low,
-            thr_high=args.thr_high,
-            shrink=args.shrink,
             class_counts=counts,
             counts_source=counts_source,
-            test_ann=args.test_ann,
-            allow_missing=args.allow_missing,
-            cv_folds=args.cv_folds,
-            seed=args.seed,
             plots=not args.no_plots,
             make_zip=args.zip,
-            logger=logger))
+            logger=logger,
+            **{name: getattr(args, name)
+               for name in _OPTIONS_FROM_ARGS}))
 
 
 def ensemble_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog='tools/analysis_tools/ensemble.py',
-        description='Average the per-class probabilities of several '
+    parser = _tool_parser(
+        'ensemble', ENSEMBLE_EPILOG,
+        'Average the per-class probabilities of several '
         'tools/test.py dumps, fit thresholds on a labelled split (by '
         'default in the threshold mode with the best cross-validated F1: '
         'one global threshold, the class-size rule, per-class F1 tuning, or '
         'per-class shrunk toward the size rule), keep one class per '
         'exclusive group, and write the TinyAction submission answer.txt '
-        '(only from test dumps of exactly the test annotation\'s clips).',
-        epilog=ENSEMBLE_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        '(only from test dumps of exactly the test annotation\'s clips).')
     parser.add_argument(
         '--val-dumps', nargs='+', default=[], metavar='PKL|NPZ',
         help='dumps of a labelled split (one per model): thresholds are '
@@ -279,13 +284,11 @@ epoch_<N>.pth, last one included), mixed as needed.
 
 
 def checkpoints_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog='tools/analysis_tools/test_checkpoints.py',
-        description='Test several checkpoints of one run with tools/test.py '
-        '(resumable) and ensemble their dumps (paper: middle-epoch models '
-        'help the ensemble).',
-        epilog=CHECKPOINTS_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = _tool_parser(
+        'test_checkpoints', CHECKPOINTS_EPILOG,
+        'Test several checkpoints of one run with tools/test.py (resumable) '
+        'and ensemble their dumps (paper: middle-epoch models help the '
+        'ensemble).')
     parser.add_argument('config', help='the run\'s config file')
     ckpt = parser.add_mutually_exclusive_group(required=True)
     ckpt.add_argument('--checkpoints', nargs='+', metavar='PTH',
@@ -387,17 +390,19 @@ def _ensemble_checkpoint_dumps(args: argparse.Namespace,
     _run_from_args(args, dumps.get('val', []), dumps.get('test', []), logger)
 
 
+RECIPE_EPILOG = ('outputs: <work-dir>/members/<name>/{dumps,configs,logs}/, '
+                 '<work-dir>/ensemble/ (answer.txt, thresholds.json, '
+                 'report.txt, summary.json, plots); see '
+                 'tools/analysis_tools/ensemble.py --help')
+
+
 def recipe_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog='tools/analysis_tools/ensemble_recipe.py',
-        description='Run an ensemble recipe (e.g. the paper\'s Table 3, '
+    parser = _tool_parser(
+        'ensemble_recipe', RECIPE_EPILOG,
+        'Run an ensemble recipe (e.g. the paper\'s Table 3, '
         'configs/ensemble/table3_tinyvirat.py): test every member '
         'checkpoint on val and on the public test split with tools/test.py '
-        '(resumable .npz dumps), then ensemble them into answer.txt.',
-        epilog='outputs: <work-dir>/members/<name>/{dumps,configs,logs}/, '
-        '<work-dir>/ensemble/ (answer.txt, thresholds.json, report.txt, '
-        'summary.json, plots); see tools/analysis_tools/ensemble.py --help',
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        '(resumable .npz dumps), then ensemble them into answer.txt.')
     parser.add_argument('recipe', help='the recipe file')
     parser.add_argument('--work-dir', required=True, help='output folder')
     parser.add_argument(
