@@ -5,16 +5,16 @@ The 173 train clips are split into 3 folds by source video (no scene in two
 folds). Each candidate trains, with the stock ``tools/train.py``, on two
 folds and is scored on the third (its validation loop runs on the held-out
 fold at every quarter of the schedule), for each of the 3 folds. Candidates
-are searched stage by stage (input size, then augmentation, then frames and
-sampling, then model width and depth, then schedule); each stage keeps the
-best candidate of the previous ones fixed and varies one thing. The first
-stage is the input itself: RGB frames, their temporal gradient
-(``FrameDifference``: what moves, without the scene) or both.
+are searched stage by stage (input, input size, augmentation, frames and
+sampling, model width, epochs); each stage keeps the winners of the previous
+ones fixed and varies one thing. The first stage is the input itself: RGB
+frames, their temporal gradient (``FrameDifference``: what moves, without the
+scene) or both.
 
 Rule: the highest mean held-out macro-F1 (threshold 0.5, last epoch) over the
 3 folds wins a stage; within 0.01 of the best, the cheaper candidate (fewer
-training seconds) wins, so a difference that the fold noise can explain never
-buys a slower recipe.
+training CPU seconds) wins, so a difference that the fold noise can explain
+never buys a slower recipe.
 
     python benchmarks/proxy_selection.py [--data ../shared/data/tiny_surveillance] \
         [--work-dir work_dirs/proxy_select]
@@ -208,8 +208,8 @@ def score_candidate(runs: ProxyRuns, c: dict, folds, cfg_dir: str) -> Dict:
             raise RuntimeError(f'{run_dir} logged no validation')
         per_fold.append(history)
     last = [h[-1] for h in per_fold]
-    seconds = sum(runs.timings[f'train_{name}/fold{k}']['wall']
-                  for k in range(len(folds)))
+    cpu = sum(runs.timings[f'train_{name}/fold{k}']['cpu']
+              for k in range(len(folds)))
     return dict(
         name=name, candidate=c,
         f1=[r['f1'] for r in last], mAP=[r['mAP'] for r in last],
@@ -218,14 +218,14 @@ def score_candidate(runs: ProxyRuns, c: dict, folds, cfg_dir: str) -> Dict:
         f1_by_epoch={str(r['step']): float(np.mean(
             [h[i]['f1'] for h in per_fold]))
             for i, r in enumerate(per_fold[0])},
-        train_seconds=seconds)
+        train_cpu_seconds=cpu)
 
 
 def pick(results: List[Dict]) -> Dict:
     """The stage winner: best mean F1, the cheapest within TOLERANCE."""
     best = max(r['mean_f1'] for r in results)
     close = [r for r in results if r['mean_f1'] >= best - TOLERANCE]
-    return min(close, key=lambda r: r['train_seconds'])
+    return min(close, key=lambda r: r['train_cpu_seconds'])
 
 
 def _apply(c: dict, key: str, value) -> dict:
@@ -243,7 +243,7 @@ def selection_markdown(stages: List[Dict], reference: List[float]) -> str:
         'Reference baseline (handcrafted motion features + random forest) '
         'on the same folds: ' + ' / '.join(f'{f:.3f}' for f in reference) +
         f' (mean {np.mean(reference):.3f}).', '','| stage | candidate | held-out F1 per fold | mean F1 | mean mAP '
-             '| F1 by epoch (mean) | train s (3 folds) | |',
+             '| F1 by epoch (mean) | train CPU s (3 folds) | |',
              '|---|---|---|---|---|---|---|---|']
     for stage in stages:
         for r in stage['results']:
@@ -254,7 +254,7 @@ def selection_markdown(stages: List[Dict], reference: List[float]) -> str:
             lines.append(
                 f"| {stage['stage']} | `{r['name']}` | {folds} | "
                 f"{r['mean_f1']:.3f} | {r['mean_mAP']:.3f} | {epochs} | "
-                f"{r['train_seconds']:.0f} | {won} |")
+                f"{r['train_cpu_seconds']:.0f} | {won} |")
     return '\n'.join(lines) + '\n'
 
 
