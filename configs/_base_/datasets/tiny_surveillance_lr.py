@@ -38,7 +38,6 @@ test_pipeline = [
     dict(type='PackTinyActionInputs'),
 ]
 train_dataloader = dict(
-    batch_size=8,
     num_workers=1,
     dataset=dict(
         ann_file=data_root + '/train/annotations.json',
@@ -48,7 +47,6 @@ train_dataloader = dict(
         tail_flip=tail_flip,
         pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=8,
     num_workers=1,
     dataset=dict(
         ann_file=data_root + '/val/annotations.json',

@@ -67,8 +67,42 @@ def test_packs_into_a_float_clip():
 
 def test_registered_and_checked():
     t = TRANSFORMS.build(dict(type='FrameDifference', mode='rgb+diff'))
-    assert repr(t) == "FrameDifference(mode='rgb+diff')"
+    assert repr(t) == "FrameDifference(mode='rgb+diff', pairs=False)"
     with pytest.raises(ValueError, match='`mode`'):
         FrameDifference('flow')
     with pytest.raises(KeyError, match='`imgs`'):
         FrameDifference()(dict())
+
+
+def test_pairs_of_consecutive_frames_become_one_frame_each():
+    # 3 pairs (a, b): b - a = 5, -7, 0; the SR twin gets the same
+    values = [10, 15, 100, 93, 40, 40]
+    imgs = [np.full((2, 2, 3), v, np.uint8) for v in values]
+    results = dict(imgs=imgs, sr_imgs=[np.full((4, 4, 3), v, np.uint8)
+                                       for v in values],
+                   num_clips=3, clip_len=2,
+                   frame_inds=np.array([0, 1, 20, 21, 40, 41]))
+    out = FrameDifference('rgb+diff', pairs=True)(results)
+    assert [float(f[0, 0, 3]) for f in out['imgs']] == [5.0, -7.0, 0.0]
+    assert [float(f[0, 0, 0]) for f in out['imgs']] == [10.0, 100.0, 40.0]
+    assert [float(f[0, 0, 3]) for f in out['sr_imgs']] == [5.0, -7.0, 0.0]
+    assert (out['num_clips'], out['clip_len']) == (1, 3)
+    np.testing.assert_array_equal(out['frame_inds'], [0, 20, 40])
+    packed = PackTinyActionInputs()(FormatShape('NCTHW')(out))
+    assert tuple(packed['inputs'].shape) == (1, 6, 3, 2, 2)
+    assert tuple(packed['data_samples'].sr_inputs.shape) == (1, 6, 3, 4, 4)
+
+
+def test_pairs_with_mmaction_sampler_and_bad_views():
+    sampler = TRANSFORMS.build(dict(type='SampleFrames', clip_len=2,
+                                    frame_interval=1, num_clips=4,
+                                    test_mode=True))
+    results = sampler(dict(total_frames=40, start_index=0))
+    inds = results['frame_inds']
+    assert (inds[1::2] - inds[::2] == 1).all()
+    results['imgs'] = [np.full((2, 2, 3), i, np.uint8) for i in inds]
+    out = FrameDifference(pairs=True)(results)
+    assert len(out['imgs']) == 4 and all(np.all(f == 1) for f in out['imgs'])
+    with pytest.raises(ValueError, match='views of 2 consecutive'):
+        FrameDifference(pairs=True)(dict(imgs=ramp(4, 1), num_clips=1,
+                                         clip_len=4))
