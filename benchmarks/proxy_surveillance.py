@@ -1,64 +1,445 @@
-"""Real proxy experiment of dual-resolution distillation on CPU.
+"""Real proxy: the CPU recipe and each mechanism of the paper measured on
+real tiny CCTV clips (fight / no_fight), 3 seeds each, beside a handcrafted
+reference baseline.
 
-Trains the demo's small recognizer on the real tiny CCTV clips of
-../shared/data/tiny_surveillance three ways, with the stock tools/train.py:
-the low-res student, the high-res teacher (the `hr/` clips stand in for
-super-resolved video), and the low-res student distilled from that teacher;
-then prints their val macro-F1 side by side (last checkpoints: val is not
-used for model selection).
+    python benchmarks/proxy_surveillance.py [--data ../shared/data/tiny_surveillance] \
+        [--work-dir work_dirs/proxy] [--out benchmarks/results] [--seeds 0 1 2]
 
-    python benchmarks/proxy_surveillance.py [--work-dir work_dirs/proxy] [--epochs 12]
+The configs under configs/proxy/ read ``data/tiny_surveillance``; when that
+path is absent it is linked to ``--data`` (a user points it at their own
+clips the same way). Every model is trained from scratch with the stock
+``tools/train.py``, one at a time, and scored on val at its last epoch (val
+never selects anything: the recipe was chosen by cross-validation inside
+train, ``benchmarks/proxy_selection.py``). Rows:
 
-The configs (configs/proxy/) work with another split by changing only
-`ann_file` / `data_prefix` (e.g. --cfg-options).
+* reference baseline (``benchmarks/reference_baseline.py``) and chance;
+* the recipe (``surveillance_lr.py``) and its variants: the other frame
+  sampling, data balance on, the high-res teacher, the KD student (paper
+  loss at three ``alpha``, and the soft-target BCE option);
+* from the recipe's own runs: the checkpoint ensemble (paper section 4) and
+  per-class thresholds tuned by 5-fold cross-validation on val.
+
+It also measures the gradient norms of the two KD terms. Writes
+``proxy_surveillance.md`` (tables), ``proxy_surveillance.png`` (bar chart,
+mean and std over seeds) and ``proxy_surveillance.json`` to ``--out``;
+resumable (finished trainings and tests are skipped).
 """
 import argparse
+import os
 import os.path as osp
 import time
+from typing import Dict, List, Sequence
 
-from tiny_action.tools.demo.job import DemoJob, chance_baselines
-from tiny_action.tools.ensemble import load_dump
-from tiny_action.evaluation import macro_prf
+import numpy as np
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+from proxy_runs import (DEFAULT_DATA, REPO, ProxyRuns, epoch_checkpoints,
+                        link_data, stop_children_on_sigterm, val_history)
+from tiny_action.evaluation import (binarize,
+                                                               macro_prf)
+from tiny_action.utils.fileio import atomic_path, atomic_write_bytes, \
+    write_json_atomic
+
+CFG = 'configs/proxy/'
+#: name -> (row label, config, extra --cfg-options, teacher needed)
+VARIANTS = {
+    'lr': ('recipe: low-res, 16 uniform segments', CFG + 'surveillance_lr.py',
+           (), False),
+    'lr_dense': ('recipe, dense consecutive sampling instead',
+                 CFG + 'surveillance_lr_dense.py', (), False),
+    'lr_balance': ('recipe + data balance (flipped fight copies)',
+                   CFG + 'surveillance_lr_balance.py', (), False),
+    'hr': ('high-res teacher (hr/ as the SR stand-in)',
+           CFG + 'surveillance_hr.py', (), False),
+    'kd': ('KD student, paper MSE, alpha 0.5', CFG + 'surveillance_kd.py',
+           (), True),
+    'kd_a0.2': ('KD student, paper MSE, alpha 0.2', CFG + 'surveillance_kd.py',
+                ('model.student_overrides.cls_head.alpha=0.2', ), True),
+    'kd_a0.8': ('KD student, paper MSE, alpha 0.8', CFG + 'surveillance_kd.py',
+                ('model.student_overrides.cls_head.alpha=0.8', ), True),
+    'kd_bce': ('KD student, soft-target BCE option, alpha 0.5',
+               CFG + 'surveillance_kd_bce.py', (), True),
+}
+#: ensemble members: these fractions of the schedule (the checkpoints).
+ENSEMBLE_AT = (0.5, 0.75, 1.0)
+THRESHOLD_FOLDS = 5
+
+
+def stats(values: Sequence[float]) -> Dict:
+    """Mean and sample std (ddof 1) of per-seed values."""
+    values = [float(v) for v in values]
+    std = float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
+    return dict(values=values, mean=float(np.mean(values)), std=std)
+
+
+def train_all(runs: ProxyRuns, seeds: Sequence[int],
+              reference: Dict) -> Dict[str, List[str]]:
+    """Train every variant for every seed (teachers first), printing each
+    val score beside the reference baseline; run folders."""
+    order = [n for n, v in VARIANTS.items() if not v[3]] + \
+        [n for n, v in VARIANTS.items() if v[3]]
+    total, done, dirs = len(order) * len(seeds), 0, {}
+    start = time.time()
+    for name in order:
+        label, config, options, needs_teacher = VARIANTS[name]
+        for seed in seeds:
+            opts = [f'randomness.seed={seed}'] + list(options)
+            if needs_teacher:
+                opts.append('model.teacher_ckpt=' +
+                            last_checkpoint(dirs['hr'][seeds.index(seed)]))
+            done += 1
+            print(f'[proxy] ({done}/{total}, {(time.time() - start) / 60:.1f}'
+                  f' min) {name} seed {seed}: {label}', flush=True)
+            run_dir = runs.train(f'{name}/seed{seed}', config, opts)
+            report_run(name, run_dir, reference)
+            dirs.setdefault(name, []).append(run_dir)
+    return dirs
+
+
+def last_checkpoint(run_dir: str) -> str:
+    """The checkpoint of the last epoch of a finished run."""
+    ckpts = epoch_checkpoints(run_dir)
+    if not ckpts:
+        raise RuntimeError(f'{run_dir} has no epoch checkpoint')
+    return ckpts[max(ckpts)]
+
+
+def final_val(run_dir: str) -> Dict[str, float]:
+    """Val macro-F1 / P / R / mAP logged at the last epoch of a run."""
+    history = val_history(run_dir)
+    if not history:
+        raise RuntimeError(f'{run_dir} logged no validation')
+    last = history[-1]
+    return {k: float(last[k]) for k in ('f1', 'precision', 'recall', 'mAP')}
+
+
+def recipe_dumps(runs: ProxyRuns, dirs: List[str]) -> List[Dict[int, str]]:
+    """Val dumps of the recipe's ensemble checkpoints, per seed."""
+    out = []
+    for run_dir in dirs:
+        ckpts = epoch_checkpoints(run_dir)
+        last = max(ckpts)
+        dumps = {}
+        for frac in ENSEMBLE_AT:
+            epoch = int(round(frac * last))
+            if epoch not in ckpts:
+                raise RuntimeError(f'{run_dir} has no checkpoint of epoch '
+                                   f'{epoch} (kept: {sorted(ckpts)})')
+            name = f'{osp.relpath(run_dir, runs.work_dir)}_e{epoch}'
+            dumps[epoch] = runs.test(name.replace('/', '_'),
+                                     VARIANTS['lr'][1], ckpts[epoch])
+        out.append(dumps)
+    return out
+
+
+def cv_threshold_f1(scores: np.ndarray, labels: np.ndarray) -> float:
+    """Macro-F1 of per-class thresholds tuned on 4/5 of the clips and
+    applied to the other fifth, for each fifth (out-of-fold)."""
+    from tiny_action.tools.ensemble import cross_validated_predictions
+    preds = cross_validated_predictions(scores, labels, binarize,
+                                        folds=THRESHOLD_FOLDS, seed=0)
+    return macro_prf(preds.astype(np.float64), labels)['f1']
+
+
+def post_rows(dumps: List[Dict[int, str]]) -> Dict[str, Dict]:
+    """Single model / checkpoint ensemble, at 0.5 / CV-tuned thresholds."""
+    from tiny_action.tools.ensemble import load_dump, load_ensemble
+    rows = {k: [] for k in ('single', 'single_thr', 'ens', 'ens_thr')}
+    for per_seed in dumps:
+        last = load_dump(per_seed[max(per_seed)])
+        ens = load_ensemble([per_seed[e] for e in sorted(per_seed)])
+        rows['single'].append(macro_prf(last.scores, last.labels)['f1'])
+        rows['single_thr'].append(cv_threshold_f1(last.scores, last.labels))
+        rows['ens'].append(macro_prf(ens.scores, ens.labels)['f1'])
+        rows['ens_thr'].append(cv_threshold_f1(ens.scores, ens.labels))
+    return {k: stats(v) for k, v in rows.items()}
+
+
+def _grad_norm(loss, params) -> float:
+    import torch
+    grads = torch.autograd.grad(loss, params, retain_graph=True,
+                                allow_unused=True)
+    return float(torch.sqrt(sum((g.double()**2).sum() for g in grads
+                                if g is not None)))
+
+
+def kd_gradient_norms(config: str, teacher_ckpt: str, run_dir: str,
+                      batches: int = 6, seed: int = 0) -> List[Dict]:
+    """Norms of the gradients of ``alpha * L_cls`` and ``(1 - alpha) *
+    L_kd`` with respect to the student's parameters, on the same training
+    batches, for the student at initialisation and at every kept checkpoint
+    of ``run_dir`` (a run of ``config``).
+
+    Returns:
+        list[dict]: ``epoch``, ``alpha``, ``cls``, ``kd`` (mean norms over
+        the batches) per student state.
+    """
+    import torch
+    from mmaction.registry import DATASETS, MODELS
+    from mmengine.config import Config
+    from mmengine.dataset import pseudo_collate
+    from mmengine.registry import DefaultScope
+    from mmengine.runner import load_checkpoint
+    cfg = Config.fromfile(config)
+    cfg.model.teacher_ckpt = teacher_ckpt
+    with DefaultScope.overwrite_default_scope('mmaction'):
+        model = MODELS.build(cfg.model)
+        dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+    loader = torch.utils.data.DataLoader(
+        dataset, batch_size=cfg.train_dataloader.batch_size, shuffle=True,
+        collate_fn=pseudo_collate,
+        generator=torch.Generator().manual_seed(seed))
+    data = [b for _, b in zip(range(batches), loader)]
+    params = [p for p in model.student.parameters() if p.requires_grad]
+    states = [(0, None)] + list(epoch_checkpoints(run_dir).items())
+    out = []
+    for epoch, ckpt in states:
+        if ckpt is None:
+            model.init_weights()
+        else:
+            load_checkpoint(model, ckpt, map_location='cpu', logger='silent')
+        model.train()
+        norms = dict(cls=[], kd=[])
+        for batch in data:
+            batch = model.data_preprocessor(batch, True)
+            losses = model.loss(batch['inputs'], batch['data_samples'])
+            norms['cls'].append(_grad_norm(losses['loss_cls'], params))
+            norms['kd'].append(_grad_norm(losses['loss_kd'], params))
+        out.append(dict(epoch=epoch, alpha=model.student.cls_head.alpha,
+                        kd_loss=model.student.cls_head.kd_loss,
+                        cls=float(np.mean(norms['cls'])),
+                        kd=float(np.mean(norms['kd']))))
+    return out
+
+
+def verdict(without: Dict, with_: Dict) -> str:
+    """``helps`` / ``hurts`` when the mean moves by more than the pooled
+    per-seed std, otherwise ``no clear effect``."""
+    delta = with_['mean'] - without['mean']
+    pooled = float(np.sqrt((without['std']**2 + with_['std']**2) / 2))
+    if delta > pooled:
+        return 'helps'
+    if delta < -pooled:
+        return 'hurts'
+    return 'no clear effect'
+
+
+def _fmt(s: Dict) -> str:
+    return f"{s['mean']:.3f} ± {s['std']:.3f}"
+
+
+def collect_rows(val: Dict[str, List[Dict]], post: Dict[str, Dict],
+                 reference: Dict, chance: float) -> List[Dict]:
+    """The rows of the main table (label, F1 stats, mAP stats)."""
+    rows = [dict(key='reference', label='reference baseline: motion '
+                 'features + random forest (forest seeds)',
+                 f1=stats(reference['f1']), mAP=None),
+            dict(key='chance', label='chance: both classes predicted',
+                 f1=stats([chance]), mAP=None)]
+    for name, (label, _, _, _) in VARIANTS.items():
+        rows.append(dict(key=name, label=label,
+                         f1=stats([v['f1'] for v in val[name]]),
+                         mAP=stats([v['mAP'] for v in val[name]])))
+    for key, label in (('ens', 'recipe, checkpoint ensemble (epochs '
+                        f'{", ".join(f"{f:g}" for f in ENSEMBLE_AT)} x E)'),
+                       ('single_thr', 'recipe, per-class thresholds tuned '
+                        f'({THRESHOLD_FOLDS}-fold CV on val)'),
+                       ('ens_thr', 'recipe, checkpoint ensemble + tuned '
+                        'thresholds')):
+        rows.append(dict(key=key, label=label, f1=post[key], mAP=None))
+    return rows
+
+
+def mechanisms(rows: Dict[str, Dict], post: Dict[str, Dict]) -> List[tuple]:
+    """``(mechanism, without, with)`` stats of each paper mechanism."""
+    f1 = {k: r['f1'] for k, r in rows.items()}
+    return [
+        ('16 uniform segments instead of 16 dense consecutive frames (sec. 2)',
+         f1['lr_dense'], f1['lr']),
+        ('data balance: flipped copies of the smaller class (sec. 2)',
+         f1['lr'], f1['lr_balance']),
+        ('KD, paper MSE on probabilities, alpha 0.5 (sec. 3)', f1['lr'],
+         f1['kd']),
+        ('KD, paper MSE, alpha 0.2', f1['lr'], f1['kd_a0.2']),
+        ('KD, paper MSE, alpha 0.8', f1['lr'], f1['kd_a0.8']),
+        ('KD, soft-target BCE option, alpha 0.5', f1['lr'], f1['kd_bce']),
+        ('checkpoint ensemble instead of the last checkpoint (sec. 4)',
+         post['single'], post['ens']),
+        ('tuned thresholds instead of 0.5, single model (sec. 4, CV)',
+         post['single'], post['single_thr']),
+        ('tuned thresholds instead of 0.5, ensemble (sec. 4, CV)',
+         post['ens'], post['ens_thr']),
+    ]
+
+
+def markdown(rows: List[Dict], mech: List[tuple], grads: Dict[str, List],
+             minutes: Dict[str, float], seeds: Sequence[int],
+             totals: Dict[str, float]) -> str:
+    """The results as markdown (main table, mechanisms, KD gradients)."""
+    ref = rows[0]['f1']['mean']
+    out = [f'Val macro-F1 (threshold 0.5 unless stated) on tiny_surveillance '
+           f'val (51 clips), mean ± std over seeds {list(seeds)}; every model '
+           'trained from scratch on the 173 train clips, scored at its last '
+           'epoch.', '',
+           '| model | val macro-F1 | per seed | val mAP | vs reference | '
+           'train min / run |', '|---|---|---|---|---|---|']
+    for r in rows:
+        per_seed = ' / '.join(f'{v:.3f}' for v in r['f1']['values'])
+        m_ap = _fmt(r['mAP']) if r['mAP'] else ''
+        diff = f"{r['f1']['mean'] - ref:+.3f}" if r['key'] != 'reference' \
+            else ''
+        mins = f"{minutes[r['key']]:.1f}" if r['key'] in minutes else ''
+        out.append(f"| {r['label']} | {_fmt(r['f1'])} | {per_seed} | {m_ap} "
+                   f"| {diff} | {mins} |")
+    out += ['', '| mechanism | without | with | change | verdict |',
+            '|---|---|---|---|---|']
+    for name, without, with_ in mech:
+        out.append(f'| {name} | {_fmt(without)} | {_fmt(with_)} | '
+                   f"{with_['mean'] - without['mean']:+.3f} | "
+                   f'{verdict(without, with_)} |')
+    out += ['', 'Verdict: "helps" / "hurts" when the mean moves by more than '
+            'the pooled per-seed std, else "no clear effect".', '',
+            'KD gradient norms (seed 0, mean over 6 training batches, '
+            'w.r.t. the student parameters, each term as weighted in the '
+            'loss):', '',
+            '| student | epoch | ‖∇ α·L_cls‖ | ‖∇ (1−α)·L_kd‖ | kd / cls |',
+            '|---|---|---|---|---|']
+    for name, states in grads.items():
+        for g in states:
+            out.append(f"| {VARIANTS[name][0]} | {g['epoch']} | "
+                       f"{g['cls']:.4f} | {g['kd']:.4f} | "
+                       f"{g['kd'] / g['cls']:.3f} |")
+    out += ['', f"Whole command: {totals['wall'] / 60:.1f} min wall, "
+            f"{totals['cpu'] / 60:.1f} min CPU (all steps, all invocations)."]
+    return '\n'.join(out) + '\n'
+
+
+def bar_chart(path: str, rows: List[Dict]) -> None:
+    """Horizontal bars of the mean val macro-F1 with std error bars; the
+    reference baseline as a band, chance as a dashed line."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    ref, chance = rows[0]['f1'], rows[1]['f1']['mean']
+    bars = rows[2:]
+    fig = Figure(figsize=(9.0, 0.42 * len(bars) + 1.6))
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    y = np.arange(len(bars))[::-1]
+    means = [r['f1']['mean'] for r in bars]
+    colors = ['C2' if m > ref['mean'] else 'C7' for m in means]
+    ax.barh(y, means, xerr=[r['f1']['std'] for r in bars], color=colors,
+            capsize=3, height=0.6)
+    ax.axvspan(ref['mean'] - ref['std'], ref['mean'] + ref['std'],
+               color='C1', alpha=0.25)
+    ax.axvline(ref['mean'], color='C1', lw=1.5,
+               label=f"reference baseline {ref['mean']:.3f}")
+    ax.axvline(chance, color='k', ls='--', lw=1,
+               label=f'chance (both classes) {chance:.3f}')
+    ax.set_yticks(y)
+    ax.set_yticklabels([r['label'] for r in bars], fontsize=8)
+    ax.set_xlim(0.4, 1.0)
+    ax.set_xlabel('val macro-F1 (mean ± std over seeds)')
+    ax.set_title('Real proxy (tiny_surveillance, from scratch on CPU)')
+    ax.legend(fontsize=8, loc='lower right')
+    ax.grid(axis='x', alpha=0.3)
+    fig.tight_layout()
+    with atomic_path(path, suffix='.png') as tmp:
+        fig.savefig(tmp, format='png', dpi=110)
+
+
+def cached_step(runs: ProxyRuns, step: str, path: str, compute):
+    """``compute()`` once: its JSON result is kept in ``path`` and its wall
+    and CPU seconds in the timings."""
+    import json
+    if osp.isfile(path):
+        with open(path) as f:
+            return json.load(f)
+    wall, cpu = time.time(), time.process_time()
+    result = compute()
+    runs.record(step, time.time() - wall, time.process_time() - cpu)
+    write_json_atomic(path, result)
+    return result
+
+
+def report_run(name: str, run_dir: str, reference: Dict) -> Dict:
+    """The val scores of a finished run, printed beside the reference."""
+    scores = final_val(run_dir)
+    print(f'[proxy]   {name} {osp.basename(run_dir)}: val macro-F1 '
+          f"{scores['f1']:.3f} (reference baseline {reference['mean']:.3f})",
+          flush=True)
+    return scores
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--data', default=DEFAULT_DATA,
+                        help='tiny_surveillance folder linked to '
+                        'data/tiny_surveillance when that is absent')
     parser.add_argument('--work-dir', default='work_dirs/proxy')
-    parser.add_argument('--epochs', type=int, default=12)
+    parser.add_argument('--out', default='benchmarks/results')
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    parser.add_argument('--threads', type=int, default=1,
+                        help='OMP_NUM_THREADS of the trainings (at most 2)')
     args = parser.parse_args()
-    job = DemoJob(REPO, args.work_dir, data_dir='')
-    epochs = ['train_cfg.max_epochs=' + str(args.epochs),
-              'param_scheduler.1.periods=[' + str(args.epochs - 1) + ']',
-              'param_scheduler.1.end=' + str(args.epochs)]
-    rows = []
-    teacher = None
-    for name, cfg, label in (
-            ('lr', 'configs/proxy/surveillance_lr.py', 'low-res student'),
-            ('hr', 'configs/proxy/surveillance_hr.py',
-             'high-res teacher (hr/ as SR)'),
-            ('kd', 'configs/proxy/surveillance_kd.py', 'low-res KD student')):
-        opts = list(epochs)
-        if name == 'kd':
-            opts.append(f'model.teacher_ckpt={teacher}')
-        start = time.time()
-        ckpt = job.train(name, cfg, ['--cfg-options'] + opts, select='last')
-        minutes = (time.time() - start) / 60
-        if name == 'hr':
-            teacher = ckpt
-        dump = job.test(name, cfg, ckpt, 'test', ['--cfg-options'] + opts)
-        result = load_dump(dump)
-        labels = result.labels
-        rows.append((label, macro_prf(result.scores, labels), minutes))
-    print(f'\ntiny_surveillance val ({len(labels)} clips, 2 classes), '
-          f'{args.epochs} epochs each, last checkpoint:')
-    print(f'  {"model":32s}  macro-F1   P      R     train min')
-    for label, s, minutes in rows:
-        print(f'  {label:32s}  {s["f1"]:.3f}   {s["precision"]:.3f}  '
-              f'{s["recall"]:.3f}  {minutes:5.1f}')
-    for name, f1 in chance_baselines(labels).items():
-        print(f'  {"chance (" + name + ")":32s}  {f1:.3f}')
+    stop_children_on_sigterm()
+    os.chdir(REPO)
+    data = link_data(args.data)
+    runs = ProxyRuns(osp.abspath(args.work_dir), threads=args.threads)
+    import reference_baseline
+    reference = cached_step(
+        runs, 'reference', osp.join(runs.work_dir, 'reference.json'),
+        lambda: reference_baseline.reference_scores(data))
+    reference['mean'] = stats(reference['f1'])['mean']
+    print('[proxy] reference baseline: val macro-F1 '
+          f"{_fmt(stats(reference['f1']))}", flush=True)
+    dirs = train_all(runs, args.seeds, reference)
+    val = {name: [final_val(d) for d in run_dirs]
+           for name, run_dirs in dirs.items()}
+    dumps = recipe_dumps(runs, dirs['lr'])
+    post = post_rows(dumps)
+    check_single_against_val(post['single'], val['lr'])
+    grads = cached_step(
+        runs, 'kd_gradients', osp.join(runs.work_dir, 'kd_gradients.json'),
+        lambda: {name: kd_gradient_norms(
+            VARIANTS[name][1], last_checkpoint(dirs['hr'][0]), dirs[name][0])
+            for name in ('kd', 'kd_bce')})
+    write_results(args, runs, dict(val=val, post=post, grads=grads,
+                                   reference=reference, dumps=dumps))
+
+
+def check_single_against_val(single: Dict, val: List[Dict]) -> None:
+    """The recipe's last-checkpoint dump must score what its training's
+    own val loop logged (same model, same test pipeline)."""
+    logged = [v['f1'] for v in val]
+    if not np.allclose(single['values'], logged, atol=1e-6):
+        raise RuntimeError(f"tools/test.py F1 {single['values']} differs "
+                           f'from the training val F1 {logged}')
+
+
+def write_results(args, runs: ProxyRuns, res: Dict) -> None:
+    """Tables (markdown), bar chart (PNG) and raw numbers (JSON)."""
+    from tiny_action.tools.ensemble import load_dump
+    labels = load_dump(res['dumps'][0][max(res['dumps'][0])]).labels
+    chance = macro_prf(np.ones(labels.shape), labels)['f1']
+    rows = collect_rows(res['val'], res['post'], res['reference'], chance)
+    by_key = {r['key']: r for r in rows}
+    minutes = {name: float(np.mean([
+        runs.timings[f'train_{name}/seed{s}']['wall'] for s in args.seeds]))
+        / 60 for name in VARIANTS}
+    totals = dict(wall=runs.total('wall'), cpu=runs.total('cpu'))
+    text = markdown(rows, mechanisms(by_key, res['post']), res['grads'],
+                    minutes, args.seeds, totals)
+    os.makedirs(args.out, exist_ok=True)
+    atomic_write_bytes(osp.join(args.out, 'proxy_surveillance.md'),
+                       text.encode('utf-8'))
+    bar_chart(osp.join(args.out, 'proxy_surveillance.png'), rows)
+    write_json_atomic(osp.join(args.out, 'proxy_surveillance.json'),
+                      dict(rows=rows, kd_gradients=res['grads'],
+                           minutes_per_run=minutes, totals=totals,
+                           seeds=list(args.seeds)))
+    print('\n' + text)
+    print(f'[proxy] wrote {args.out}/proxy_surveillance.{{md,png,json}}')
 
 
 if __name__ == '__main__':

@@ -1,6 +1,8 @@
-# Real proxy experiment: the demo's small recognizer trained on tiny_surveillance high-res clips (the teacher).
+# Real proxy: the teacher. The recipe's model (surveillance_lr.py) trained on the 112 px
+# high-res twins (`hr/`, the stand-in for super-resolved clips) at 48 px.
 _base_ = [
-    '../_base_/models/r3d_tiny.py', '../_base_/datasets/tiny_surveillance_hr.py',
-    '../_base_/schedules/adamw_cosine_12e_demo.py', '../_base_/default_runtime.py'
+    '../_base_/models/tiny_surveillance_r3d10.py',
+    '../_base_/datasets/tiny_surveillance_hr.py',
+    '../_base_/schedules/tiny_surveillance_adamw_40e.py', '../_base_/default_runtime.py'
 ]
-model = dict(cls_head=dict(num_classes=2))
+default_hooks = dict(checkpoint=dict(interval=10, save_best=None, max_keep_ckpts=4))

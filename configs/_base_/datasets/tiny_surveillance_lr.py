@@ -1,18 +1,58 @@
-# Real tiny CCTV clips (../shared/data/tiny_surveillance: fight / no_fight, 24-112 px
-# low-res `lr/` with 112 px `hr/` twins, TinyVIRAT-v2 annotation format), for the real
-# proxy experiment of dual-resolution distillation (benchmarks/proxy_surveillance.py).
-# Another split: change only `ann_file` / `data_prefix` (e.g. with --cfg-options).
-_base_ = ['./demo_lr.py']
+# Real tiny CCTV clips (fight / no_fight; low-res `lr/` clips of 24-112 px with 112 px
+# `hr/` twins of the same frames; TinyVIRAT-v2 annotation format), read from
+# data/tiny_surveillance/{train,val}/{annotations.json,lr/,hr/}. benchmarks/
+# proxy_surveillance.py links that folder to the shared copy when it is absent; point it
+# at your own clips the same way (or change `ann_file` / `data_prefix`).
+# The real-proxy input, chosen by cross-validation inside train (benchmarks/
+# proxy_selection.py): 16 uniform segments (paper section 2) at 32 px, random flips and
+# random resized crops, each frame followed by its temporal gradient (6 channels).
+# Data balance is off (the classes are nearly balanced, 80 / 93 clips);
+# configs/proxy/surveillance_lr_balance.py switches it on to measure it.
+_base_ = ['./tinyvirat_lr.py']
 
-data_root = '../shared/data/tiny_surveillance'
+data_root = 'data/tiny_surveillance'
 class_map = data_root + '/class_map.json'
 num_classes = 2
-train_dataloader = dict(dataset=dict(
-    ann_file=data_root + '/train/annotations.json',
-    data_prefix=dict(video=data_root + '/train/lr'),
-    class_map=class_map, num_classes=num_classes, tail_flip=None))
-val_dataloader = dict(dataset=dict(
-    ann_file=data_root + '/val/annotations.json',
-    data_prefix=dict(video=data_root + '/val/lr'),
-    class_map=class_map, num_classes=num_classes))
+num_segments = 16
+input_size = 32
+tail_flip = None
+
+train_pipeline = [
+    dict(type='TinyVideoInit'),
+    dict(type='UniformSegment', num_segments=num_segments),
+    dict(type='TinyVideoDecode'),
+    dict(type='TailFlipBalance', flip_ratio=0.5),
+    dict(type='RandomResizedCrop', area_range=(0.5, 1.0)),
+    dict(type='PairedResize', scale=(input_size, input_size), sr_scale=None),
+    dict(type='FrameDifference', mode='rgb+diff'),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackTinyActionInputs'),
+]
+test_pipeline = [
+    dict(type='TinyVideoInit'),
+    dict(type='UniformSegment', num_segments=num_segments, test_mode=True),
+    dict(type='TinyVideoDecode'),
+    dict(type='PairedResize', scale=(input_size, input_size), sr_scale=None),
+    dict(type='FrameDifference', mode='rgb+diff'),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackTinyActionInputs'),
+]
+train_dataloader = dict(
+    num_workers=1,
+    dataset=dict(
+        ann_file=data_root + '/train/annotations.json',
+        data_prefix=dict(video=data_root + '/train/lr'),
+        class_map=class_map,
+        num_classes=num_classes,
+        tail_flip=tail_flip,
+        flip_label_pairs=None,  # fight / no_fight: no mirrored direction
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    num_workers=1,
+    dataset=dict(
+        ann_file=data_root + '/val/annotations.json',
+        data_prefix=dict(video=data_root + '/val/lr'),
+        class_map=class_map,
+        num_classes=num_classes,
+        pipeline=test_pipeline))
 test_dataloader = val_dataloader

@@ -141,3 +141,24 @@ def test_head_arguments_are_checked_too():
     with pytest.raises(TypeError):
         _head(multi_class=True)
     assert np.isclose(_head(alpha=0).alpha, 0.0)
+
+
+@pytest.mark.parametrize('alpha', [0.0, 0.5])
+def test_soft_target_bce_option(alpha):
+    torch.manual_seed(0)
+    head = _head(alpha=alpha, kd_loss='bce')
+    scores = torch.randn(3, NUM_CLASSES, requires_grad=True)
+    losses = head.loss_by_feat(scores, _samples())
+    soft = F.binary_cross_entropy_with_logits(scores, TEACHER)
+    torch.testing.assert_close(losses['loss_kd'], (1 - alpha) * soft)
+    # its logit gradient is the label term's form: (sigmoid(p) - k) / (N C)
+    losses['loss_kd'].backward()
+    expected = (1 - alpha) * (scores.sigmoid() - TEACHER) / scores.numel()
+    torch.testing.assert_close(scores.grad, expected.detach())
+    assert "kd_loss='bce'" in repr(head)
+
+
+def test_paper_mse_is_the_default_and_bad_kd_loss_fails():
+    assert _head().kd_loss == 'mse'
+    with pytest.raises(ValueError, match='`kd_loss`.*mse.*bce'):
+        _head(kd_loss='kl')

@@ -1,5 +1,6 @@
 """Data transforms of the TinyVIRAT data path (registered in
 ``mmaction.registry.TRANSFORMS``)."""
+from .difference import FrameDifference
 from .flip import TailFlipBalance
 from .formatting import PackTinyActionInputs
 from .loading import (TinyVideoDecode, TinyVideoInit, TinyVideoReader,
@@ -10,5 +11,6 @@ from .sampling import UniformSegment
 __all__ = [
     'TinyVideoInit', 'TinyVideoDecode', 'TinyVideoReader', 'UniformSegment',
     'TailFlipBalance', 'PairedResize', 'SyntheticLowRes',
-    'PackTinyActionInputs', 'check_video_file', 'probe_video'
+    'PackTinyActionInputs', 'FrameDifference', 'check_video_file',
+    'probe_video'
 ]

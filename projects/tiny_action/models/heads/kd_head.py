@@ -14,6 +14,9 @@ from torch import Tensor
 
 from .asl_head import ASLHead
 
+#: the distillation losses of :class:`KDHead` (``kd_loss``).
+KD_LOSSES = ('mse', 'bce')
+
 
 @MODELS.register_module()
 class KDHead(ASLHead):
@@ -34,6 +37,19 @@ class KDHead(ASLHead):
     ``loss_cls`` returns a dict) and ``loss_kd`` (:math:`(1 - \alpha)
     L_{kd}`), so the log shows both and their sum is :math:`L`.
 
+    ``kd_loss`` chooses :math:`L_{kd}`. ``'mse'`` (default) is the paper's
+    mean squared error on probabilities above; its gradient with respect to
+    a logit is :math:`2 (\sigma(p) - k) \sigma(p) (1 - \sigma(p)) / C`:
+    at most half of a cross-entropy's for the same gap
+    (:math:`2 \sigma (1 - \sigma) \le 1/2`), and vanishing where the
+    student is confident, so the label term tends to dominate (gradient
+    norms of both terms on the real proxy: ``benchmarks/
+    proxy_surveillance.py``). ``'bce'`` is the binary cross-entropy with the
+    teacher's probabilities as soft targets, :math:`-\frac{1}{C} \sum_c
+    [k_c \log \sigma(p_c) + (1 - k_c) \log (1 - \sigma(p_c))]`, averaged
+    over the batch: its logit gradient :math:`(\sigma(p) - k) / C` has the
+    label term's form, so :math:`\alpha` weighs two comparable terms.
+
     The knowledge comes with each training sample as
     ``data_sample.teacher_score``: a tensor (or array/sequence) of shape
     ``(num_classes,)`` with probabilities in ``[0, 1]``, set either by a
@@ -51,6 +67,9 @@ class KDHead(ASLHead):
         alpha (float): Weight :math:`\alpha` of the label loss, in
             ``[0, 1]``; the distillation loss gets :math:`1 - \alpha`.
             Defaults to 0.5.
+        kd_loss (str): :math:`L_{kd}`: ``'mse'`` (the paper's, on
+            probabilities) or ``'bce'`` (soft-target binary cross-entropy).
+            Defaults to ``'mse'``.
         **kwargs: The other arguments of :class:`ASLHead` (``spatial_type``,
             ``dropout_ratio``, ``init_std``, ``average_clips``,
             ``init_cfg``).
@@ -61,13 +80,18 @@ class KDHead(ASLHead):
                  in_channels: int,
                  loss_cls: ConfigType = dict(type='BCELossWithLogits'),
                  alpha: float = 0.5,
+                 kd_loss: str = 'mse',
                  **kwargs) -> None:
         if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) \
                 or not 0 <= alpha <= 1:
             raise ValueError('KDHead: `alpha` should be a number in [0, 1], '
                              f'but got {alpha!r}')
+        if kd_loss not in KD_LOSSES:
+            raise ValueError(f'KDHead: `kd_loss` should be one of {KD_LOSSES}'
+                             f', but got {kd_loss!r}')
         super().__init__(num_classes, in_channels, loss_cls, **kwargs)
         self.alpha = float(alpha)
+        self.kd_loss = kd_loss
 
     def stack_teacher_scores(self, data_samples: SampleList,
                              device: torch.device) -> Tensor:
@@ -133,11 +157,14 @@ class KDHead(ASLHead):
             k: v * self.alpha if 'loss' in k else v
             for k, v in losses.items()
         }
-        loss_kd = F.mse_loss(
-            cls_scores.sigmoid(), knowledge.to(cls_scores.dtype))
+        knowledge = knowledge.to(cls_scores.dtype)
+        if self.kd_loss == 'bce':
+            loss_kd = F.binary_cross_entropy_with_logits(cls_scores, knowledge)
+        else:
+            loss_kd = F.mse_loss(cls_scores.sigmoid(), knowledge)
         losses['loss_kd'] = (1 - self.alpha) * loss_kd
         return losses
 
     def extra_repr(self) -> str:
-        """Show ``alpha`` in ``print(model)``."""
-        return f'alpha={self.alpha}'
+        """Show ``alpha`` and ``kd_loss`` in ``print(model)``."""
+        return f'alpha={self.alpha}, kd_loss={self.kd_loss!r}'

@@ -1,0 +1,205 @@
+"""Running the stock tools for the real proxy (shared by
+``benchmarks/proxy_surveillance.py`` and ``benchmarks/proxy_selection.py``).
+
+Every training and test is the repo's ``tools/train.py`` / ``tools/test.py``
+in a subprocess, exactly as a user runs them. A finished step leaves a marker
+(``finished.json`` in a run folder, the dump file of a test) and is skipped on
+the next invocation; an interrupted training resumes from its last
+checkpoint. The wall and CPU seconds of every step (the child processes'
+user + system time, data-loader workers included) are kept in
+``<work_dir>/timings.json``, so the totals cover every invocation.
+"""
+import glob
+import json
+import os
+import os.path as osp
+import re
+import resource
+import signal
+import subprocess
+import sys
+import time
+from typing import Dict, List, Optional, Sequence
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+if osp.join(REPO, 'projects') not in sys.path:
+    sys.path.insert(0, osp.join(REPO, 'projects'))
+
+from tiny_action.utils.fileio import write_json_atomic  # noqa: E402
+
+#: where the configs under configs/proxy/ read the clips (repo-relative).
+DATA_LINK = osp.join('data', 'tiny_surveillance')
+#: the shared copy of the clips, relative to the repository root.
+DEFAULT_DATA = osp.join('..', 'shared', 'data', 'tiny_surveillance')
+
+
+def link_data(source: str, repo: str = REPO) -> str:
+    """Make ``<repo>/data/tiny_surveillance`` point at ``source`` when it is
+    absent (a user's own folder there is left alone).
+
+    Args:
+        source (str): Folder with ``train/`` and ``val/``; relative paths are
+            relative to ``repo``.
+        repo (str): Repository root.
+
+    Returns:
+        str: The real path the configs will read.
+
+    Raises:
+        FileNotFoundError: Neither the link target nor ``source`` has the
+            expected layout.
+    """
+    link = osp.join(repo, DATA_LINK)
+    if not osp.exists(link):
+        target = osp.realpath(osp.join(repo, source))
+        missing = [p for p in ('train/annotations.json', 'val/annotations.json',
+                               'class_map.json')
+                   if not osp.isfile(osp.join(target, p))]
+        if missing:
+            raise FileNotFoundError(
+                f'{target} is not a tiny_surveillance folder (missing '
+                f'{missing}); pass --data <folder with train/, val/, '
+                'class_map.json>')
+        os.makedirs(osp.dirname(link), exist_ok=True)
+        if osp.islink(link):  # a dangling link
+            os.remove(link)
+        os.symlink(target, link)
+        print(f'[proxy] linked {DATA_LINK} -> {target}', flush=True)
+    return osp.realpath(link)
+
+
+def stop_children_on_sigterm() -> None:
+    """Turn SIGTERM into ``SystemExit``, so that ``subprocess.run`` kills
+    the running tool (and its data-loader workers exit with it) instead of
+    leaving it orphaned."""
+    def handler(signum, frame):
+        raise SystemExit(f'[proxy] stopped by signal {signum}')
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def epoch_checkpoints(run_dir: str) -> Dict[int, str]:
+    """``{epoch: path}`` of the ``epoch_N.pth`` files of a run folder."""
+    found = {}
+    for path in glob.glob(osp.join(run_dir, 'epoch_*.pth')):
+        match = re.fullmatch(r'epoch_(\d+)\.pth', osp.basename(path))
+        if match:
+            found[int(match.group(1))] = path
+    return dict(sorted(found.items()))
+
+
+def val_history(run_dir: str) -> List[Dict]:
+    """The validation records (``f1``, ``mAP``, ``step`` = epoch, ...) that
+    the training logged in ``<timestamp>/vis_data/scalars.json`` (the
+    latest log that has any)."""
+    for path in sorted(glob.glob(osp.join(run_dir, '*', 'vis_data',
+                                          'scalars.json')), reverse=True):
+        with open(path) as f:
+            rows = [json.loads(line) for line in f if line.strip()]
+        vals = [r for r in rows if 'f1' in r]
+        if vals:
+            return vals
+    return []
+
+
+class ProxyRuns:
+    """Runs ``tools/train.py`` / ``tools/test.py`` from the repository root.
+
+    Args:
+        work_dir (str): Folder of the runs, dumps, logs and ``timings.json``.
+        threads (int): ``OMP_NUM_THREADS`` of the children. Defaults to 1:
+            on a machine shared with other jobs, two OpenMP threads on two
+            busy cores ran the train step 3-4x slower than one thread.
+        python (str, optional): Interpreter of the tools. Defaults to this
+            one.
+    """
+
+    def __init__(self, work_dir: str, threads: int = 1,
+                 python: Optional[str] = None) -> None:
+        self.work_dir = work_dir
+        self.python = python or sys.executable
+        self.env = dict(os.environ, PYTHONUNBUFFERED='1',
+                        OMP_NUM_THREADS=str(threads),
+                        MKL_NUM_THREADS=str(threads))
+        projects = osp.join(REPO, 'projects')
+        self.env['PYTHONPATH'] = os.pathsep.join(
+            [projects] + [p for p in [os.environ.get('PYTHONPATH')] if p])
+        self.timing_file = osp.join(work_dir, 'timings.json')
+        self.timings: Dict[str, Dict[str, float]] = {}
+        if osp.isfile(self.timing_file):
+            with open(self.timing_file) as f:
+                self.timings = json.load(f)
+
+    def _run(self, step: str, args: List[str]) -> None:
+        log = osp.join(self.work_dir, 'logs', f'{step}.log')
+        os.makedirs(osp.dirname(log), exist_ok=True)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.time()
+        with open(log, 'w') as f:
+            proc = subprocess.run([self.python] + args, cwd=REPO, stdout=f,
+                                  stderr=subprocess.STDOUT, env=self.env)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime -
+                                                    before.ru_stime)
+        if proc.returncode != 0:
+            with open(log) as f:
+                tail = f.read()[-3000:]
+            raise RuntimeError(f'[proxy] {step} failed (exit '
+                               f'{proc.returncode}); end of {log}:\n{tail}')
+        self.record(step, time.time() - start, cpu)
+
+    def train(self, name: str, config: str,
+              options: Sequence[str] = ()) -> str:
+        """Train ``config`` into ``<work_dir>/<name>`` unless finished.
+
+        Args:
+            name (str): Run name (folder and step name).
+            config (str): Config path, relative to the repository root or
+                absolute.
+            options (Sequence[str]): ``--cfg-options`` items.
+
+        Returns:
+            str: The run folder.
+        """
+        run_dir = osp.join(self.work_dir, name)
+        marker = osp.join(run_dir, 'finished.json')
+        if osp.isfile(marker):
+            return run_dir
+        args = ['tools/train.py', config, '--work-dir', run_dir]
+        if osp.isfile(osp.join(run_dir, 'last_checkpoint')):
+            args.append('--resume')
+        if options:
+            args += ['--cfg-options'] + list(options)
+        start = time.time()
+        self._run(f'train_{name}', args)
+        write_json_atomic(marker, dict(config=config, options=list(options),
+                                       seconds=time.time() - start))
+        return run_dir
+
+    def test(self, name: str, config: str, checkpoint: str,
+             options: Sequence[str] = ()) -> str:
+        """``tools/test.py --dump`` of ``checkpoint`` (kept if it exists).
+
+        Returns:
+            str: The dump path ``<work_dir>/dumps/<name>.pkl``.
+        """
+        dump = osp.join(self.work_dir, 'dumps', f'{name}.pkl')
+        if osp.isfile(dump):
+            return dump
+        partial = dump[:-len('.pkl')] + '.part.pkl'  # renamed when complete
+        args = ['tools/test.py', config, checkpoint, '--dump', partial,
+                '--work-dir', osp.join(self.work_dir, 'test_logs', name)]
+        if options:
+            args += ['--cfg-options'] + list(options)
+        self._run(f'test_{name}', args)
+        os.replace(partial, dump)
+        return dump
+
+    def record(self, step: str, wall: float, cpu: float) -> None:
+        """Add the seconds of an in-process step to the timings."""
+        self.timings[step] = dict(wall=wall, cpu=cpu)
+        write_json_atomic(self.timing_file, self.timings)
+
+    def total(self, key: str = 'cpu') -> float:
+        """Sum of ``key`` (``'cpu'`` or ``'wall'``) seconds of all steps."""
+        return float(sum(t[key] for t in self.timings.values()))

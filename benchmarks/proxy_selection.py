@@ -1,0 +1,354 @@
+"""How the real-proxy recipe (configs/proxy/surveillance_lr.py) was chosen:
+cross-validation inside the train split, never the val split.
+
+The 173 train clips are split into 3 folds by source video (no scene in two
+folds). Each candidate trains, with the stock ``tools/train.py``, on two
+folds and is scored on the third (its validation loop runs on the held-out
+fold at every quarter of the schedule), for each of the 3 folds. Candidates
+are searched stage by stage (input, input size, augmentation, frames and
+sampling, model width, epochs); each stage keeps the winners of the previous
+ones fixed and varies one thing. The first stage is the input itself: RGB
+frames, their temporal gradient (``FrameDifference``: what moves, without the
+scene) or both.
+
+Rule: the highest mean held-out macro-F1 (threshold 0.5, last epoch) over the
+3 folds wins a stage, unless a candidate within 0.01 of it costs at least 25%
+less CPU: then the cheapest such candidate wins, so a difference that the fold
+noise can explain never buys a slower recipe.
+
+    python benchmarks/proxy_selection.py [--data ../shared/data/tiny_surveillance] \
+        [--work-dir work_dirs/proxy_select]
+
+Writes ``selection.md`` (one row per candidate: fold scores, mean, mAP,
+seconds) and ``selection.json`` in the work folder; resumable.
+"""
+import argparse
+import json
+import os.path as osp
+from collections import defaultdict
+from typing import Dict, List, Sequence, Tuple
+
+import numpy as np
+
+from proxy_runs import (DATA_LINK, DEFAULT_DATA, REPO, ProxyRuns, link_data,
+                        stop_children_on_sigterm, val_history)
+from tiny_action.datasets.annotations import read_annotation_entries
+from tiny_action.utils.fileio import atomic_write_bytes, write_json_atomic
+
+FOLDS = 3
+#: within this much mean F1 of the best, the cheaper candidate wins.
+TOLERANCE = 0.01
+#: the starting point: 16 uniform segments (paper section 2) at the
+#: cheapest size, on a model sized for a few hundred clips.
+START = dict(modality='rgb', size=32, frames=16, sampling='uniform',
+             aug='flip_crop', width=16, blocks=1, epochs=40, lr=1e-3,
+             dropout=0.5, pairs=False, test_views=1)
+#: stage name -> the values tried for one key. Only candidates that keep the
+#: whole benchmark table (24 trainings) near an hour of CPU are tried: no
+#: wider model than 16 base channels, no more than 40 epochs.
+STAGES: Sequence[Tuple[str, str, list]] = (
+    ('input', 'modality', ['rgb', 'diff', 'rgb+diff']),
+    ('input size', 'size', [32, 48]),
+    ('augmentation', 'aug', ['none', 'flip', 'flip_crop']),
+    ('frames and sampling', 'frames_sampling',
+     [(8, 'uniform'), (16, 'uniform'), (16, 'dense')]),
+    ('width (base channels)', 'width', [8, 16]),
+    ('epochs', 'epochs', [20, 40]),
+    ('learning rate', 'lr', [1e-3, 3e-3]),
+    ('dropout before the classifier', 'dropout', [0.5, 0.2]),
+    ('longer schedule', 'epochs', [40, 80]),
+    ('temporal gradient between segments or within pairs of neighbouring '
+     'frames', 'pairs', [False, True]),
+    ('test views (averaged probabilities)', 'test_views', [1, 4]),
+)
+
+
+def group_folds(entries: List[dict], folds: int = FOLDS) -> List[List[int]]:
+    """Entry indices of ``folds`` folds of whole source videos
+    (``video_id``), the largest videos first into the fold with the fewest
+    clips, so the folds have about the same size.
+
+    Raises:
+        ValueError: An entry has no ``video_id``.
+    """
+    by_video = defaultdict(list)
+    for i, entry in enumerate(entries):
+        if not entry.get('video_id'):
+            raise ValueError(f'entry {i} (id {entry.get("id")!r}) has no '
+                             '"video_id": folds are made by source video')
+        by_video[entry['video_id']].append(i)
+    parts = [[] for _ in range(folds)]
+    for video in sorted(by_video, key=lambda v: (-len(by_video[v]), v)):
+        smallest = min(range(folds), key=lambda k: (len(parts[k]), k))
+        parts[smallest] += by_video[video]
+    return [sorted(p) for p in parts]
+
+
+def write_folds(entries: List[dict], parts: List[List[int]],
+                out_dir: str) -> List[Tuple[str, str]]:
+    """``(fit, held_out)`` annotation files of every fold (paths relative
+    to the same ``lr/`` folder as the train annotation)."""
+    files = []
+    for k, held in enumerate(parts):
+        held_set = set(held)
+        fit = [e for i, e in enumerate(entries) if i not in held_set]
+        pair = []
+        for part, rows in (('fit', fit), ('held', [entries[i] for i in held])):
+            path = osp.join(out_dir, f'fold{k}_{part}.json')
+            atomic_write_bytes(path, json.dumps(rows).encode('utf-8'))
+            pair.append(path)
+        files.append(tuple(pair))
+    return files
+
+
+def reference_on_folds(data: str, parts: List[List[int]]) -> List[float]:
+    """Held-out macro-F1 of the reference baseline (forest fitted on the
+    other folds) on each fold: the floor of the candidates' scores."""
+    import reference_baseline as ref
+    from tiny_action.datasets.class_map import load_class_map
+    from tiny_action.evaluation import macro_prf
+    classes = load_class_map(osp.join(data, 'class_map.json'))
+    x, y, _ = ref.split_features(osp.join(data, 'train'), 'lr', classes)
+    scores = []
+    for held in parts:
+        fit = np.ones(len(x), bool)
+        fit[held] = False
+        forest = ref.fit_forest(x[fit], y[fit])
+        scores.append(macro_prf(
+            ref.forest_scores(forest, x[held], len(classes)), y[held])['f1'])
+    return scores
+
+
+def _sampler(frames: int, sampling: str, test_mode: bool,
+             pairs: bool = False) -> dict:
+    if pairs:  # one pair of neighbouring frames in each of `frames` segments
+        return dict(type='SampleFrames', clip_len=2, frame_interval=1,
+                    num_clips=frames, test_mode=test_mode)
+    if sampling == 'uniform':
+        return dict(type='UniformSegment', num_segments=frames,
+                    test_mode=test_mode)
+    return dict(type='SampleFrames', clip_len=frames, frame_interval=1,
+                num_clips=1, test_mode=test_mode)
+
+
+def pipelines(c: dict) -> Tuple[list, list]:
+    """Train and test pipelines of candidate ``c``."""
+    size = (c['size'], c['size'])
+    aug = []
+    if c['aug'] in ('flip', 'flip_crop'):
+        aug.append(dict(type='TailFlipBalance', flip_ratio=0.5))
+    else:
+        aug.append(dict(type='TailFlipBalance'))
+    if c['aug'] == 'flip_crop':
+        aug.append(dict(type='RandomResizedCrop', area_range=(0.5, 1.0)))
+    head = [dict(type='TinyVideoInit')]
+    tail = [dict(type='PairedResize', scale=size, sr_scale=None)]
+    if c['modality'] != 'rgb':
+        tail.append(dict(type='FrameDifference', mode=c['modality'],
+                         pairs=c['pairs']))
+    tail += [dict(type='FormatShape', input_format='NCTHW'),
+            dict(type='PackTinyActionInputs')]
+    train = head + [_sampler(c['frames'], c['sampling'], False, c['pairs']),
+                    dict(type='TinyVideoDecode')] + aug + tail
+    test = head + [_sampler(c['frames'], c['sampling'], True, c['pairs']),
+                   dict(type='TinyVideoDecode')] + tail
+    return train, test
+
+
+def input_normalization(modality: str) -> Dict:
+    """Backbone ``in_channels`` and preprocessor ``mean`` / ``std`` of an
+    input: ImageNet statistics for RGB, mean 0 and std 10 for the temporal
+    gradient (its measured std on the 32 px train clips is 9.6)."""
+    rgb = dict(mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375])
+    diff = dict(mean=[0.0] * 3, std=[10.0] * 3)
+    if modality == 'rgb':
+        return dict(in_channels=3, **rgb)
+    if modality == 'diff':
+        return dict(in_channels=3, **diff)
+    return dict(in_channels=6, mean=rgb['mean'] + diff['mean'],
+                std=rgb['std'] + diff['std'])
+
+
+def candidate_config(c: dict, fit: str, held: str) -> str:
+    """Config text: configs/proxy/surveillance_lr.py with candidate ``c``,
+    trained on ``fit`` and validated on ``held`` (train clips)."""
+    train, test = pipelines(c)
+    epochs, quarter = c['epochs'], max(1, c['epochs'] // 4)
+    video = DATA_LINK + '/train/lr'
+    norm = input_normalization(c['modality'])
+    return '\n'.join([
+        f"_base_ = [{osp.join(REPO, 'configs/proxy/surveillance_lr.py')!r}]",
+        f"model = dict(backbone=dict(base_channels={c['width']}, "
+        f"stage_blocks={(c['blocks'],) * 4}, "
+        f"in_channels={norm['in_channels']}), "
+        f"cls_head=dict(in_channels={c['width'] * 8}, "
+        f"dropout_ratio={c['dropout']}), "
+        f"data_preprocessor=dict(mean={norm['mean']}, std={norm['std']}))",
+        f"train_dataloader = dict(dataset=dict(ann_file={fit!r}, "
+        f"pipeline={train!r}))",
+        f"val_dataloader = dict(dataset=dict(ann_file={held!r}, "
+        f"data_prefix=dict(video={video!r}), pipeline={test!r}))",
+        "test_dataloader = val_dataloader",
+        f"train_cfg = dict(max_epochs={epochs}, val_begin={quarter}, "
+        f"val_interval={quarter})",
+        "param_scheduler = [dict(type='LinearLR', start_factor=0.1, "
+        "by_epoch=True, begin=0, end=2, convert_to_iter_based=True), "
+        f"dict(type='CosineAnnealingLR', T_max={epochs - 2}, eta_min=0, "
+        f"by_epoch=True, begin=2, end={epochs}, convert_to_iter_based=True)]",
+        f"optim_wrapper = dict(optimizer=dict(lr={c['lr']!r}))",
+        f"default_hooks = dict(checkpoint=dict(interval={quarter}))",
+        ''])
+
+
+def candidate_name(c: dict) -> str:
+    """A folder name that spells the candidate out."""
+    return (f"{c['modality'].replace('+', '')}_s{c['size']}_"
+            f"t{c['frames']}{c['sampling'][0]}_{c['aug']}_"
+            f"w{c['width']}b{c['blocks']}_e{c['epochs']}_lr{c['lr']:g}" +
+            (f"_d{c['dropout']:g}" if c['dropout'] != 0.5 else '') +
+            ('_pairs' if c['pairs'] else '') +
+            (f"_v{c['test_views']}" if c['test_views'] > 1 else ''))
+
+
+def test_views_score(runs: ProxyRuns, name: str, config: str, run_dir: str,
+                     views: int) -> Dict:
+    """Held-out F1 / mAP of the last checkpoint of ``run_dir`` tested with
+    ``views`` frame samplings per clip (``tools/test.py``)."""
+    from proxy_runs import epoch_checkpoints
+    from tiny_action.evaluation import (
+        macro_prf, mean_average_precision)
+    from tiny_action.tools.ensemble import load_dump
+    ckpts = epoch_checkpoints(run_dir)
+    dump = load_dump(runs.test(
+        name, config, ckpts[max(ckpts)],
+        [f'test_dataloader.dataset.pipeline.1.num_views={views}']))
+    return dict(step=max(ckpts),
+                f1=macro_prf(dump.scores, dump.labels)['f1'],
+                mAP=mean_average_precision(dump.scores, dump.labels))
+
+
+def score_candidate(runs: ProxyRuns, c: dict, folds, cfg_dir: str) -> Dict:
+    """Train ``c`` on every fold (the training is shared by candidates
+    that differ only in ``test_views``); held-out F1 / mAP per fold and
+    epoch."""
+    name = candidate_name(c)
+    trained = candidate_name(dict(c, test_views=1))
+    per_fold = []
+    for k, (fit, held) in enumerate(folds):
+        config = osp.join(cfg_dir, f'{trained}_fold{k}.py')
+        atomic_write_bytes(config,
+                           candidate_config(c, fit, held).encode('utf-8'))
+        run_dir = runs.train(f'{trained}/fold{k}', config)
+        history = val_history(run_dir)
+        if not history:
+            raise RuntimeError(f'{run_dir} logged no validation')
+        if c['test_views'] > 1:
+            if c['pairs']:
+                raise ValueError('test views need UniformSegment sampling')
+            history = [test_views_score(runs, f'{name}_fold{k}', config,
+                                        run_dir, c['test_views'])]
+        per_fold.append(history)
+    last = [h[-1] for h in per_fold]
+    cpu = sum(t['cpu'] for step, t in runs.timings.items()
+              if step.startswith((f'train_{trained}/', f'test_{name}_fold')))
+    return dict(
+        name=name, candidate=c,
+        f1=[r['f1'] for r in last], mAP=[r['mAP'] for r in last],
+        mean_f1=float(np.mean([r['f1'] for r in last])),
+        mean_mAP=float(np.mean([r['mAP'] for r in last])),
+        f1_by_epoch={str(r['step']): float(np.mean(
+            [h[i]['f1'] for h in per_fold]))
+            for i, r in enumerate(per_fold[0])},
+        cpu_seconds=cpu)
+
+
+def pick(results: List[Dict]) -> Dict:
+    """The stage winner: the best mean F1, unless a candidate within
+    TOLERANCE of it costs at least 25% less CPU (then the cheapest such;
+    the CPU time of one configuration varies by about 15% from run to
+    run on a shared machine)."""
+    best = max(results, key=lambda r: r['mean_f1'])
+    close = [r for r in results
+             if r['mean_f1'] >= best['mean_f1'] - TOLERANCE
+             and r['cpu_seconds'] < 0.75 * best['cpu_seconds']]
+    return min(close, key=lambda r: r['cpu_seconds']) if close else best
+
+
+def _apply(c: dict, key: str, value) -> dict:
+    c = dict(c)
+    if key == 'frames_sampling':
+        c['frames'], c['sampling'] = value
+    else:
+        c[key] = value
+    return c
+
+
+def selection_markdown(stages: List[Dict], reference: List[float]) -> str:
+    """The evidence as a markdown table (one row per candidate)."""
+    lines = [
+        'Reference baseline (handcrafted motion features + random forest) '
+        'on the same folds: ' + ' / '.join(f'{f:.3f}' for f in reference) +
+        f' (mean {np.mean(reference):.3f}).', '','| stage | candidate | held-out F1 per fold | mean F1 | mean mAP '
+             '| F1 by epoch (mean) | CPU s (3 folds) | |',
+             '|---|---|---|---|---|---|---|---|']
+    for stage in stages:
+        for r in stage['results']:
+            won = '**chosen**' if r['name'] == stage['winner'] else ''
+            folds = ' / '.join(f'{f:.3f}' for f in r['f1'])
+            epochs = ', '.join(f'{e}: {f:.3f}'
+                               for e, f in r['f1_by_epoch'].items())
+            lines.append(
+                f"| {stage['stage']} | `{r['name']}` | {folds} | "
+                f"{r['mean_f1']:.3f} | {r['mean_mAP']:.3f} | {epochs} | "
+                f"{r['cpu_seconds']:.0f} | {won} |")
+    return '\n'.join(lines) + '\n'
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--data', default=DEFAULT_DATA,
+                        help='tiny_surveillance folder linked to '
+                        f'{DATA_LINK} when that is absent')
+    parser.add_argument('--work-dir', default='work_dirs/proxy_select')
+    parser.add_argument('--threads', type=int, default=1,
+                        help='OMP_NUM_THREADS of the trainings (at most 2)')
+    args = parser.parse_args()
+    stop_children_on_sigterm()
+    data = link_data(args.data)
+    work_dir = osp.join(REPO, args.work_dir)
+    runs = ProxyRuns(work_dir, threads=args.threads)
+    entries = read_annotation_entries(
+        osp.join(data, 'train', 'annotations.json'))
+    parts = group_folds(entries)
+    folds = write_folds(entries, parts, osp.join(work_dir, 'folds'))
+    reference = reference_on_folds(data, parts)
+    print(f'[select] reference baseline on the folds: {reference}')
+    current, stages, seen = dict(START), [], {}
+    for stage, key, values in STAGES:
+        results = []
+        for value in values:
+            c = _apply(current, key, value)
+            name = candidate_name(c)
+            if name not in seen:
+                print(f'[select] {stage}: {name}', flush=True)
+                seen[name] = score_candidate(runs, c, folds,
+                                             osp.join(work_dir, 'configs'))
+                print(f'[select]   held-out F1 {seen[name]["f1"]} mean '
+                      f'{seen[name]["mean_f1"]:.3f}', flush=True)
+            results.append(seen[name])
+        winner = pick(results)
+        current = dict(winner['candidate'])
+        stages.append(dict(stage=stage, results=results,
+                           winner=winner['name']))
+        write_json_atomic(osp.join(work_dir, 'selection.json'),
+                          dict(stages=stages, chosen=current,
+                               reference=reference))
+        atomic_write_bytes(
+            osp.join(work_dir, 'selection.md'),
+            selection_markdown(stages, reference).encode('utf-8'))
+    print(selection_markdown(stages, reference))
+    print(f'[select] chosen: {candidate_name(current)} {current}')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,190 @@
+"""Reference baseline for the real proxy: handcrafted motion features and a
+random forest, the floor that every proxy result is printed beside.
+
+A clip (all its frames, grey, resized to ``size`` px) becomes a fixed vector:
+
+* frame-difference energy on a ``grid x grid`` grid: the mean absolute
+  difference of consecutive frames in each cell, averaged over time, and the
+  same cells' temporal maximum, each sorted (so the vector says how much of
+  the frame moves and how strongly, not where);
+* global statistics of the per-frame motion energy (mean, std, max,
+  percentiles, fraction of moving pixels at two levels, temporal
+  autocorrelation), of the brightness and contrast, and the clip's length
+  and native size.
+
+A ``RandomForestClassifier`` (300 trees) fitted on the train split scores
+the positive class (``fight``); the two-class scores ``(p, 1 - p)`` are
+thresholded at 0.5 and scored with the challenge's macro-F1, the metric of
+every proxy result.
+
+    python benchmarks/reference_baseline.py [--data data/tiny_surveillance] [--res lr]
+
+The module is imported by ``benchmarks/proxy_surveillance.py``.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import sys
+from typing import Dict, List, Sequence, Tuple
+
+import cv2
+import numpy as np
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+if osp.join(REPO, 'projects') not in sys.path:
+    sys.path.insert(0, osp.join(REPO, 'projects'))
+
+from tiny_action.datasets.annotations import read_annotation_entries  # noqa: E402
+from tiny_action.datasets.class_map import load_class_map  # noqa: E402
+from tiny_action.datasets.transforms.loading import TinyVideoReader  # noqa: E402
+from tiny_action.evaluation import macro_prf  # noqa: E402
+
+#: grey frames are resized to this many pixels before the differences.
+FEATURE_SIZE = 64
+#: cells per side of the motion-energy grid.
+GRID = 16
+
+
+def grey_frames(path: str, size: int = FEATURE_SIZE) -> np.ndarray:
+    """All frames of a video as ``(T, size, size)`` float32 grey in [0, 1]."""
+    reader = TinyVideoReader(path)
+    rgb = reader.get_batch(range(len(reader)))
+    grey = [cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in rgb]
+    grey = [cv2.resize(g, (size, size), interpolation=cv2.INTER_AREA)
+            for g in grey]
+    return np.stack(grey).astype(np.float32) / 255.0
+
+
+def _autocorr(x: np.ndarray, lag: int) -> float:
+    if x.size <= lag or x.std() == 0:
+        return 0.0
+    return float(np.corrcoef(x[:-lag], x[lag:])[0, 1])
+
+
+def clip_features(frames: np.ndarray, native_size: int,
+                  grid: int = GRID) -> np.ndarray:
+    """The feature vector of one clip (see the module docstring).
+
+    Args:
+        frames (np.ndarray): ``(T, S, S)`` grey frames, ``S`` divisible by
+            ``grid``.
+        native_size (int): The clip's own frame size in pixels.
+        grid (int): Cells per side of the energy grid.
+
+    Returns:
+        np.ndarray: 1-D float32 features, the same length for every clip.
+    """
+    t, s, _ = frames.shape
+    if t < 2:
+        diff = np.zeros((1, s, s), np.float32)
+    else:
+        diff = np.abs(np.diff(frames, axis=0))
+    cell = s // grid
+    cells = diff.reshape(len(diff), grid, cell, grid, cell).mean((2, 4))
+    energy = diff.mean((1, 2))  # per-frame motion energy
+    stats = [
+        energy.mean(), energy.std(), energy.max(),
+        *np.percentile(energy, [10, 50, 90]),
+        (diff > 0.05).mean(), (diff > 0.15).mean(),
+        _autocorr(energy, 1), _autocorr(energy, 4),
+        cells.std(axis=0).mean(),
+        frames.mean(), frames.std(), frames.std(axis=0).mean(),
+        float(t), float(native_size),
+    ]
+    return np.concatenate([
+        np.sort(cells.mean(0).ravel()),
+        np.sort(cells.max(0).ravel()),
+        np.asarray(stats, np.float32),
+    ]).astype(np.float32)
+
+
+def split_features(split_dir: str, res: str,
+                   classes: Sequence[str]) -> Tuple[np.ndarray, np.ndarray,
+                                                    List[Dict]]:
+    """Features ``(N, D)``, multi-hot labels ``(N, C)`` and the entries of a
+    split folder (``annotations.json`` and ``res``/ videos)."""
+    entries = read_annotation_entries(osp.join(split_dir, 'annotations.json'))
+    index = {c: i for i, c in enumerate(classes)}
+    feats, labels = [], np.zeros((len(entries), len(classes)), np.float32)
+    for i, entry in enumerate(entries):
+        path = osp.join(split_dir, res, entry['path'])
+        frames = grey_frames(path)
+        feats.append(clip_features(frames, int(entry['dim'][1])))
+        for name in entry['label']:
+            if name not in index:
+                raise ValueError(f'{split_dir}/annotations.json: entry {i} '
+                                 f'has label {name!r}, not in {classes}')
+            labels[i, index[name]] = 1
+    return np.stack(feats), labels, entries
+
+
+def fit_forest(features: np.ndarray, labels: np.ndarray, seed: int = 0):
+    """A 300-tree random forest on the argmax label (one label per clip)."""
+    from sklearn.ensemble import RandomForestClassifier
+    forest = RandomForestClassifier(
+        n_estimators=300, random_state=seed, n_jobs=1)
+    return forest.fit(features, labels.argmax(1))
+
+
+def forest_scores(forest, features: np.ndarray, num_classes: int) -> np.ndarray:
+    """Per-class probabilities ``(N, C)`` of a fitted forest."""
+    scores = np.zeros((len(features), num_classes), np.float32)
+    scores[:, forest.classes_] = forest.predict_proba(features)
+    return scores
+
+
+def reference_scores(data_root: str, res: str = 'lr', seeds: Sequence[int] = (0, 1, 2)
+                     ) -> Dict[str, float]:
+    """Val macro-F1 of the reference (forest fitted on train), one per seed.
+
+    Args:
+        data_root (str): Folder with ``class_map.json``, ``train/``, ``val/``.
+        res (str): ``'lr'`` or ``'hr'`` videos.
+        seeds (Sequence[int]): Forest seeds.
+
+    Returns:
+        dict: ``f1`` (list per seed), ``mean``, ``std``.
+    """
+    classes = load_class_map(osp.join(data_root, 'class_map.json'))
+    x_tr, y_tr, _ = split_features(osp.join(data_root, 'train'), res, classes)
+    x_va, y_va, _ = split_features(osp.join(data_root, 'val'), res, classes)
+    f1 = []
+    for seed in seeds:
+        forest = fit_forest(x_tr, y_tr, seed)
+        f1.append(macro_prf(forest_scores(forest, x_va, len(classes)),
+                            y_va)['f1'])
+    return dict(f1=f1, mean=float(np.mean(f1)), std=float(np.std(f1)))
+
+
+def cached_reference(data_root: str, cache: str, res: str = 'lr'
+                     ) -> Dict[str, float]:
+    """:func:`reference_scores`, read from / written to the JSON ``cache``
+    (keyed by data root and resolution)."""
+    key = f'{osp.realpath(data_root)}:{res}'
+    table = {}
+    if osp.isfile(cache):
+        with open(cache) as f:
+            table = json.load(f)
+    if key not in table:
+        from tiny_action.utils.fileio import write_json_atomic
+        table[key] = reference_scores(data_root, res)
+        os.makedirs(osp.dirname(cache) or '.', exist_ok=True)
+        write_json_atomic(cache, table)
+    return table[key]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--data', default=osp.join(REPO, 'data',
+                                                   'tiny_surveillance'))
+    parser.add_argument('--res', default='lr', choices=['lr', 'hr'])
+    args = parser.parse_args()
+    result = reference_scores(args.data, args.res)
+    print(f'reference baseline ({args.res}): val macro-F1 per forest seed '
+          f'{[round(f, 3) for f in result["f1"]]}, mean {result["mean"]:.3f}'
+          f' +- {result["std"]:.3f}')
+
+
+if __name__ == '__main__':
+    main()
