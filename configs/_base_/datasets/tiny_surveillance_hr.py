@@ -6,26 +6,10 @@ _base_ = ['./tiny_surveillance_lr.py']
 
 data_root = 'data/tiny_surveillance'
 input_size = 48
-train_pipeline = [
-    dict(type='TinyVideoInit'),
-    dict(type='UniformSegment', num_segments={{_base_.num_segments}}),
-    dict(type='TinyVideoDecode'),
-    dict(type='TailFlipBalance', flip_ratio=0.5),
-    dict(type='RandomResizedCrop', area_range=(0.5, 1.0)),
-    dict(type='PairedResize', scale=(input_size, input_size), sr_scale=None),
-    dict(type='FrameDifference', mode='rgb+diff'),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackTinyActionInputs'),
-]
-test_pipeline = [
-    dict(type='TinyVideoInit'),
-    dict(type='UniformSegment', num_segments={{_base_.num_segments}}, test_mode=True),
-    dict(type='TinyVideoDecode'),
-    dict(type='PairedResize', scale=(input_size, input_size), sr_scale=None),
-    dict(type='FrameDifference', mode='rgb+diff'),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackTinyActionInputs'),
-]
+# the low-res pipelines at this size (PairedResize is [5] in train, [3] in test)
+train_pipeline = _base_.train_pipeline
+test_pipeline = _base_.test_pipeline
+train_pipeline[5].scale = test_pipeline[3].scale = (input_size, input_size)
 train_dataloader = dict(dataset=dict(
     data_prefix=dict(video=data_root + '/train/hr'), pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(

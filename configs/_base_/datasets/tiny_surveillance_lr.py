@@ -17,26 +17,16 @@ num_segments = 16
 input_size = 32
 tail_flip = None
 
-train_pipeline = [
-    dict(type='TinyVideoInit'),
-    dict(type='UniformSegment', num_segments=num_segments),
-    dict(type='TinyVideoDecode'),
-    dict(type='TailFlipBalance', flip_ratio=0.5),
-    dict(type='RandomResizedCrop', area_range=(0.5, 1.0)),
-    dict(type='PairedResize', scale=(input_size, input_size), sr_scale=None),
-    dict(type='FrameDifference', mode='rgb+diff'),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackTinyActionInputs'),
-]
-test_pipeline = [
-    dict(type='TinyVideoInit'),
-    dict(type='UniformSegment', num_segments=num_segments, test_mode=True),
-    dict(type='TinyVideoDecode'),
-    dict(type='PairedResize', scale=(input_size, input_size), sr_scale=None),
-    dict(type='FrameDifference', mode='rgb+diff'),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackTinyActionInputs'),
-]
+# tinyvirat_lr.py's pipelines with a random resized crop before the resize and each frame's
+# temporal gradient after it
+train_pipeline = _base_.train_pipeline
+test_pipeline = _base_.test_pipeline
+train_pipeline[1].num_segments = test_pipeline[1].num_segments = num_segments
+train_pipeline[3].flip_ratio = 0.5  # TailFlipBalance: random flips as well
+train_pipeline[4].scale = test_pipeline[3].scale = (input_size, input_size)
+train_pipeline.insert(4, dict(type='RandomResizedCrop', area_range=(0.5, 1.0)))
+train_pipeline.insert(6, dict(type='FrameDifference', mode='rgb+diff'))
+test_pipeline.insert(4, dict(type='FrameDifference', mode='rgb+diff'))
 train_dataloader = dict(
     num_workers=1,
     dataset=dict(

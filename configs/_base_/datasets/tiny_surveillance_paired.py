@@ -7,17 +7,8 @@ _base_ = ['./tiny_surveillance_lr.py']
 
 data_root = 'data/tiny_surveillance'
 sr_input_size = 48
-train_pipeline = [
-    dict(type='TinyVideoInit'),
-    dict(type='UniformSegment', num_segments={{_base_.num_segments}}),
-    dict(type='TinyVideoDecode'),
-    dict(type='TailFlipBalance', flip_ratio=0.5),
-    dict(type='RandomResizedCrop', area_range=(0.5, 1.0)),
-    dict(type='PairedResize', scale=({{_base_.input_size}}, {{_base_.input_size}}),
-         sr_scale=(sr_input_size, sr_input_size)),
-    dict(type='FrameDifference', mode='rgb+diff'),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackTinyActionInputs'),
-]
+# the low-res train pipeline, its PairedResize ([5]) also sizing the high-res twin
+train_pipeline = _base_.train_pipeline
+train_pipeline[5].sr_scale = (sr_input_size, sr_input_size)
 train_dataloader = dict(dataset=dict(
     data_prefix=dict(sr=data_root + '/train/hr'), pipeline=train_pipeline))
