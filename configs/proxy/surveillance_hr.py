@@ -3,6 +3,6 @@
 _base_ = [
     '../_base_/models/tiny_surveillance_r3d10.py',
     '../_base_/datasets/tiny_surveillance_hr.py',
-    '../_base_/schedules/tiny_surveillance_adamw_40e.py', '../_base_/default_runtime.py'
+    '../_base_/schedules/tiny_surveillance_adamw_80e.py', '../_base_/default_runtime.py'
 ]
-default_hooks = dict(checkpoint=dict(interval=10, save_best=None, max_keep_ckpts=4))
+default_hooks = dict(checkpoint=dict(interval=20, save_best=None, max_keep_ckpts=4))

@@ -6,10 +6,10 @@
 _base_ = [
     '../_base_/models/tiny_surveillance_r3d10.py',
     '../_base_/datasets/tiny_surveillance_paired.py',
-    '../_base_/schedules/tiny_surveillance_adamw_40e.py', '../_base_/default_runtime.py'
+    '../_base_/schedules/tiny_surveillance_adamw_80e.py', '../_base_/default_runtime.py'
 ]
 
-teacher_ckpt = 'work_dirs/proxy/hr/seed0/epoch_40.pth'
+teacher_ckpt = 'work_dirs/proxy/hr/seed0/epoch_80.pth'
 model = dict(
     _delete_=True,
     type='DualResolutionRecognizer',
@@ -18,4 +18,4 @@ model = dict(
     teacher={{_base_.model}},
     teacher_ckpt=teacher_ckpt)
 custom_hooks = [dict(type='TeacherCheckHook')]
-default_hooks = dict(checkpoint=dict(interval=10, save_best=None, max_keep_ckpts=4))
+default_hooks = dict(checkpoint=dict(interval=20, save_best=None, max_keep_ckpts=4))

@@ -5,7 +5,7 @@
 # the middle epochs"). Validation only at those epochs (val is never used to select).
 _base_ = ['./adamw_warmup_cosine_restarts.py']
 
-max_epochs = 40
+max_epochs = 80
 warmup_epochs = 2
 train_cfg = dict(max_epochs=max_epochs, val_begin=max_epochs // 4,
                  val_interval=max_epochs // 4)
