@@ -141,7 +141,9 @@ def cv_threshold_f1(scores: np.ndarray, labels: np.ndarray) -> float:
 
 
 def post_rows(dumps: List[Dict[int, str]]) -> Dict[str, Dict]:
-    """Single model / checkpoint ensemble, at 0.5 / CV-tuned thresholds."""
+    """Single model / checkpoint ensemble, at 0.5 / CV-tuned thresholds
+    (per seed), and the ensemble of the seeds' last checkpoints (one
+    value)."""
     from tiny_action.tools.ensemble import load_dump, load_ensemble
     rows = {k: [] for k in ('single', 'single_thr', 'ens', 'ens_thr')}
     for per_seed in dumps:
@@ -151,6 +153,8 @@ def post_rows(dumps: List[Dict[int, str]]) -> Dict[str, Dict]:
         rows['single_thr'].append(cv_threshold_f1(last.scores, last.labels))
         rows['ens'].append(macro_prf(ens.scores, ens.labels)['f1'])
         rows['ens_thr'].append(cv_threshold_f1(ens.scores, ens.labels))
+    seeds = load_ensemble([d[max(d)] for d in dumps])
+    rows['seed_ens'] = [macro_prf(seeds.scores, seeds.labels)['f1']]
     return {k: stats(v) for k, v in rows.items()}
 
 
@@ -226,6 +230,8 @@ def verdict(without: Dict, with_: Dict) -> str:
 
 
 def _fmt(s: Dict) -> str:
+    if len(s['values']) == 1:
+        return f"{s['mean']:.3f}"
     return f"{s['mean']:.3f} ± {s['std']:.3f}"
 
 
@@ -246,7 +252,9 @@ def collect_rows(val: Dict[str, List[Dict]], post: Dict[str, Dict],
                        ('single_thr', 'recipe, per-class thresholds tuned '
                         f'({THRESHOLD_FOLDS}-fold CV on val)'),
                        ('ens_thr', 'recipe, checkpoint ensemble + tuned '
-                        'thresholds')):
+                        'thresholds'),
+                       ('seed_ens', 'recipe, ensemble of the seeds\' last '
+                        'checkpoints (one value)')):
         rows.append(dict(key=key, label=label, f1=post[key], mAP=None))
     return rows
 
