@@ -178,7 +178,7 @@ def _tail_flip(c: dict):
     flipped copies of every fight clip (the smaller class), or None."""
     if not c['balance']:
         return None
-    return dict(classes=['fight'], copies=c['balance'])
+    return dict(_delete_=True, classes=['fight'], copies=c['balance'])
 
 
 def candidate_config(c: dict, fit: str, held: str) -> str:
