@@ -44,10 +44,11 @@ TOLERANCE = 0.01
 #: cheapest size, on a model sized for a few hundred clips.
 START = dict(modality='rgb', size=32, frames=16, sampling='uniform',
              aug='flip_crop', width=16, blocks=1, epochs=40, lr=1e-3,
-             dropout=0.5, pairs=False, test_views=1, balance=0)
+             dropout=0.5, pairs=False, test_views=1, balance=0,
+             ema=0)
 #: stage name -> the values tried for one key. Only candidates that keep the
 #: whole benchmark table (24 trainings) near an hour of CPU are tried: no
-#: wider model than 16 base channels, no more than 40 epochs.
+#: wider model than 16 base channels, no more than 80 epochs.
 STAGES: Sequence[Tuple[str, str, list]] = (
     ('input', 'modality', ['rgb', 'diff', 'rgb+diff']),
     ('input size', 'size', [32, 48]),
@@ -64,6 +65,8 @@ STAGES: Sequence[Tuple[str, str, list]] = (
     ('test views (averaged probabilities)', 'test_views', [1, 4]),
     ('data balance (flipped copies of the smaller class, paper section 2)',
      'balance', [0, 1]),
+    ('exponential moving average of the weights (mmengine EMAHook, '
+     'momentum per iteration)', 'ema', [0, 0.01]),
 )
 
 
@@ -181,6 +184,13 @@ def _tail_flip(c: dict):
     return dict(_delete_=True, classes=['fight'], copies=c['balance'])
 
 
+def _hooks(c: dict) -> list:
+    """``custom_hooks`` of candidate ``c`` (an EMAHook when ``ema``)."""
+    if not c['ema']:
+        return []
+    return [dict(type='EMAHook', momentum=c['ema'])]
+
+
 def candidate_config(c: dict, fit: str, held: str) -> str:
     """Config text: configs/proxy/surveillance_lr.py with candidate ``c``,
     trained on ``fit`` and validated on ``held`` (train clips)."""
@@ -209,6 +219,7 @@ def candidate_config(c: dict, fit: str, held: str) -> str:
         f"by_epoch=True, begin=2, end={epochs}, convert_to_iter_based=True)]",
         f"optim_wrapper = dict(optimizer=dict(lr={c['lr']!r}))",
         f"default_hooks = dict(checkpoint=dict(interval={quarter}))",
+        f"custom_hooks = {_hooks(c)!r}",
         ''])
 
 
@@ -220,7 +231,8 @@ def candidate_name(c: dict) -> str:
             (f"_d{c['dropout']:g}" if c['dropout'] != 0.5 else '') +
             ('_pairs' if c['pairs'] else '') +
             (f"_v{c['test_views']}" if c['test_views'] > 1 else '') +
-            (f"_bal{c['balance']}" if c['balance'] else ''))
+            (f"_bal{c['balance']}" if c['balance'] else '') +
+            (f"_ema{c['ema']:g}" if c['ema'] else ''))
 
 
 def test_views_score(runs: ProxyRuns, name: str, config: str, run_dir: str,
