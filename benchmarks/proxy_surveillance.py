@@ -62,6 +62,7 @@ VARIANTS = {
 #: ensemble members: these fractions of the schedule (the checkpoints).
 ENSEMBLE_AT = (0.5, 0.75, 1.0)
 THRESHOLD_FOLDS = 5
+BOOTSTRAP_ROUNDS = 2000
 
 
 def stats(values: Sequence[float]) -> Dict:
@@ -141,7 +142,9 @@ def cv_threshold_f1(scores: np.ndarray, labels: np.ndarray) -> float:
 
 
 def post_rows(dumps: List[Dict[int, str]]) -> Dict[str, Dict]:
-    """Single model / checkpoint ensemble, at 0.5 / CV-tuned thresholds."""
+    """Single model / checkpoint ensemble, at 0.5 / CV-tuned thresholds
+    (per seed), and the ensemble of the seeds' last checkpoints (one
+    value)."""
     from tiny_action.tools.ensemble import load_dump, load_ensemble
     rows = {k: [] for k in ('single', 'single_thr', 'ens', 'ens_thr')}
     for per_seed in dumps:
@@ -151,7 +154,41 @@ def post_rows(dumps: List[Dict[int, str]]) -> Dict[str, Dict]:
         rows['single_thr'].append(cv_threshold_f1(last.scores, last.labels))
         rows['ens'].append(macro_prf(ens.scores, ens.labels)['f1'])
         rows['ens_thr'].append(cv_threshold_f1(ens.scores, ens.labels))
+    seeds = load_ensemble([d[max(d)] for d in dumps])
+    rows['seed_ens'] = [macro_prf(seeds.scores, seeds.labels)['f1']]
     return {k: stats(v) for k, v in rows.items()}
+
+
+def paired_bootstrap(recipe: List[np.ndarray], reference: List[np.ndarray],
+                     labels: np.ndarray, rounds: int = BOOTSTRAP_ROUNDS,
+                     seed: int = 0) -> Dict[str, float]:
+    """How sure the val set is of ``recipe - reference``: the difference of
+    the mean-over-seeds macro-F1, and its 95% interval over bootstrap
+    resamples of the val clips (one resample for both, so clip difficulty
+    cancels).
+
+    Args:
+        recipe (list[np.ndarray]): ``(N, C)`` val scores per recipe seed.
+        reference (list[np.ndarray]): ``(N, C)`` val scores per forest seed.
+        labels (np.ndarray): ``(N, C)`` multi-hot val labels.
+
+    Returns:
+        dict: ``delta``, ``low``, ``high`` (2.5 / 97.5 percentiles) and
+        ``p_better`` (share of resamples where the recipe is ahead).
+    """
+    rng = np.random.default_rng(seed)
+
+    def delta(idx: np.ndarray) -> float:
+        def mean_f1(scores):
+            return np.mean([macro_prf(s[idx], labels[idx])['f1']
+                            for s in scores])
+        return float(mean_f1(recipe) - mean_f1(reference))
+
+    n = len(labels)
+    deltas = np.array([delta(rng.integers(0, n, n)) for _ in range(rounds)])
+    low, high = np.percentile(deltas, [2.5, 97.5])
+    return dict(delta=delta(np.arange(n)), low=float(low), high=float(high),
+                p_better=float((deltas > 0).mean()))
 
 
 def _grad_norm(loss, params) -> float:
@@ -226,6 +263,8 @@ def verdict(without: Dict, with_: Dict) -> str:
 
 
 def _fmt(s: Dict) -> str:
+    if len(s['values']) == 1:
+        return f"{s['mean']:.3f}"
     return f"{s['mean']:.3f} ± {s['std']:.3f}"
 
 
@@ -246,7 +285,9 @@ def collect_rows(val: Dict[str, List[Dict]], post: Dict[str, Dict],
                        ('single_thr', 'recipe, per-class thresholds tuned '
                         f'({THRESHOLD_FOLDS}-fold CV on val)'),
                        ('ens_thr', 'recipe, checkpoint ensemble + tuned '
-                        'thresholds')):
+                        'thresholds'),
+                       ('seed_ens', 'recipe, ensemble of the seeds\' last '
+                        'checkpoints (one value)')):
         rows.append(dict(key=key, label=label, f1=post[key], mAP=None))
     return rows
 
@@ -275,7 +316,7 @@ def mechanisms(rows: Dict[str, Dict], post: Dict[str, Dict]) -> List[tuple]:
 
 def markdown(rows: List[Dict], mech: List[tuple], grads: Dict[str, List],
              minutes: Dict[str, float], seeds: Sequence[int],
-             totals: Dict[str, float]) -> str:
+             totals: Dict[str, float], versus: Dict[str, float]) -> str:
     """The results as markdown (main table, mechanisms, KD gradients)."""
     ref = rows[0]['f1']['mean']
     out = [f'Val macro-F1 (threshold 0.5 unless stated) on tiny_surveillance '
@@ -292,7 +333,12 @@ def markdown(rows: List[Dict], mech: List[tuple], grads: Dict[str, List],
         mins = f"{minutes[r['key']]:.1f}" if r['key'] in minutes else ''
         out.append(f"| {r['label']} | {_fmt(r['f1'])} | {per_seed} | {m_ap} "
                    f"| {diff} | {mins} |")
-    out += ['', '| mechanism | without | with | change | verdict |',
+    out += ['', f"Recipe minus reference on val: {versus['delta']:+.3f} "
+            f"macro-F1, 95% interval {versus['low']:+.3f} to "
+            f"{versus['high']:+.3f} over {BOOTSTRAP_ROUNDS} paired bootstrap "
+            f"resamples of the val clips (recipe ahead in "
+            f"{versus['p_better']:.0%} of them).", '',
+            '| mechanism | without | with | change | verdict |',
             '|---|---|---|---|---|']
     for name, without, with_ in mech:
         out.append(f'| {name} | {_fmt(without)} | {_fmt(with_)} | '
@@ -388,7 +434,7 @@ def main() -> None:
     runs = ProxyRuns(osp.abspath(args.work_dir), threads=args.threads)
     import reference_baseline
     reference = cached_step(
-        runs, 'reference', osp.join(runs.work_dir, 'reference.json'),
+        runs, 'reference', osp.join(runs.work_dir, 'reference_scores.json'),
         lambda: reference_baseline.reference_scores(data))
     reference['mean'] = stats(reference['f1'])['mean']
     print('[proxy] reference baseline: val macro-F1 '
@@ -405,7 +451,28 @@ def main() -> None:
             VARIANTS[name][1], last_checkpoint(dirs['hr'][0]), dirs[name][0])
             for name in ('kd', 'kd_bce')})
     write_results(args, runs, dict(val=val, post=post, grads=grads,
-                                   reference=reference, dumps=dumps))
+                                   reference=reference, dumps=dumps,
+                                   versus=recipe_versus_reference(
+                                       dumps, reference)))
+
+
+def recipe_versus_reference(dumps: List[Dict[int, str]],
+                            reference: Dict) -> Dict[str, float]:
+    """:func:`paired_bootstrap` of the recipe's last checkpoints against
+    the reference forests, on the same val clips.
+
+    Raises:
+        RuntimeError: The dumps' labels are not the reference's (another
+            clip order or split).
+    """
+    from tiny_action.tools.ensemble import load_dump
+    last = [load_dump(d[max(d)]) for d in dumps]
+    ref = [np.asarray(s, np.float64) for s in reference['scores']]
+    labels = last[0].labels
+    if not np.array_equal(np.asarray(reference['labels']), labels):
+        raise RuntimeError('the reference scores and the recipe dumps do not '
+                           'cover the same val clips in the same order')
+    return paired_bootstrap([d.scores for d in last], ref, labels)
 
 
 def check_single_against_val(single: Dict, val: List[Dict]) -> None:
@@ -429,13 +496,14 @@ def write_results(args, runs: ProxyRuns, res: Dict) -> None:
         / 60 for name in VARIANTS}
     totals = dict(wall=runs.total('wall'), cpu=runs.total('cpu'))
     text = markdown(rows, mechanisms(by_key, res['post']), res['grads'],
-                    minutes, args.seeds, totals)
+                    minutes, args.seeds, totals, res['versus'])
     os.makedirs(args.out, exist_ok=True)
     atomic_write_bytes(osp.join(args.out, 'proxy_surveillance.md'),
                        text.encode('utf-8'))
     bar_chart(osp.join(args.out, 'proxy_surveillance.png'), rows)
     write_json_atomic(osp.join(args.out, 'proxy_surveillance.json'),
                       dict(rows=rows, kd_gradients=res['grads'],
+                           recipe_vs_reference=res['versus'],
                            minutes_per_run=minutes, totals=totals,
                            seeds=list(args.seeds)))
     print('\n' + text)

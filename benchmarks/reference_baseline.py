@@ -134,6 +134,28 @@ def forest_scores(forest, features: np.ndarray, num_classes: int) -> np.ndarray:
     return scores
 
 
+def reference_val_scores(data_root: str, res: str = 'lr',
+                         seeds: Sequence[int] = (0, 1, 2)
+                         ) -> Tuple[List[np.ndarray], np.ndarray]:
+    """Val class probabilities of the reference (forest fitted on train).
+
+    Args:
+        data_root (str): Folder with ``class_map.json``, ``train/``, ``val/``.
+        res (str): ``'lr'`` or ``'hr'`` videos.
+        seeds (Sequence[int]): Forest seeds.
+
+    Returns:
+        tuple: ``(N, C)`` scores per seed, and the ``(N, C)`` multi-hot val
+        labels (entries in annotation order).
+    """
+    classes = load_class_map(osp.join(data_root, 'class_map.json'))
+    x_tr, y_tr, _ = split_features(osp.join(data_root, 'train'), res, classes)
+    x_va, y_va, _ = split_features(osp.join(data_root, 'val'), res, classes)
+    scores = [forest_scores(fit_forest(x_tr, y_tr, seed), x_va, len(classes))
+              for seed in seeds]
+    return scores, y_va
+
+
 def reference_scores(data_root: str, res: str = 'lr', seeds: Sequence[int] = (0, 1, 2)
                      ) -> Dict[str, float]:
     """Val macro-F1 of the reference (forest fitted on train), one per seed.
@@ -144,17 +166,14 @@ def reference_scores(data_root: str, res: str = 'lr', seeds: Sequence[int] = (0,
         seeds (Sequence[int]): Forest seeds.
 
     Returns:
-        dict: ``f1`` (list per seed), ``mean``, ``std``.
+        dict: ``f1`` (list per seed), ``mean``, ``std``, ``scores`` (per
+        seed, ``N x C`` nested lists) and ``labels`` (``N x C``), val
+        entries in annotation order.
     """
-    classes = load_class_map(osp.join(data_root, 'class_map.json'))
-    x_tr, y_tr, _ = split_features(osp.join(data_root, 'train'), res, classes)
-    x_va, y_va, _ = split_features(osp.join(data_root, 'val'), res, classes)
-    f1 = []
-    for seed in seeds:
-        forest = fit_forest(x_tr, y_tr, seed)
-        f1.append(macro_prf(forest_scores(forest, x_va, len(classes)),
-                            y_va)['f1'])
-    return dict(f1=f1, mean=float(np.mean(f1)), std=float(np.std(f1)))
+    scores, labels = reference_val_scores(data_root, res, seeds)
+    f1 = [macro_prf(s, labels)['f1'] for s in scores]
+    return dict(f1=f1, mean=float(np.mean(f1)), std=float(np.std(f1)),
+                scores=[s.tolist() for s in scores], labels=labels.tolist())
 
 
 def cached_reference(data_root: str, cache: str, res: str = 'lr'
