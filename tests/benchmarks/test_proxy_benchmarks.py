@@ -1,0 +1,91 @@
+"""The real-proxy benchmarks' own logic: the paired bootstrap that says how
+sure val is of a difference, and the fold configs of the KD cross-validation
+(the shipped configs with only the data files changed)."""
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from mmengine.config import Config
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / 'benchmarks'))
+
+import proxy_kd_cv  # noqa: E402
+from proxy_surveillance import paired_bootstrap  # noqa: E402
+
+
+def _labels(n: int, seed: int = 0) -> np.ndarray:
+    return np.eye(2)[np.random.default_rng(seed).integers(0, 2, n)]
+
+
+def test_bootstrap_of_identical_models_is_zero():
+    y = _labels(40)
+    scores = [np.random.default_rng(s).random(y.shape) for s in range(3)]
+    out = paired_bootstrap(scores, scores, y, rounds=50)
+    assert out == dict(delta=0.0, low=0.0, high=0.0, p_better=0.0)
+
+
+def test_bootstrap_separates_a_perfect_model_from_a_random_one():
+    y = _labels(60)
+    perfect = [y * 0.8 + 0.1] * 3
+    rng = np.random.default_rng(1)
+    noise = [rng.random(y.shape) for _ in range(3)]
+    out = paired_bootstrap(perfect, noise, y, rounds=200)
+    assert out['delta'] > 0.3
+    assert 0 < out['low'] <= out['delta'] <= out['high']
+    assert out['p_better'] == 1.0
+    # swapping the models mirrors the interval
+    back = paired_bootstrap(noise, perfect, y, rounds=200)
+    assert back['delta'] == pytest.approx(-out['delta'])
+    assert back['high'] < 0 and back['p_better'] == 0.0
+
+
+def test_bootstrap_interval_is_wide_on_few_clips():
+    # two equally noisy models on 51 clips: the interval spans zero
+    y = _labels(51, seed=2)
+    a = [np.clip(y + np.random.default_rng(s).normal(0, .6, y.shape), 0, 1)
+         for s in range(3)]
+    b = [np.clip(y + np.random.default_rng(9 + s).normal(0, .6, y.shape),
+                 0, 1) for s in range(3)]
+    out = paired_bootstrap(a, b, y, rounds=300)
+    assert out['low'] < 0 < out['high']
+
+
+def _flat(cfg: Config) -> dict:
+    return cfg.to_dict()
+
+
+@pytest.mark.parametrize('model', sorted(proxy_kd_cv.MODELS))
+def test_fold_config_changes_only_the_data_files(model, tmp_path):
+    text = proxy_kd_cv.fold_config(model, '/folds/fit.json', '/folds/held.json')
+    path = tmp_path / f'{model}_fold0.py'
+    path.write_text(text)
+    fold = _flat(Config.fromfile(str(path)))
+    shipped = _flat(Config.fromfile(
+        str(REPO / 'configs' / 'proxy' / proxy_kd_cv.MODELS[model][0])))
+    assert fold['train_dataloader']['dataset']['ann_file'] == '/folds/fit.json'
+    for loader in ('val_dataloader', 'test_dataloader'):
+        ds = fold[loader]['dataset']
+        assert ds['ann_file'] == '/folds/held.json'
+        res = proxy_kd_cv.MODELS[model][1]
+        assert ds['data_prefix']['video'] == \
+            f'data/tiny_surveillance/train/{res}'
+    for cfg in (fold, shipped):
+        cfg['train_dataloader']['dataset'].pop('ann_file')
+        for loader in ('val_dataloader', 'test_dataloader'):
+            cfg[loader]['dataset'].pop('ann_file')
+            cfg[loader]['dataset']['data_prefix'].pop('video')
+    assert fold == shipped
+
+
+def test_kd_cv_summary_and_markdown():
+    per_fold = [{'hr': .8, 'lr': .7, 'kd_a0.5': .6},
+                {'hr': .9, 'lr': .6, 'kd_a0.5': .7}]
+    table = proxy_kd_cv.summary(per_fold)
+    assert table['lr']['values'] == [.7, .6]
+    assert table['kd_a0.5']['mean'] == pytest.approx(.65)
+    text = proxy_kd_cv.markdown(table, [.5, .6])
+    row = next(r for r in text.splitlines() if 'alpha 0.5' in r)
+    # KD minus the plain student on the same folds: -0.1 and +0.1
+    assert '+0.000 (-0.100 / +0.100)' in row
