@@ -67,6 +67,8 @@ STAGES: Sequence[Tuple[str, str, list]] = (
      'balance', [0, 1]),
     ('exponential moving average of the weights (mmengine EMAHook, '
      'momentum per iteration)', 'ema', [0, 0.01]),
+    ('capacity: base channels and blocks per stage (run after the table)',
+     'width_blocks', [(16, 1), (32, 1), (16, 2)]),
 )
 
 
@@ -303,6 +305,8 @@ def _apply(c: dict, key: str, value) -> dict:
     c = dict(c)
     if key == 'frames_sampling':
         c['frames'], c['sampling'] = value
+    elif key == 'width_blocks':
+        c['width'], c['blocks'] = value
     else:
         c[key] = value
     return c
