@@ -273,3 +273,40 @@ def test_truncated_legacy_checkpoint_names_its_file(tmp_path):
     path.write_bytes(path.read_bytes()[:-50])
     with pytest.raises(compat.CheckpointUnreadableError, match=r'old\.pth'):
         _load_checkpoint(str(path), map_location='cpu')
+
+
+def test_destroy_process_group_at_exit_noop_without_group():
+    import torch.distributed as dist
+    if dist.is_initialized():
+        pytest.skip('a process group exists in this test process')
+    assert compat.destroy_process_group_at_exit() is False
+
+
+EXIT_SCRIPT = '''
+import atexit, os, sys
+import torch.distributed as dist
+from tiny_action import compat
+# registered first, so it runs after the compat handler (atexit is LIFO)
+atexit.register(lambda: print('alive at exit:', dist.is_initialized()))
+os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=sys.argv[1],
+                  RANK='0', WORLD_SIZE='1')
+dist.init_process_group('gloo')
+print('registered:', compat.destroy_process_group_at_exit(),
+      compat.destroy_process_group_at_exit())
+'''
+
+
+def test_destroy_process_group_at_exit_runs_before_finalization(tmp_path):
+    import socket
+    import subprocess
+    import sys
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    script = tmp_path / 'exit_with_group.py'
+    script.write_text(EXIT_SCRIPT)
+    proc = subprocess.run([sys.executable, str(script), str(port)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert 'registered: True False' in proc.stdout
+    assert 'alive at exit: False' in proc.stdout

@@ -504,5 +504,45 @@ def init_dist_without_cuda(launcher: str, dist_cfg: dict) -> bool:
     return True
 
 
+# ---------------------------------------------------------------------------
+# 10. A process that exits with a gloo process group still alive can abort
+#     during interpreter finalization ("terminate called without an active
+#     exception", SIGABRT, the launcher reports "exitcode: -6" for a rank
+#     that finished its work): gloo's worker threads are torn down while
+#     joinable (pytorch/pytorch#190489; torch's own atexit fix,
+#     pytorch/pytorch#179291, was abandoned). mmengine's tools/train.py and
+#     test.py never call ``destroy_process_group``. Not a patch:
+#     ``TinyActionRunner.setup_env`` calls this once the group exists.
+# ---------------------------------------------------------------------------
+_EXIT_CLEANUP: List[Callable] = []
+
+
+def _destroy_process_group_now() -> None:
+    """Destroy the default process group if it still exists (at exit)."""
+    import torch.distributed as torch_dist
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        try:
+            torch_dist.destroy_process_group()
+        except Exception as exc:  # exit must go on; say why it was not clean
+            print(f'tiny_action: destroying the process group at exit '
+                  f'failed: {exc!r}', file=sys.stderr)
+
+
+def destroy_process_group_at_exit() -> bool:
+    """Register (once per process) an ``atexit`` handler that destroys the
+    default process group while the interpreter is still whole. Returns
+    True when it registered; a no-op (False) when ``torch.distributed`` is
+    unavailable, no group exists, or the handler is registered already."""
+    import atexit
+
+    import torch.distributed as torch_dist
+    if (_EXIT_CLEANUP or not torch_dist.is_available()
+            or not torch_dist.is_initialized()):
+        return False
+    atexit.register(_destroy_process_group_now)
+    _EXIT_CLEANUP.append(_destroy_process_group_now)
+    return True
+
+
 # mmengine logs "Loads checkpoint by <name[10:]> backend"; keep it "local".
 _load_local_checkpoint.__name__ = 'load_from_local'

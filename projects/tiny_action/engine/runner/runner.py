@@ -8,7 +8,7 @@ from mmengine.evaluator import DumpResults, Evaluator
 from mmengine.logging import print_log
 from mmengine.runner import Runner
 
-from ...compat import init_dist_without_cuda
+from ...compat import destroy_process_group_at_exit, init_dist_without_cuda
 from ...utils.fileio import check_writable_file
 from ..hooks import CheckpointCheckHook
 
@@ -52,6 +52,7 @@ class TinyActionRunner(Runner):
                 'no CUDA device: initialised the process group with the '
                 f'{get_backend()} backend', logger='current')
         super().setup_env(env_cfg)
+        destroy_process_group_at_exit()
 
     def test(self) -> dict:
         """mmengine's ``test``, after two checks that fail before any
