@@ -518,11 +518,17 @@ _EXIT_CLEANUP: List[Callable] = []
 
 
 def _destroy_process_group_now() -> None:
-    """Destroy the default process group if it still exists (at exit)."""
+    """Destroy the default process group if it still exists (at exit),
+    after collecting the reference cycles that may still hold it (a DDP
+    wrapper's reducer keeps the group alive until its model is freed)."""
+    import gc
+
     import torch.distributed as torch_dist
     if torch_dist.is_available() and torch_dist.is_initialized():
         try:
+            gc.collect()
             torch_dist.destroy_process_group()
+            gc.collect()
         except Exception as exc:  # exit must go on; say why it was not clean
             print(f'tiny_action: destroying the process group at exit '
                   f'failed: {exc!r}', file=sys.stderr)
