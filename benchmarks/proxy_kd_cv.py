@@ -19,15 +19,14 @@ resumable.
 """
 import argparse
 import os.path as osp
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Sequence
 
 import numpy as np
 
-from proxy_runs import (DATA_LINK, DEFAULT_DATA, REPO, ProxyRuns,
-                        epoch_checkpoints, link_data,
-                        stop_children_on_sigterm, val_history)
-from proxy_selection import group_folds, write_folds
-from tiny_action.datasets.annotations import read_annotation_entries
+from proxy_runs import (DATA_LINK, REPO, ProxyRuns, add_run_arguments,
+                        start_runs)
+from proxy_selection import reference_on_folds, train_folds
+from proxy_surveillance import final_val, last_checkpoint, stats
 from tiny_action.utils.fileio import atomic_write_bytes, write_json_atomic
 
 CFG = osp.join(REPO, 'configs', 'proxy')
@@ -52,14 +51,6 @@ def fold_config(model: str, fit: str, held: str) -> str:
         'test_dataloader = val_dataloader', ''])
 
 
-def last_f1(run_dir: str) -> float:
-    """Held-out macro-F1 logged at the last validation of a run."""
-    history = val_history(run_dir)
-    if not history:
-        raise RuntimeError(f'{run_dir} logged no validation')
-    return float(history[-1]['f1'])
-
-
 def run_fold(runs: ProxyRuns, k: int, fit: str, held: str,
              alphas: Sequence[float]) -> Dict[str, float]:
     """Teacher, plain student and KD students of fold ``k``; held-out F1 of
@@ -72,30 +63,22 @@ def run_fold(runs: ProxyRuns, k: int, fit: str, held: str,
                            fold_config(model, fit, held).encode('utf-8'))
     scores = {}
     for model in ('hr', 'lr'):
-        scores[model] = last_f1(runs.train(f'{model}/fold{k}',
-                                           configs[model]))
-    ckpts = epoch_checkpoints(osp.join(runs.work_dir, 'hr', f'fold{k}'))
-    if not ckpts:
-        raise RuntimeError(f'the fold-{k} teacher kept no checkpoint')
-    teacher = ckpts[max(ckpts)]
+        scores[model] = final_val(runs.train(f'{model}/fold{k}',
+                                             configs[model]))['f1']
+    teacher = last_checkpoint(osp.join(runs.work_dir, 'hr', f'fold{k}'))
     for alpha in alphas:
         name = f'kd_a{alpha:g}'
-        scores[name] = last_f1(runs.train(
+        scores[name] = final_val(runs.train(
             f'{name}/fold{k}', configs['kd'],
             [f'model.teacher_ckpt={teacher}',
-             f'model.student_overrides.cls_head.alpha={alpha}']))
+             f'model.student_overrides.cls_head.alpha={alpha}']))['f1']
         print(f'[kd-cv] fold {k}: {scores}', flush=True)
     return scores
 
 
 def summary(per_fold: List[Dict[str, float]]) -> Dict[str, Dict]:
     """Mean / std (ddof 1) over folds, and per fold, of every run name."""
-    out = {}
-    for name in per_fold[0]:
-        values = [f[name] for f in per_fold]
-        out[name] = dict(values=values, mean=float(np.mean(values)),
-                         std=float(np.std(values, ddof=1)))
-    return out
+    return {name: stats([f[name] for f in per_fold]) for name in per_fold[0]}
 
 
 def markdown(table: Dict[str, Dict], reference: List[float]) -> str:
@@ -129,34 +112,15 @@ def markdown(table: Dict[str, Dict], reference: List[float]) -> str:
     return '\n'.join(lines) + '\n'
 
 
-def folds_and_reference(data: str, work_dir: str
-                        ) -> Tuple[List[Tuple[str, str]], List[float]]:
-    """The selection's fold files (rewritten, same split) and the
-    reference baseline's held-out F1 on them."""
-    from proxy_selection import reference_on_folds
-    entries = read_annotation_entries(
-        osp.join(data, 'train', 'annotations.json'))
-    parts = group_folds(entries)
-    folds = write_folds(entries, parts, osp.join(work_dir, 'folds'))
-    return folds, reference_on_folds(data, parts)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--data', default=DEFAULT_DATA,
-                        help='tiny_surveillance folder linked to '
-                        f'{DATA_LINK} when that is absent')
-    parser.add_argument('--work-dir', default='work_dirs/proxy_kd_cv')
+    add_run_arguments(parser, 'work_dirs/proxy_kd_cv')
     parser.add_argument('--out', default='benchmarks/results')
     parser.add_argument('--alphas', type=float, nargs='+', default=[0.5, 0.8])
-    parser.add_argument('--threads', type=int, default=1,
-                        help='OMP_NUM_THREADS of the trainings (at most 2)')
     args = parser.parse_args()
-    stop_children_on_sigterm()
-    data = link_data(args.data)
-    work_dir = osp.join(REPO, args.work_dir)
-    runs = ProxyRuns(work_dir, threads=args.threads)
-    folds, reference = folds_and_reference(data, work_dir)
+    data, runs = start_runs(args)
+    parts, folds = train_folds(data, runs.work_dir)
+    reference = reference_on_folds(data, parts)
     per_fold = [run_fold(runs, k, fit, held, args.alphas)
                 for k, (fit, held) in enumerate(folds)]
     table = summary(per_fold)

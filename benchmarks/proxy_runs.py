@@ -19,7 +19,7 @@ import signal
 import subprocess
 import sys
 import time
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 if osp.join(REPO, 'projects') not in sys.path:
@@ -76,6 +76,30 @@ def stop_children_on_sigterm() -> None:
         raise SystemExit(f'[proxy] stopped by signal {signum}')
 
     signal.signal(signal.SIGTERM, handler)
+
+
+def add_run_arguments(parser, work_dir: str) -> None:
+    """The options every proxy benchmark takes: ``--data``, ``--work-dir``
+    (default ``work_dir``) and ``--threads``."""
+    parser.add_argument('--data', default=DEFAULT_DATA,
+                        help='tiny_surveillance folder linked to '
+                        f'{DATA_LINK} when that is absent')
+    parser.add_argument('--work-dir', default=work_dir)
+    parser.add_argument('--threads', type=int, default=1,
+                        help='OMP_NUM_THREADS of the trainings (at most 2)')
+
+
+def start_runs(args) -> Tuple[str, 'ProxyRuns']:
+    """Start-up of a proxy benchmark from :func:`add_run_arguments`'s
+    options: SIGTERM stops the children, the data link exists.
+
+    Returns:
+        tuple: The real data folder, and the :class:`ProxyRuns` of
+        ``<repo>/<--work-dir>``.
+    """
+    stop_children_on_sigterm()
+    data = link_data(args.data)
+    return data, ProxyRuns(osp.join(REPO, args.work_dir), threads=args.threads)
 
 
 def epoch_checkpoints(run_dir: str) -> Dict[int, str]:

@@ -32,8 +32,8 @@ from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
-from proxy_runs import (DATA_LINK, DEFAULT_DATA, REPO, ProxyRuns, link_data,
-                        stop_children_on_sigterm, val_history)
+from proxy_runs import (DATA_LINK, REPO, ProxyRuns, add_run_arguments,
+                        start_runs, val_history)
 from tiny_action.datasets.annotations import read_annotation_entries
 from tiny_action.utils.fileio import atomic_write_bytes, write_json_atomic
 
@@ -108,6 +108,16 @@ def write_folds(entries: List[dict], parts: List[List[int]],
             pair.append(path)
         files.append(tuple(pair))
     return files
+
+
+def train_folds(data: str, work_dir: str
+                ) -> Tuple[List[List[int]], List[Tuple[str, str]]]:
+    """The folds of the train split (:func:`group_folds`) and their
+    ``(fit, held_out)`` annotation files under ``<work_dir>/folds``."""
+    entries = read_annotation_entries(
+        osp.join(data, 'train', 'annotations.json'))
+    parts = group_folds(entries)
+    return parts, write_folds(entries, parts, osp.join(work_dir, 'folds'))
 
 
 def reference_on_folds(data: str, parts: List[List[int]]) -> List[float]:
@@ -339,23 +349,13 @@ def selection_markdown(stages: List[Dict], reference: List[float]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--data', default=DEFAULT_DATA,
-                        help='tiny_surveillance folder linked to '
-                        f'{DATA_LINK} when that is absent')
-    parser.add_argument('--work-dir', default='work_dirs/proxy_select')
+    add_run_arguments(parser, 'work_dirs/proxy_select')
     parser.add_argument('--out', default='benchmarks/results',
                         help='where proxy_selection.md is copied')
-    parser.add_argument('--threads', type=int, default=1,
-                        help='OMP_NUM_THREADS of the trainings (at most 2)')
     args = parser.parse_args()
-    stop_children_on_sigterm()
-    data = link_data(args.data)
-    work_dir = osp.join(REPO, args.work_dir)
-    runs = ProxyRuns(work_dir, threads=args.threads)
-    entries = read_annotation_entries(
-        osp.join(data, 'train', 'annotations.json'))
-    parts = group_folds(entries)
-    folds = write_folds(entries, parts, osp.join(work_dir, 'folds'))
+    data, runs = start_runs(args)
+    work_dir = runs.work_dir
+    parts, folds = train_folds(data, work_dir)
     reference = reference_on_folds(data, parts)
     print(f'[select] reference baseline on the folds: {reference}')
     current, stages, seen = dict(START), [], {}

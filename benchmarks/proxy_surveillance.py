@@ -32,8 +32,8 @@ from typing import Dict, List, Sequence
 
 import numpy as np
 
-from proxy_runs import (DEFAULT_DATA, REPO, ProxyRuns, epoch_checkpoints,
-                        link_data, stop_children_on_sigterm, val_history)
+from proxy_runs import (REPO, ProxyRuns, add_run_arguments, epoch_checkpoints,
+                        start_runs, val_history)
 from tiny_action.evaluation import (binarize,
                                                                macro_prf)
 from tiny_action.utils.fileio import atomic_path, atomic_write_bytes, \
@@ -419,19 +419,12 @@ def report_run(name: str, run_dir: str, reference: Dict) -> Dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--data', default=DEFAULT_DATA,
-                        help='tiny_surveillance folder linked to '
-                        'data/tiny_surveillance when that is absent')
-    parser.add_argument('--work-dir', default='work_dirs/proxy')
+    add_run_arguments(parser, 'work_dirs/proxy')
     parser.add_argument('--out', default='benchmarks/results')
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
-    parser.add_argument('--threads', type=int, default=1,
-                        help='OMP_NUM_THREADS of the trainings (at most 2)')
     args = parser.parse_args()
-    stop_children_on_sigterm()
     os.chdir(REPO)
-    data = link_data(args.data)
-    runs = ProxyRuns(osp.abspath(args.work_dir), threads=args.threads)
+    data, runs = start_runs(args)
     import reference_baseline
     reference = cached_step(
         runs, 'reference', osp.join(runs.work_dir, 'reference_scores.json'),
