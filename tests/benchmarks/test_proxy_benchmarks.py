@@ -89,3 +89,33 @@ def test_kd_cv_summary_and_markdown():
     row = next(r for r in text.splitlines() if 'alpha 0.5' in r)
     # KD minus the plain student on the same folds: -0.1 and +0.1
     assert '+0.000 (-0.100 / +0.100)' in row
+
+
+def _tiny_surveillance(root: Path) -> Path:
+    for part in ('train', 'val'):
+        (root / part).mkdir(parents=True)
+        (root / part / 'annotations.json').write_text('[]')
+    (root / 'class_map.json').write_text('{}')
+    return root
+
+
+def test_link_data_links_a_folder_with_the_layout(tmp_path):
+    from proxy_runs import link_data
+    clips = _tiny_surveillance(tmp_path / 'clips')
+    repo = tmp_path / 'repo'
+    assert link_data(str(clips), str(repo)) == str(clips.resolve())
+    assert (repo / 'data' / 'tiny_surveillance').is_symlink()
+    # a user's own folder there is left alone
+    other = _tiny_surveillance(tmp_path / 'other')
+    assert link_data(str(other), str(repo)) == str(clips.resolve())
+
+
+def test_link_data_names_what_the_folder_lacks(tmp_path):
+    from proxy_runs import link_data
+    clips = _tiny_surveillance(tmp_path / 'clips')
+    (clips / 'val' / 'annotations.json').unlink()
+    with pytest.raises(FileNotFoundError,
+                       match=r"clips is not a tiny_surveillance folder "
+                       r"\(missing \['val/annotations.json'\]\); pass --data"):
+        link_data(str(clips), str(tmp_path / 'repo'))
+    assert not (tmp_path / 'repo' / 'data').exists()
