@@ -175,7 +175,8 @@ def test_registry_and_repr():
     t = TRANSFORMS.build(dict(type='UniformSegment', num_segments=16))
     assert isinstance(t, UniformSegment)
     assert repr(t) == ('UniformSegment(num_segments=16, num_views=1, '
-                       "test_mode=False, seed=0, sampling='segments')")
+                       "test_mode=False, seed=0, sampling='segments', "
+                       'all_frames=False)')
 
 
 @pytest.mark.parametrize('kwargs, match', [
@@ -183,6 +184,7 @@ def test_registry_and_repr():
     (dict(num_segments=2.5), 'num_segments'),
     (dict(num_views=0), 'num_views'),
     (dict(seed=-1), 'seed'),
+    (dict(sampling='random', all_frames=True), 'all_frames'),
     (dict(sampling='dense'), "`sampling` should be one of"),
 ])
 def test_bad_args(kwargs, match):

@@ -1,6 +1,6 @@
 """Data transforms of the TinyVIRAT data path (registered in
 ``mmaction.registry.TRANSFORMS``)."""
-from .difference import FrameDifference
+from .difference import FrameDifference, SegmentMotion
 from .flip import TailFlipBalance
 from .formatting import PackTinyActionInputs
 from .loading import (TinyVideoDecode, TinyVideoInit, TinyVideoReader,
@@ -11,6 +11,6 @@ from .sampling import UniformSegment
 __all__ = [
     'TinyVideoInit', 'TinyVideoDecode', 'TinyVideoReader', 'UniformSegment',
     'TailFlipBalance', 'PairedResize', 'SyntheticLowRes',
-    'PackTinyActionInputs', 'FrameDifference', 'check_video_file',
+    'PackTinyActionInputs', 'FrameDifference', 'SegmentMotion', 'check_video_file',
     'probe_video'
 ]

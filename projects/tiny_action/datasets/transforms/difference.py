@@ -1,4 +1,5 @@
-"""Temporal gradient of the sampled frames (a motion input for tiny clips)."""
+"""Motion inputs for tiny clips: the temporal gradient of the sampled frames,
+and the motion energy of each segment of the whole clip."""
 from typing import Dict, List, Union
 
 import numpy as np
@@ -6,7 +7,7 @@ from mmcv.transforms import BaseTransform
 
 from mmaction.registry import TRANSFORMS
 
-__all__ = ['FrameDifference']
+__all__ = ['FrameDifference', 'SegmentMotion']
 
 _MODES = ('diff', 'rgb+diff')
 
@@ -145,3 +146,141 @@ class FrameDifference(BaseTransform):
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(mode={self.mode!r}, '
                 f'pairs={self.pairs})')
+
+
+def segment_bounds(total: int, segments: int) -> np.ndarray:
+    """``(segments, 2)`` frame ranges ``[start, stop)`` of equal segments of
+    a ``total``-frame clip (the segments of :class:`UniformSegment`); a
+    segment of a clip shorter than ``segments`` holds at least one frame."""
+    i = np.arange(segments + 1, dtype=np.int64)
+    edges = i * total // segments
+    start = np.minimum(edges[:-1], total - 1)
+    return np.stack([start, np.maximum(edges[1:], start + 1)], axis=1)
+
+
+def segment_energy(clip: np.ndarray, segments: int) -> np.ndarray:
+    """Mean absolute difference of consecutive frames in each segment.
+
+    Args:
+        clip (np.ndarray): ``(T, H, W, C)`` float32 frames of a whole clip.
+        segments (int): Number of equal segments.
+
+    Returns:
+        np.ndarray: ``(segments, H, W, C)``; segment ``[s, e)`` averages
+        ``|f[j + 1] - f[j]|`` over ``j`` in ``[s, e)`` (``j`` at most
+        ``T - 2``, so a one-frame segment at the end takes the last pair);
+        zeros for a one-frame clip.
+    """
+    if len(clip) < 2:
+        return np.zeros((segments, ) + clip.shape[1:], np.float32)
+    diffs = np.abs(np.diff(clip, axis=0))
+    # cumulative sums: any segment's mean in O(1)
+    cum = np.concatenate([np.zeros_like(diffs[:1]), np.cumsum(diffs, 0)])
+    out = []
+    for start, stop in segment_bounds(len(clip), segments):
+        start, stop = min(start, len(diffs) - 1), min(stop, len(diffs))
+        stop = max(stop, start + 1)
+        out.append((cum[stop] - cum[start]) / (stop - start))
+    return np.stack(out).astype(np.float32)
+
+
+@TRANSFORMS.register_module()
+class SegmentMotion(BaseTransform):
+    """Turn a whole decoded clip into ``num_segments`` frames per view:
+    each segment's chosen frame followed by the motion energy of the
+    segment, i.e. the mean ``|f[j + 1] - f[j]|`` over all neighbouring
+    frames in it.
+
+    Uniform segments see one frame in every few; the energy channels see
+    every frame (on tiny clips the handcrafted reference of
+    ``benchmarks/reference_baseline.py`` is built on exactly this
+    quantity), while the model's cost stays that of ``num_segments``
+    frames. Use it with ``UniformSegment(all_frames=True)``, after the
+    spatial transforms (crop, resize, flip: they act on every frame alike)
+    and before ``FormatShape``.
+
+    Modes (``C`` = channels of a frame, 3 for RGB):
+
+    * ``'rgb+energy'``: the chosen frame, then the energy (``2C``);
+    * ``'rgb+diff+energy'``: the chosen frame, the temporal gradient of the
+      chosen frames (as :class:`FrameDifference`), then the energy (``3C``).
+
+    Frames become float32 ``H x W x C'``; set the data preprocessor's
+    ``mean`` / ``std`` and the backbone's ``in_channels`` to match. The
+    super-resolved twin (``sr_imgs``) gets the same treatment.
+
+    Required Keys:
+
+        - imgs (every frame of the clip)
+        - key_frames (positions into ``imgs``, ``num_clips * clip_len``)
+        - clip_len (= segments), num_clips (optional, defaults to 1)
+        - sr_imgs (optional)
+
+    Modified Keys:
+
+        - imgs, sr_imgs, frame_inds
+
+    Removed Keys:
+
+        - key_frames
+
+    Args:
+        mode (str): ``'rgb+energy'`` or ``'rgb+diff+energy'``. Defaults to
+            ``'rgb+energy'``.
+    """
+
+    MODES = ('rgb+energy', 'rgb+diff+energy')
+
+    def __init__(self, mode: str = 'rgb+energy') -> None:
+        if mode not in self.MODES:
+            raise ValueError(f'SegmentMotion: `mode` should be one of '
+                             f'{self.MODES}, but got {mode!r}.')
+        self.mode = mode
+
+    def transform(self, results: Dict) -> Dict:
+        """Replace ``imgs`` (and ``sr_imgs``) by the segment frames.
+
+        Args:
+            results (dict): The result dict.
+
+        Returns:
+            dict: The result dict.
+        """
+        keys = results.pop('key_frames', None)
+        name = results.get('filename', 'a sample')
+        if results.get('imgs') is None or keys is None:
+            raise KeyError(f'SegmentMotion needs `imgs` and `key_frames` '
+                           f'(UniformSegment(all_frames=True)) for {name!r}.')
+        views, segments = int(results.get('num_clips', 1)), int(
+            results['clip_len'])
+        keys = np.asarray(keys, np.int64)
+        total = len(results['imgs'])
+        if keys.shape != (views * segments, ) or keys.min() < 0 \
+                or keys.max() >= total:
+            raise ValueError(
+                f'SegmentMotion: {name!r} has {total} frames and expected '
+                f'{views} x {segments} key frames among them, got '
+                f'{keys.tolist()}.')
+        for key in ('imgs', 'sr_imgs'):
+            if results.get(key) is not None:
+                results[key] = self._frames(results[key], keys, views,
+                                            segments)
+        if results.get('frame_inds') is not None:
+            results['frame_inds'] = np.asarray(results['frame_inds'])[keys]
+        return results
+
+    def _frames(self, frames, keys: np.ndarray, views: int,
+                segments: int) -> List[np.ndarray]:
+        clip = np.stack([np.asarray(f) for f in frames]).astype(np.float32)
+        energy = segment_energy(clip, segments)
+        out = []
+        for view in np.split(clip[keys], views):
+            parts = [view]
+            if self.mode == 'rgb+diff+energy':
+                parts.append(_temporal_gradient(view, 1, 'diff'))
+            parts.append(energy)
+            out += list(np.concatenate(parts, axis=-1))
+        return out
+
+    def __repr__(self) -> str:
+        return f'{self.__class__.__name__}(mode={self.mode!r})'

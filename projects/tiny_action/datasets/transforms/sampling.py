@@ -46,6 +46,13 @@ class UniformSegment(BaseTransform):
     The same ``frame_inds`` are used for the super-resolved clip by
     :class:`TinyVideoDecode`.
 
+    With ``all_frames=True`` every frame of the clip is decoded
+    (``frame_inds`` = all ``total_frames`` frames, in order) and the
+    frames chosen above are kept as positions into them in ``key_frames``
+    (``num_views * num_segments``), for :class:`SegmentMotion`, which turns
+    the whole clip back into ``num_segments`` frames per view (each chosen
+    frame with the motion energy of its segment).
+
     Required Keys:
 
         - total_frames
@@ -59,6 +66,7 @@ class UniformSegment(BaseTransform):
         - clip_len (= ``num_segments``)
         - frame_interval (None)
         - num_clips (= ``num_views``)
+        - key_frames (with ``all_frames``)
 
     Args:
         num_segments (int): Segments, i.e. frames per view. Defaults to 16.
@@ -70,6 +78,8 @@ class UniformSegment(BaseTransform):
         sampling (str): ``'segments'`` (one frame per segment) or
             ``'random'`` (frames drawn from the whole clip, see above).
             Defaults to ``'segments'``.
+        all_frames (bool): Decode the whole clip and record the chosen
+            frames in ``key_frames`` (see above). Defaults to False.
     """
 
     SAMPLINGS = ('segments', 'random')
@@ -79,7 +89,8 @@ class UniformSegment(BaseTransform):
                  num_views: int = 1,
                  test_mode: bool = False,
                  seed: int = 0,
-                 sampling: str = 'segments') -> None:
+                 sampling: str = 'segments',
+                 all_frames: bool = False) -> None:
         for name, value in (('num_segments', num_segments), ('num_views',
                                                              num_views)):
             if (not isinstance(value, (int, np.integer))
@@ -96,7 +107,12 @@ class UniformSegment(BaseTransform):
         self.num_views = int(num_views)
         self.test_mode = test_mode
         self.seed = int(seed)
+        if all_frames and sampling != 'segments':
+            raise ValueError('`all_frames` keeps one frame per segment: it '
+                             "needs sampling='segments', but got "
+                             f'{sampling!r}.')
         self.sampling = sampling
+        self.all_frames = bool(all_frames)
 
     def middle_inds(self, total_frames: int) -> np.ndarray:
         """Frame under the middle of each segment, ``(num_segments,)``."""
@@ -179,7 +195,11 @@ class UniformSegment(BaseTransform):
             views = [
                 self.random_inds(total_frames) for _ in range(self.num_views)
             ]
-        inds = np.concatenate(views) + results.get('start_index', 0)
+        inds = np.concatenate(views)
+        if self.all_frames:
+            results['key_frames'] = inds.astype(np.int64)
+            inds = np.arange(total_frames)
+        inds = inds + results.get('start_index', 0)
 
         results['frame_inds'] = inds.astype(np.int32)
         results['clip_len'] = self.num_segments
@@ -192,4 +212,5 @@ class UniformSegment(BaseTransform):
                 f'num_segments={self.num_segments}, '
                 f'num_views={self.num_views}, '
                 f'test_mode={self.test_mode}, seed={self.seed}, '
-                f'sampling={self.sampling!r})')
+                f'sampling={self.sampling!r}, '
+                f'all_frames={self.all_frames})')

@@ -1,0 +1,105 @@
+"""SegmentMotion: the whole clip back to one frame per segment, each with the
+motion energy of every frame in its segment (UniformSegment(all_frames))."""
+import numpy as np
+import pytest
+
+import tiny_action  # noqa: F401
+from mmaction.datasets.transforms import FormatShape
+from mmaction.registry import TRANSFORMS
+from tiny_action.datasets.transforms import SegmentMotion, UniformSegment
+from tiny_action.datasets.transforms.difference import (segment_bounds,
+                                                        segment_energy)
+
+
+def clip(values, size: int = 2) -> list:
+    """uint8 frames whose every pixel is the given value."""
+    return [np.full((size, size, 3), v, np.uint8) for v in values]
+
+
+@pytest.mark.parametrize('total,segments', [(1, 4), (3, 4), (16, 16),
+                                            (50, 16), (61, 16)])
+def test_bounds_cover_the_clip_in_order(total, segments):
+    bounds = segment_bounds(total, segments)
+    assert bounds.shape == (segments, 2)
+    assert np.all(bounds[:, 1] > bounds[:, 0])
+    assert np.all((bounds >= 0) & (bounds[:, 1] <= total)[:, None])
+    # every frame lies in some segment and segments never go back in time
+    covered = set()
+    for start, stop in bounds:
+        covered.update(range(start, stop))
+    assert covered == set(range(total))
+    assert np.all(np.diff(bounds[:, 0]) >= 0)
+
+
+def test_energy_averages_every_neighbouring_difference_of_the_segment():
+    # 8 frames, 2 segments [0, 4) and [4, 8): pairs (0,1),(1,2),(2,3),(3,4)
+    # then (4,5),(5,6),(6,7) -- the last segment has no pair after frame 7
+    values = [0, 10, 10, 40, 0, 0, 30, 30]
+    energy = segment_energy(
+        np.stack(clip(values)).astype(np.float32), 2)
+    assert energy.shape == (2, 2, 2, 3)
+    assert energy[0, 0, 0, 0] == pytest.approx((10 + 0 + 30 + 40) / 4)
+    assert energy[1, 0, 0, 0] == pytest.approx((0 + 30 + 0) / 3)
+
+
+def test_energy_of_static_and_one_frame_clips_is_zero():
+    assert not segment_energy(
+        np.stack(clip([7] * 5)).astype(np.float32), 4).any()
+    one = segment_energy(np.stack(clip([9])).astype(np.float32), 3)
+    assert one.shape == (3, 2, 2, 3) and not one.any()
+
+
+def test_sampler_keeps_all_frames_and_the_segment_choice():
+    sampler = UniformSegment(num_segments=4, test_mode=True, all_frames=True)
+    out = sampler(dict(total_frames=10, start_index=1))
+    assert out['frame_inds'].tolist() == list(range(1, 11))
+    middle = UniformSegment(num_segments=4, test_mode=True).middle_inds(10)
+    assert out['key_frames'].tolist() == middle.tolist()
+    assert out['clip_len'] == 4 and out['num_clips'] == 1
+    assert 'all_frames=True' in repr(sampler)
+
+
+@pytest.mark.parametrize('mode,channels', [('rgb+energy', 6),
+                                           ('rgb+diff+energy', 9)])
+def test_pipeline_gives_one_frame_per_segment(mode, channels):
+    values = [0, 10, 10, 40, 0, 0, 30, 30]
+    results = UniformSegment(num_segments=2, test_mode=True,
+                             all_frames=True)(dict(total_frames=8))
+    results['imgs'] = clip(values)
+    results['sr_imgs'] = clip(values, size=4)
+    out = TRANSFORMS.build(dict(type='SegmentMotion', mode=mode))(results)
+    assert 'key_frames' not in out
+    assert out['frame_inds'].tolist() == [2, 6]  # the segment middles
+    assert len(out['imgs']) == 2 and out['imgs'][0].shape == (2, 2, channels)
+    assert out['sr_imgs'][0].shape == (4, 4, channels)
+    first, second = out['imgs']
+    assert first[0, 0, 0] == 10 and second[0, 0, 0] == 30  # the key frames
+    assert first[0, 0, -1] == pytest.approx(20.0)  # the segment energy
+    assert second[0, 0, -1] == pytest.approx(10.0)
+    if mode == 'rgb+diff+energy':  # gradient of the key frames: 30 - 10
+        assert first[0, 0, 3] == second[0, 0, 3] == 20.0
+    shaped = FormatShape(input_format='NCTHW')(out)
+    assert shaped['imgs'].shape == (1, channels, 2, 2, 2)
+
+
+def test_views_share_the_energy_but_not_the_key_frames():
+    results = UniformSegment(num_segments=2, num_views=2, test_mode=True,
+                             all_frames=True)(dict(total_frames=8,
+                                                   filename='a.mp4'))
+    results['imgs'] = clip([0, 10, 20, 30, 40, 50, 60, 70])
+    out = SegmentMotion()(results)
+    assert len(out['imgs']) == 4
+    keys = [float(f[0, 0, 0]) for f in out['imgs']]
+    assert keys[:2] == [20.0, 60.0]  # view 0: middles
+    assert [float(f[0, 0, 3]) for f in out['imgs']] == [10.0] * 4
+
+
+def test_bad_input_is_named():
+    with pytest.raises(ValueError, match='mode'):
+        SegmentMotion(mode='diff')
+    with pytest.raises(KeyError, match="all_frames=True.*'x.mp4'"):
+        SegmentMotion()(dict(imgs=clip([0, 1]), filename='x.mp4',
+                             clip_len=2))
+    with pytest.raises(ValueError, match="'x.mp4' has 3 frames"):
+        SegmentMotion()(dict(imgs=clip([0, 1, 2]), filename='x.mp4',
+                             clip_len=2, key_frames=np.array([0, 5])))
