@@ -97,9 +97,25 @@ def test_views_share_the_energy_but_not_the_key_frames():
 def test_bad_input_is_named():
     with pytest.raises(ValueError, match='mode'):
         SegmentMotion(mode='diff')
-    with pytest.raises(KeyError, match="all_frames=True.*'x.mp4'"):
+    with pytest.raises(KeyError, match="all_frames=True.*'x.mp4'.*per_frame"):
         SegmentMotion()(dict(imgs=clip([0, 1]), filename='x.mp4',
                              clip_len=2))
     with pytest.raises(ValueError, match="'x.mp4' has 3 frames"):
         SegmentMotion()(dict(imgs=clip([0, 1, 2]), filename='x.mp4',
                              clip_len=2, key_frames=np.array([0, 5])))
+
+
+def test_per_frame_takes_each_frames_own_step_within_its_view():
+    # 2 views of 3 consecutive frames: energies |f1-f0|, |f2-f1|, |f2-f1|
+    imgs = clip([0, 10, 30]) + clip([100, 100, 160])
+    out = SegmentMotion(per_frame=True)(dict(imgs=imgs, clip_len=3,
+                                             num_clips=2))
+    assert [float(f[0, 0, 0]) for f in out['imgs']] == [0, 10, 30, 100, 100,
+                                                        160]
+    assert [float(f[0, 0, 3]) for f in out['imgs']] == [10, 20, 20, 0, 60,
+                                                        60]
+    with pytest.raises(ValueError, match='5 frames, expected 2 views x 3'):
+        SegmentMotion(per_frame=True)(dict(imgs=clip([0] * 5), clip_len=3,
+                                           num_clips=2))
+    assert repr(SegmentMotion(per_frame=True)) == (
+        "SegmentMotion(mode='rgb+energy', per_frame=True)")

@@ -205,14 +205,21 @@ class SegmentMotion(BaseTransform):
     * ``'rgb+diff+energy'``: the chosen frame, the temporal gradient of the
       chosen frames (as :class:`FrameDifference`), then the energy (``3C``).
 
+    With ``per_frame=True`` it takes ordinary clips of consecutive frames
+    instead (e.g. mmaction's ``SampleFrames(clip_len=16, frame_interval=1)``,
+    no ``key_frames``): every frame is its own segment, so its energy is
+    ``|f[t + 1] - f[t]|`` within its view (the last frame takes the last
+    pair); this is the dense counterpart of the segments.
+
     Frames become float32 ``H x W x C'``; set the data preprocessor's
     ``mean`` / ``std`` and the backbone's ``in_channels`` to match. The
     super-resolved twin (``sr_imgs``) gets the same treatment.
 
     Required Keys:
 
-        - imgs (every frame of the clip)
-        - key_frames (positions into ``imgs``, ``num_clips * clip_len``)
+        - imgs (every frame of the clip; with ``per_frame`` the views)
+        - key_frames (positions into ``imgs``, ``num_clips * clip_len``;
+          not with ``per_frame``)
         - clip_len (= segments), num_clips (optional, defaults to 1)
         - sr_imgs (optional)
 
@@ -227,15 +234,19 @@ class SegmentMotion(BaseTransform):
     Args:
         mode (str): ``'rgb+energy'`` or ``'rgb+diff+energy'``. Defaults to
             ``'rgb+energy'``.
+        per_frame (bool): Every frame of consecutive-frame views is its own
+            segment (see above). Defaults to False.
     """
 
     MODES = ('rgb+energy', 'rgb+diff+energy')
 
-    def __init__(self, mode: str = 'rgb+energy') -> None:
+    def __init__(self, mode: str = 'rgb+energy',
+                 per_frame: bool = False) -> None:
         if mode not in self.MODES:
             raise ValueError(f'SegmentMotion: `mode` should be one of '
                              f'{self.MODES}, but got {mode!r}.')
         self.mode = mode
+        self.per_frame = bool(per_frame)
 
     def transform(self, results: Dict) -> Dict:
         """Replace ``imgs`` (and ``sr_imgs``) by the segment frames.
@@ -246,35 +257,55 @@ class SegmentMotion(BaseTransform):
         Returns:
             dict: The result dict.
         """
-        keys = results.pop('key_frames', None)
         name = results.get('filename', 'a sample')
-        if results.get('imgs') is None or keys is None:
-            raise KeyError(f'SegmentMotion needs `imgs` and `key_frames` '
-                           f'(UniformSegment(all_frames=True)) for {name!r}.')
+        if results.get('imgs') is None:
+            raise KeyError(f'SegmentMotion needs `imgs` for {name!r}.')
         views, segments = int(results.get('num_clips', 1)), int(
             results['clip_len'])
-        keys = np.asarray(keys, np.int64)
         total = len(results['imgs'])
-        if keys.shape != (views * segments, ) or keys.min() < 0 \
-                or keys.max() >= total:
-            raise ValueError(
-                f'SegmentMotion: {name!r} has {total} frames and expected '
-                f'{views} x {segments} key frames among them, got '
-                f'{keys.tolist()}.')
+        if self.per_frame:
+            if total != views * segments:
+                raise ValueError(
+                    f'SegmentMotion(per_frame=True): {name!r} has {total} '
+                    f'frames, expected {views} views x {segments}.')
+            keys = None
+        else:
+            keys = self._key_frames(results, views * segments, total, name)
         for key in ('imgs', 'sr_imgs'):
             if results.get(key) is not None:
                 results[key] = self._frames(results[key], keys, views,
                                             segments)
-        if results.get('frame_inds') is not None:
+        if keys is not None and results.get('frame_inds') is not None:
             results['frame_inds'] = np.asarray(results['frame_inds'])[keys]
         return results
 
-    def _frames(self, frames, keys: np.ndarray, views: int,
+    @staticmethod
+    def _key_frames(results: Dict, expected: int, total: int,
+                    name: str) -> np.ndarray:
+        keys = results.pop('key_frames', None)
+        if keys is None:
+            raise KeyError(f'SegmentMotion needs `key_frames` '
+                           f'(UniformSegment(all_frames=True)) for {name!r}, '
+                           'or per_frame=True for clips of consecutive '
+                           'frames.')
+        keys = np.asarray(keys, np.int64)
+        if keys.shape != (expected, ) or keys.min() < 0 or keys.max() >= total:
+            raise ValueError(
+                f'SegmentMotion: {name!r} has {total} frames and expected '
+                f'{expected} key frames among them, got {keys.tolist()}.')
+        return keys
+
+    def _frames(self, frames, keys, views: int,
                 segments: int) -> List[np.ndarray]:
         clip = np.stack([np.asarray(f) for f in frames]).astype(np.float32)
-        energy = segment_energy(clip, segments)
+        if keys is None:  # per frame: each view is its own whole clip
+            pairs = [(view, segment_energy(view, segments))
+                     for view in np.split(clip, views)]
+        else:
+            energy = segment_energy(clip, segments)
+            pairs = [(view, energy) for view in np.split(clip[keys], views)]
         out = []
-        for view in np.split(clip[keys], views):
+        for view, energy in pairs:
             parts = [view]
             if self.mode == 'rgb+diff+energy':
                 parts.append(_temporal_gradient(view, 1, 'diff'))
@@ -283,4 +314,5 @@ class SegmentMotion(BaseTransform):
         return out
 
     def __repr__(self) -> str:
-        return f'{self.__class__.__name__}(mode={self.mode!r})'
+        return (f'{self.__class__.__name__}(mode={self.mode!r}, '
+                f'per_frame={self.per_frame})')
