@@ -4,7 +4,7 @@
 # its checkpoint: --cfg-options model.teacher_ckpt=...) run on the paired hr/ clip of the
 # same frames and flip.
 _base_ = [
-    '../_base_/models/tiny_surveillance_r3d10.py',
+    '../_base_/models/tiny_surveillance_r3d18.py',
     '../_base_/datasets/tiny_surveillance_paired.py',
     '../_base_/schedules/tiny_surveillance_adamw_80e.py', '../_base_/default_runtime.py'
 ]

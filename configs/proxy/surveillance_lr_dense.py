@@ -1,6 +1,7 @@
 # Real proxy, sampling ablation: the recipe (surveillance_lr.py) with 16 consecutive
 # frames from the middle of the clip (a random position in training; mmaction's
-# SampleFrames) instead of the paper's 16 uniform segments over the whole clip.
+# SampleFrames) instead of the paper's 16 uniform segments over the whole clip; each frame
+# is its own segment (its motion energy is its own step, SegmentMotion(per_frame=True)).
 _base_ = ['./surveillance_lr.py']
 
 sampler = dict(type='SampleFrames', clip_len=16, frame_interval=1, num_clips=1)
@@ -11,7 +12,7 @@ train_pipeline = [
     dict(type='TailFlipBalance', flip_ratio=0.5),
     dict(type='RandomResizedCrop', area_range=(0.5, 1.0)),
     dict(type='PairedResize', scale=(32, 32), sr_scale=None),
-    dict(type='FrameDifference', mode='rgb+diff'),
+    dict(type='SegmentMotion', mode='rgb+energy', per_frame=True),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackTinyActionInputs'),
 ]
@@ -20,7 +21,7 @@ test_pipeline = [
     dict(sampler, test_mode=True),
     dict(type='TinyVideoDecode'),
     dict(type='PairedResize', scale=(32, 32), sr_scale=None),
-    dict(type='FrameDifference', mode='rgb+diff'),
+    dict(type='SegmentMotion', mode='rgb+energy', per_frame=True),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackTinyActionInputs'),
 ]

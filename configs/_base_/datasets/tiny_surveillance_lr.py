@@ -5,7 +5,9 @@
 # at your own clips the same way (or change `ann_file` / `data_prefix`).
 # The real-proxy input, chosen by cross-validation inside train (benchmarks/
 # proxy_selection.py): 16 uniform segments (paper section 2) at 32 px, random flips and
-# random resized crops, each frame followed by its temporal gradient (6 channels).
+# random resized crops; every frame of the clip is decoded and each segment becomes its
+# chosen frame followed by the segment's motion energy, the mean |frame difference| over
+# all its frames (SegmentMotion, 6 channels).
 # Data balance is off (the classes are nearly balanced, 80 / 93 clips);
 # configs/proxy/surveillance_lr_balance.py switches it on to measure it.
 _base_ = ['./tinyvirat_lr.py']
@@ -17,16 +19,17 @@ num_segments = 16
 input_size = 32
 tail_flip = None
 
-# tinyvirat_lr.py's pipelines with a random resized crop before the resize and each frame's
-# temporal gradient after it
+# tinyvirat_lr.py's pipelines with the whole clip decoded, a random resized crop before
+# the resize and the segment frames with their motion energy after it
 train_pipeline = _base_.train_pipeline
 test_pipeline = _base_.test_pipeline
 train_pipeline[1].num_segments = test_pipeline[1].num_segments = num_segments
+train_pipeline[1].all_frames = test_pipeline[1].all_frames = True
 train_pipeline[3].flip_ratio = 0.5  # TailFlipBalance: random flips as well
 train_pipeline[4].scale = test_pipeline[3].scale = (input_size, input_size)
 train_pipeline.insert(4, dict(type='RandomResizedCrop', area_range=(0.5, 1.0)))
-train_pipeline.insert(6, dict(type='FrameDifference', mode='rgb+diff'))
-test_pipeline.insert(4, dict(type='FrameDifference', mode='rgb+diff'))
+train_pipeline.insert(6, dict(type='SegmentMotion', mode='rgb+energy'))
+test_pipeline.insert(4, dict(type='SegmentMotion', mode='rgb+energy'))
 train_dataloader = dict(
     num_workers=1,
     dataset=dict(
