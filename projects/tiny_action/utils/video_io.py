@@ -6,6 +6,10 @@ import numpy as np
 
 from .fileio import atomic_path
 
+#: libx264 options of every video we write (see :func:`write_video_atomic`);
+#: tools that resume record them, so a change is never mixed with old files.
+X264_PARAMS = 'threads=1:mbtree=0'
+
 
 def write_video_atomic(path: str,
                        frames: Sequence[np.ndarray],
@@ -46,7 +50,7 @@ def write_video_atomic(path: str,
         stream.options = {'crf': str(crf), 'preset': 'veryfast'}
         if codec == 'libx264':
             # mbtree=0: see above (run-to-run differences with mbtree on)
-            stream.options['x264-params'] = 'threads=1:mbtree=0'
+            stream.options['x264-params'] = X264_PARAMS
         for f in frames:
             for packet in stream.encode(
                     av.VideoFrame.from_ndarray(f, format='rgb24')):
