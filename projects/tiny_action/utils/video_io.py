@@ -6,6 +6,10 @@ import numpy as np
 
 from .fileio import atomic_path
 
+#: libx264 options of every video we write (see :func:`write_video_atomic`);
+#: tools that resume record them, so a change is never mixed with old files.
+X264_PARAMS = 'threads=1:mbtree=0'
+
 
 def write_video_atomic(path: str,
                        frames: Sequence[np.ndarray],
@@ -17,7 +21,15 @@ def write_video_atomic(path: str,
 
     The file is written to a temporary name in the same folder and renamed
     into place, so a killed process leaves either no file or a complete one.
-    Encoding is single-threaded, hence byte-for-byte deterministic.
+
+    ``libx264`` output is byte-for-byte deterministic (the same frames give
+    the same file in every run): encoding is single-threaded, and x264's
+    macroblock-tree rate control is off (``mbtree=0``). With mbtree on, the
+    x264 of the PyAV wheel (av 18.1) encodes small frames differently from
+    run to run, even single-threaded and within one process: about half of
+    the 16-64 px demo clips came out with other pixels (up to 47 grey
+    levels apart) in every generation, so the low-res demo models trained
+    on different data each time (tests/utils/test_video_io.py).
 
     Raises:
         ValueError: no frames, or frames of different shapes / not uint8 RGB.
@@ -37,7 +49,8 @@ def write_video_atomic(path: str,
         stream.thread_count = 1
         stream.options = {'crf': str(crf), 'preset': 'veryfast'}
         if codec == 'libx264':
-            stream.options['x264-params'] = 'threads=1'
+            # mbtree=0: see above (run-to-run differences with mbtree on)
+            stream.options['x264-params'] = X264_PARAMS
         for f in frames:
             for packet in stream.encode(
                     av.VideoFrame.from_ndarray(f, format='rgb24')):

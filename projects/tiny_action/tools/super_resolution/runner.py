@@ -30,7 +30,7 @@ import torch
 from tiny_action.datasets import AnnotationError, read_annotation_entries
 from tiny_action.datasets.transforms import TinyVideoReader
 from tiny_action.utils.dist import shard_indices
-from tiny_action.utils.video_io import write_video_atomic
+from tiny_action.utils.video_io import X264_PARAMS, write_video_atomic
 
 from .batcher import SRBatcher
 from .dvsr import dvsr_forward, load_dvsr_generator
@@ -338,7 +338,7 @@ class SuperResolveRunner:
             settings,
             out_size=None if self.out_size is None else list(self.out_size),
             max_frames=self.max_frames, overlap=self.overlap,
-            codec='libx264', crf=self.crf)
+            codec='libx264', crf=self.crf, x264_params=X264_PARAMS)
         self.settings_id = settings_hash(self.settings)
         tool = ('DVSR (TinyVIRAT method)' if self.model == 'dvsr' else
                 'RealBasicVSR, mmagic')
