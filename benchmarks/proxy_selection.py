@@ -46,6 +46,10 @@ START = dict(modality='rgb', size=32, frames=16, sampling='uniform',
              aug='flip_crop', width=16, blocks=1, epochs=40, lr=1e-3,
              dropout=0.5, pairs=False, test_views=1, balance=0,
              ema=0)
+#: the candidate that configs/proxy/surveillance_lr.py ships (the last
+#: selection's choice; tests/benchmarks checks that its fold config is the
+#: shipped config, and main() says when a new selection chooses another).
+SHIPPED = dict(START, modality='rgb+energy', blocks=2, epochs=80)
 #: stage name -> the values tried for one key. Only candidates that keep the
 #: whole benchmark table (24 trainings) near an hour of CPU are tried: no
 #: wider model than 16 base channels, no more than 80 epochs.
@@ -401,6 +405,10 @@ def main() -> None:
                        text.encode('utf-8'))
     print(text)
     print(f'[select] chosen: {candidate_name(current)} {current}')
+    if current != SHIPPED:
+        print(f'[select] configs/proxy/ ships {candidate_name(SHIPPED)}, not '
+              'the candidate chosen now: update the configs and SHIPPED, '
+              'then re-run benchmarks/proxy_surveillance.py')
 
 
 if __name__ == '__main__':

@@ -12,6 +12,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / 'benchmarks'))
 
 import proxy_kd_cv  # noqa: E402
+import proxy_selection  # noqa: E402
 from proxy_surveillance import paired_bootstrap  # noqa: E402
 
 
@@ -77,6 +78,44 @@ def test_fold_config_changes_only_the_data_files(model, tmp_path):
             cfg[loader]['dataset'].pop('ann_file')
             cfg[loader]['dataset']['data_prefix'].pop('video')
     assert fold == shipped
+
+
+def _built(cfg: dict) -> dict:
+    """The parts of a config that only matter once built: the model's
+    parameter shapes and each pipeline step's repr (defaults filled in)."""
+    import tiny_action  # noqa: F401
+    from mmaction.registry import MODELS, TRANSFORMS
+    from mmaction.utils import register_all_modules
+    register_all_modules(init_default_scope=True)
+    model = MODELS.build(cfg.pop('model'))
+    out = dict(model={k: tuple(v.shape)
+                      for k, v in model.state_dict().items()})
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        steps = cfg[loader]['dataset'].pop('pipeline')
+        out[loader] = [repr(TRANSFORMS.build(dict(t))) for t in steps]
+    return out
+
+
+def test_shipped_recipe_is_the_selected_candidate(tmp_path):
+    """configs/proxy/surveillance_lr.py trains what the selection measured:
+    the fold config of proxy_selection.SHIPPED builds the same model and
+    pipelines, and differs otherwise only in the data files and the
+    (empty) custom hooks."""
+    path = tmp_path / 'shipped_fold0.py'
+    path.write_text(proxy_selection.candidate_config(
+        proxy_selection.SHIPPED, '/folds/fit.json', '/folds/held.json'))
+    fold = _flat(Config.fromfile(str(path)))
+    shipped = _flat(Config.fromfile(
+        str(REPO / 'configs' / 'proxy' / 'surveillance_lr.py')))
+    assert _built(fold) == _built(shipped)
+    for cfg in (fold, shipped):
+        assert not cfg.pop('custom_hooks', None)
+        cfg['train_dataloader']['dataset'].pop('ann_file')
+        for loader in ('val_dataloader', 'test_dataloader'):
+            cfg[loader]['dataset'].pop('ann_file')
+            cfg[loader]['dataset']['data_prefix'].pop('video')
+    for key in sorted(set(fold) | set(shipped)):
+        assert fold.get(key) == shipped.get(key), key
 
 
 def test_kd_cv_summary_and_markdown():

@@ -341,6 +341,9 @@ class TinyVideoDecode(BaseTransform):
         - frame_inds (flattened to 1-D)
     """
 
+    def __repr__(self) -> str:
+        return f'{self.__class__.__name__}()'
+
     def transform(self, results: Dict) -> Dict:
         """Convert the sampled frames to RGB.
 
