@@ -72,12 +72,12 @@ def stats(values: Sequence[float]) -> Dict:
     return dict(values=values, mean=float(np.mean(values)), std=std)
 
 
-def train_all(runs: ProxyRuns, seeds: Sequence[int],
-              reference: Dict) -> Dict[str, List[str]]:
-    """Train every variant for every seed (teachers first), printing each
-    val score beside the reference baseline; run folders."""
-    order = [n for n, v in VARIANTS.items() if not v[3]] + \
-        [n for n, v in VARIANTS.items() if v[3]]
+def train_all(runs: ProxyRuns, seeds: Sequence[int], reference: Dict,
+              skip: Sequence[str] = ()) -> Dict[str, List[str]]:
+    """Train every variant but ``skip`` for every seed (teachers first),
+    printing each val score beside the reference baseline; run folders."""
+    order = [n for n, v in VARIANTS.items() if not v[3] and n not in skip] + \
+        [n for n, v in VARIANTS.items() if v[3] and n not in skip]
     total, done, dirs = len(order) * len(seeds), 0, {}
     start = time.time()
     for name in order:
@@ -277,6 +277,8 @@ def collect_rows(val: Dict[str, List[Dict]], post: Dict[str, Dict],
             dict(key='chance', label='chance: both classes predicted',
                  f1=stats([chance]), mAP=None)]
     for name, (label, _, _, _) in VARIANTS.items():
+        if name not in val:  # skipped
+            continue
         rows.append(dict(key=name, label=label,
                          f1=stats([v['f1'] for v in val[name]]),
                          mAP=stats([v['mAP'] for v in val[name]])))
@@ -295,16 +297,18 @@ def collect_rows(val: Dict[str, List[Dict]], post: Dict[str, Dict],
 def mechanisms(rows: Dict[str, Dict], post: Dict[str, Dict]) -> List[tuple]:
     """``(mechanism, without, with)`` stats of each paper mechanism."""
     f1 = {k: r['f1'] for k, r in rows.items()}
-    return [
+    trained = [
         ('16 uniform segments instead of 16 dense consecutive frames (sec. 2)',
-         f1['lr_dense'], f1['lr']),
+         'lr_dense', 'lr'),
         ('data balance: flipped copies of the smaller class (sec. 2)',
-         f1['lr'], f1['lr_balance']),
-        ('KD, paper MSE on probabilities, alpha 0.5 (sec. 3)', f1['lr'],
-         f1['kd']),
-        ('KD, paper MSE, alpha 0.2', f1['lr'], f1['kd_a0.2']),
-        ('KD, paper MSE, alpha 0.8', f1['lr'], f1['kd_a0.8']),
-        ('KD, soft-target BCE option, alpha 0.5', f1['lr'], f1['kd_bce']),
+         'lr', 'lr_balance'),
+        ('KD, paper MSE on probabilities, alpha 0.5 (sec. 3)', 'lr', 'kd'),
+        ('KD, paper MSE, alpha 0.2', 'lr', 'kd_a0.2'),
+        ('KD, paper MSE, alpha 0.8', 'lr', 'kd_a0.8'),
+        ('KD, soft-target BCE option, alpha 0.5', 'lr', 'kd_bce'),
+    ]
+    return [(name, f1[a], f1[b]) for name, a, b in trained
+            if a in f1 and b in f1] + [
         ('checkpoint ensemble instead of the last checkpoint (sec. 4)',
          post['single'], post['ens']),
         ('tuned thresholds instead of 0.5, single model (sec. 4, CV)',
@@ -422,6 +426,9 @@ def main() -> None:
     add_run_arguments(parser, 'work_dirs/proxy')
     parser.add_argument('--out', default='benchmarks/results')
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    parser.add_argument('--skip', nargs='+', default=[],
+                        choices=[n for n in VARIANTS if n not in ('lr', 'hr')],
+                        help='variants not trained (their rows are left out)')
     args = parser.parse_args()
     os.chdir(REPO)
     data, runs = start_runs(args)
@@ -432,7 +439,7 @@ def main() -> None:
     reference['mean'] = stats(reference['f1'])['mean']
     print('[proxy] reference baseline: val macro-F1 '
           f"{_fmt(stats(reference['f1']))}", flush=True)
-    dirs = train_all(runs, args.seeds, reference)
+    dirs = train_all(runs, args.seeds, reference, args.skip)
     val = {name: [final_val(d) for d in run_dirs]
            for name, run_dirs in dirs.items()}
     dumps = recipe_dumps(runs, dirs['lr'])
@@ -442,7 +449,7 @@ def main() -> None:
         runs, 'kd_gradients', osp.join(runs.work_dir, 'kd_gradients.json'),
         lambda: {name: kd_gradient_norms(
             VARIANTS[name][1], last_checkpoint(dirs['hr'][0]), dirs[name][0])
-            for name in ('kd', 'kd_bce')})
+            for name in ('kd', 'kd_bce') if name in dirs})
     write_results(args, runs, dict(val=val, post=post, grads=grads,
                                    reference=reference, dumps=dumps,
                                    versus=recipe_versus_reference(
@@ -486,7 +493,7 @@ def write_results(args, runs: ProxyRuns, res: Dict) -> None:
     by_key = {r['key']: r for r in rows}
     minutes = {name: float(np.mean([
         runs.timings[f'train_{name}/seed{s}']['wall'] for s in args.seeds]))
-        / 60 for name in VARIANTS}
+        / 60 for name in VARIANTS if name in res['val']}
     totals = dict(wall=runs.total('wall'), cpu=runs.total('cpu'))
     text = markdown(rows, mechanisms(by_key, res['post']), res['grads'],
                     minutes, args.seeds, totals, res['versus'])
