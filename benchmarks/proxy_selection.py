@@ -176,9 +176,12 @@ def pipelines(c: dict) -> Tuple[list, list]:
     tail = [dict(type='PairedResize', scale=size, sr_scale=None)]
     energy = c['modality'].endswith('energy')
     if energy:
-        if c['sampling'] != 'uniform' or c['pairs']:
-            raise ValueError('SegmentMotion needs uniform segments')
-        tail.append(dict(type='SegmentMotion', mode=c['modality']))
+        if c['pairs']:
+            raise ValueError('SegmentMotion does not take pairs of frames')
+        dense = c['sampling'] != 'uniform'  # each frame its own segment
+        tail.append(dict(type='SegmentMotion', mode=c['modality'],
+                         per_frame=dense))
+        energy = not dense  # UniformSegment(all_frames) for the segments
     elif c['modality'] != 'rgb':
         tail.append(dict(type='FrameDifference', mode=c['modality'],
                          pairs=c['pairs']))
@@ -383,6 +386,11 @@ def main() -> None:
         for value in values:
             c = _apply(current, key, value)
             name = candidate_name(c)
+            try:
+                pipelines(c)
+            except ValueError as exc:  # e.g. energy on pairs of frames
+                print(f'[select] {stage}: {name} not applicable ({exc})')
+                continue
             if name not in seen:
                 print(f'[select] {stage}: {name}', flush=True)
                 seen[name] = score_candidate(runs, c, folds,

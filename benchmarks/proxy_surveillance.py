@@ -412,6 +412,30 @@ def cached_step(runs: ProxyRuns, step: str, path: str, compute):
     return result
 
 
+def kd_gradients(runs: ProxyRuns, dirs: Dict[str, List[str]]
+                 ) -> Dict[str, List[Dict]]:
+    """:func:`kd_gradient_norms` of the ``kd`` and ``kd_bce`` students that
+    were trained (seed 0), each computed once and kept in
+    ``<work_dir>/kd_gradients.json`` (a later run that trains a skipped
+    one adds it)."""
+    import json
+    path = osp.join(runs.work_dir, 'kd_gradients.json')
+    cache = {}
+    if osp.isfile(path):
+        with open(path) as f:
+            cache = json.load(f)
+    for name in ('kd', 'kd_bce'):
+        if name in dirs and name not in cache:
+            wall, cpu = time.time(), time.process_time()
+            cache[name] = kd_gradient_norms(
+                VARIANTS[name][1], last_checkpoint(dirs['hr'][0]),
+                dirs[name][0])
+            runs.record(f'kd_gradients_{name}', time.time() - wall,
+                        time.process_time() - cpu)
+            write_json_atomic(path, cache)
+    return {name: cache[name] for name in ('kd', 'kd_bce') if name in dirs}
+
+
 def report_run(name: str, run_dir: str, reference: Dict) -> Dict:
     """The val scores of a finished run, printed beside the reference."""
     scores = final_val(run_dir)
@@ -445,11 +469,7 @@ def main() -> None:
     dumps = recipe_dumps(runs, dirs['lr'])
     post = post_rows(dumps)
     check_single_against_val(post['single'], val['lr'])
-    grads = cached_step(
-        runs, 'kd_gradients', osp.join(runs.work_dir, 'kd_gradients.json'),
-        lambda: {name: kd_gradient_norms(
-            VARIANTS[name][1], last_checkpoint(dirs['hr'][0]), dirs[name][0])
-            for name in ('kd', 'kd_bce') if name in dirs})
+    grads = kd_gradients(runs, dirs)
     write_results(args, runs, dict(val=val, post=post, grads=grads,
                                    reference=reference, dumps=dumps,
                                    versus=recipe_versus_reference(
@@ -497,6 +517,9 @@ def write_results(args, runs: ProxyRuns, res: Dict) -> None:
     totals = dict(wall=runs.total('wall'), cpu=runs.total('cpu'))
     text = markdown(rows, mechanisms(by_key, res['post']), res['grads'],
                     minutes, args.seeds, totals, res['versus'])
+    if args.skip:
+        text += (f"\nNot trained in this table (`--skip`): "
+                 f"{', '.join(args.skip)}.\n")
     os.makedirs(args.out, exist_ok=True)
     atomic_write_bytes(osp.join(args.out, 'proxy_surveillance.md'),
                        text.encode('utf-8'))
@@ -505,7 +528,7 @@ def write_results(args, runs: ProxyRuns, res: Dict) -> None:
                       dict(rows=rows, kd_gradients=res['grads'],
                            recipe_vs_reference=res['versus'],
                            minutes_per_run=minutes, totals=totals,
-                           seeds=list(args.seeds)))
+                           seeds=list(args.seeds), skipped=list(args.skip)))
     print('\n' + text)
     print(f'[proxy] wrote {args.out}/proxy_surveillance.{{md,png,json}}')
 

@@ -81,15 +81,20 @@ def test_fold_config_changes_only_the_data_files(model, tmp_path):
 
 
 def _built(cfg: dict) -> dict:
-    """The parts of a config that only matter once built: the model's
-    parameter shapes and each pipeline step's repr (defaults filled in)."""
+    """The parts of a config that only matter once built (defaults filled
+    in): the model's modules (repr: layers, strides, dropout, loss),
+    parameter shapes and buffers (the preprocessor's mean / std are not in
+    the state dict), and each pipeline step's repr."""
     import tiny_action  # noqa: F401
     from mmaction.registry import MODELS, TRANSFORMS
     from mmaction.utils import register_all_modules
     register_all_modules(init_default_scope=True)
     model = MODELS.build(cfg.pop('model'))
-    out = dict(model={k: tuple(v.shape)
-                      for k, v in model.state_dict().items()})
+    out = dict(model=repr(model),
+               shapes={k: tuple(v.shape)
+                       for k, v in model.state_dict().items()},
+               buffers={k: v.flatten().tolist()
+                        for k, v in model.data_preprocessor.named_buffers()})
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         steps = cfg[loader]['dataset'].pop('pipeline')
         out[loader] = [repr(TRANSFORMS.build(dict(t))) for t in steps]
@@ -158,3 +163,26 @@ def test_link_data_names_what_the_folder_lacks(tmp_path):
                        r"\(missing \['val/annotations.json'\]\); pass --data"):
         link_data(str(clips), str(tmp_path / 'repo'))
     assert not (tmp_path / 'repo' / 'data').exists()
+
+
+def test_kd_gradients_are_computed_once_and_a_skipped_student_added_later(
+        tmp_path, monkeypatch):
+    import proxy_surveillance as ps
+    from proxy_runs import ProxyRuns
+    calls = []
+
+    def fake_norms(config, teacher, run_dir):
+        calls.append(run_dir)
+        return [dict(epoch=0, cls=1.0, kd=0.5)]
+
+    monkeypatch.setattr(ps, 'kd_gradient_norms', fake_norms)
+    monkeypatch.setattr(ps, 'last_checkpoint', lambda d: d + '/epoch_80.pth')
+    runs = ProxyRuns(str(tmp_path))
+    dirs = dict(hr=['hr0'], kd=['kd0'])  # kd_bce skipped
+    assert list(ps.kd_gradients(runs, dirs)) == ['kd']
+    assert calls == ['kd0']
+    dirs['kd_bce'] = ['bce0']  # a later run trains it: only it is computed
+    assert list(ps.kd_gradients(runs, dirs)) == ['kd', 'kd_bce']
+    assert calls == ['kd0', 'bce0']
+    assert list(ps.kd_gradients(runs, dict(hr=['hr0'], kd=['kd0']))) == ['kd']
+    assert calls == ['kd0', 'bce0']

@@ -64,12 +64,15 @@ def test_sampler_keeps_all_frames_and_the_segment_choice():
 def test_pipeline_gives_one_frame_per_segment(mode, channels):
     values = [0, 10, 10, 40, 0, 0, 30, 30]
     results = UniformSegment(num_segments=2, test_mode=True,
-                             all_frames=True)(dict(total_frames=8))
+                             all_frames=True)(dict(total_frames=8,
+                                                   start_index=3))
+    assert results['frame_inds'].tolist() == list(range(3, 11))
     results['imgs'] = clip(values)
     results['sr_imgs'] = clip(values, size=4)
     out = TRANSFORMS.build(dict(type='SegmentMotion', mode=mode))(results)
     assert 'key_frames' not in out
-    assert out['frame_inds'].tolist() == [2, 6]  # the segment middles
+    # the segment middles (positions 2 and 6), as decoded frame numbers
+    assert out['frame_inds'].tolist() == [5, 9]
     assert len(out['imgs']) == 2 and out['imgs'][0].shape == (2, 2, channels)
     assert out['sr_imgs'][0].shape == (4, 4, channels)
     first, second = out['imgs']
@@ -91,6 +94,12 @@ def test_views_share_the_energy_but_not_the_key_frames():
     assert len(out['imgs']) == 4
     keys = [float(f[0, 0, 0]) for f in out['imgs']]
     assert keys[:2] == [20.0, 60.0]  # view 0: middles
+    # view 1: its own seeded frames, one inside each segment
+    view1 = UniformSegment(num_segments=2)._view_rng(
+        dict(filename='a.mp4')).integers(0, 8, size=2)
+    assert keys[2:] == [10.0 * ((i * 8 + o) // 2)
+                        for i, o in enumerate(view1)]
+    assert 0 <= keys[2] < 40 <= keys[3] < 80
     assert [float(f[0, 0, 3]) for f in out['imgs']] == [10.0] * 4
 
 
@@ -119,3 +128,42 @@ def test_per_frame_takes_each_frames_own_step_within_its_view():
                                            num_clips=2))
     assert repr(SegmentMotion(per_frame=True)) == (
         "SegmentMotion(mode='rgb+energy', per_frame=True)")
+
+
+@pytest.mark.parametrize('total', [2, 3, 5])
+def test_short_clips_through_the_sampler(total):
+    # fewer frames than segments: every segment still holds a frame, its key
+    # frame is one of the frames its energy's pairs span, and the energy is
+    # the mean step of those pairs
+    values = [0, 40, 50, 90, 100][:total]
+    results = UniformSegment(num_segments=8, test_mode=True,
+                             all_frames=True)(dict(total_frames=total))
+    results['imgs'] = clip(values)
+    results['sr_imgs'] = clip(values, size=4)
+    out = SegmentMotion()(results)
+    bounds = segment_bounds(total, 8)
+    steps = np.abs(np.diff(values)).astype(float)
+    for (start, stop), frame, sr in zip(bounds, out['imgs'], out['sr_imgs']):
+        assert values[start] <= frame[0, 0, 0] <= values[min(stop,
+                                                             total - 1)]
+        pairs = range(min(start, total - 2), max(min(stop, total - 1),
+                                                 min(start, total - 2) + 1))
+        assert frame[0, 0, 3] == pytest.approx(steps[list(pairs)].mean())
+        np.testing.assert_array_equal(sr[0, 0], frame[0, 0])
+
+
+def test_misplaced_all_frames_is_refused():
+    from tiny_action.datasets.transforms import PackTinyActionInputs
+    results = UniformSegment(num_segments=2, test_mode=True,
+                             all_frames=True)(dict(total_frames=4,
+                                                   filename='y.mp4'))
+    results['imgs'] = clip([0, 1, 2, 3])
+    with pytest.raises(ValueError, match="'y.mp4'.*per_frame is for clips"):
+        SegmentMotion(per_frame=True)(dict(results))
+    # no SegmentMotion at all: the pack step names the file and the cause
+    shaped = FormatShape(input_format='NCTHW')(dict(results))
+    with pytest.raises(ValueError, match="'y.mp4'.*key_frames.*SegmentMotion"):
+        PackTinyActionInputs()(shaped)
+    with pytest.raises(KeyError, match="clip_len.*'z.mp4'"):
+        SegmentMotion()(dict(imgs=clip([0, 1]), filename='z.mp4',
+                             key_frames=[0]))

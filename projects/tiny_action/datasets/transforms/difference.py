@@ -260,10 +260,19 @@ class SegmentMotion(BaseTransform):
         name = results.get('filename', 'a sample')
         if results.get('imgs') is None:
             raise KeyError(f'SegmentMotion needs `imgs` for {name!r}.')
+        if results.get('clip_len') is None:
+            raise KeyError(f'SegmentMotion needs `clip_len` (the number of '
+                           f'segments, set by the sampler) for {name!r}.')
         views, segments = int(results.get('num_clips', 1)), int(
             results['clip_len'])
         total = len(results['imgs'])
         if self.per_frame:
+            if 'key_frames' in results:
+                raise ValueError(
+                    f'SegmentMotion(per_frame=True): {name!r} comes from '
+                    'UniformSegment(all_frames=True) (it has `key_frames`); '
+                    'per_frame is for clips of consecutive frames, leave it '
+                    'False here.')
             if total != views * segments:
                 raise ValueError(
                     f'SegmentMotion(per_frame=True): {name!r} has {total} '

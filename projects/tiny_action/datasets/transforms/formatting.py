@@ -104,7 +104,19 @@ class PackTinyActionInputs(PackActionInputs):
 
         Returns:
             dict: ``inputs`` and ``data_samples``.
+
+        Raises:
+            ValueError: ``key_frames`` is still in the results (an
+                ``UniformSegment(all_frames=True)`` without
+                :class:`SegmentMotion`: the whole clip would be packed).
         """
+        if 'key_frames' in results:
+            raise ValueError(
+                f"{results.get('filename', 'a sample')!r}: `key_frames` is "
+                'still in the results: UniformSegment(all_frames=True) '
+                'decodes the whole clip, and SegmentMotion (after the '
+                'spatial transforms, before FormatShape) must turn it into '
+                'one frame per segment.')
         packed = super().transform(results)
         data_sample = packed['data_samples']
 

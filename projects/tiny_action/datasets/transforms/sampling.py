@@ -42,7 +42,9 @@ class UniformSegment(BaseTransform):
 
     The outputs follow mmaction's ``UniformSample`` (``clip_len`` =
     segments, ``num_clips`` = views), so ``FormatShape('NCTHW')`` gives
-    ``num_views x C x num_segments x H x W`` and ``PackActionInputs`` works.
+    ``num_views x C x num_segments x H x W`` and ``PackActionInputs`` works
+    (with ``all_frames``, once :class:`SegmentMotion` has made one frame per
+    segment).
     The same ``frame_inds`` are used for the super-resolved clip by
     :class:`TinyVideoDecode`.
 
@@ -62,7 +64,8 @@ class UniformSegment(BaseTransform):
 
     Added Keys:
 
-        - frame_inds (np.int32, shape ``(num_views * num_segments,)``)
+        - frame_inds (np.int32, shape ``(num_views * num_segments,)``;
+          with ``all_frames`` every frame, ``(total_frames,)``)
         - clip_len (= ``num_segments``)
         - frame_interval (None)
         - num_clips (= ``num_views``)
