@@ -175,23 +175,23 @@ def pipelines(c: dict) -> Tuple[list, list]:
     head = [dict(type='TinyVideoInit')]
     tail = [dict(type='PairedResize', scale=size, sr_scale=None)]
     energy = c['modality'].endswith('energy')
+    # segments see every frame; dense clips: each frame its own segment
+    all_frames = energy and c['sampling'] == 'uniform'
     if energy:
         if c['pairs']:
             raise ValueError('SegmentMotion does not take pairs of frames')
-        dense = c['sampling'] != 'uniform'  # each frame its own segment
         tail.append(dict(type='SegmentMotion', mode=c['modality'],
-                         per_frame=dense))
-        energy = not dense  # UniformSegment(all_frames) for the segments
+                         per_frame=not all_frames))
     elif c['modality'] != 'rgb':
         tail.append(dict(type='FrameDifference', mode=c['modality'],
                          pairs=c['pairs']))
     tail += [dict(type='FormatShape', input_format='NCTHW'),
             dict(type='PackTinyActionInputs')]
     train = head + [
-        _sampler(c['frames'], c['sampling'], False, c['pairs'], energy),
+        _sampler(c['frames'], c['sampling'], False, c['pairs'], all_frames),
         dict(type='TinyVideoDecode')] + aug + tail
     test = head + [
-        _sampler(c['frames'], c['sampling'], True, c['pairs'], energy),
+        _sampler(c['frames'], c['sampling'], True, c['pairs'], all_frames),
         dict(type='TinyVideoDecode')] + tail
     return train, test
 

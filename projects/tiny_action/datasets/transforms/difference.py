@@ -306,11 +306,11 @@ class SegmentMotion(BaseTransform):
 
     def _frames(self, frames, keys, views: int,
                 segments: int) -> List[np.ndarray]:
-        clip = np.stack([np.asarray(f) for f in frames]).astype(np.float32)
         if keys is None:  # per frame: each view is its own whole clip
             pairs = [(view, segment_energy(view, segments))
-                     for view in np.split(clip, views)]
+                     for view in _stack(frames, views)]
         else:
+            clip = _stack(frames, 1)[0]
             energy = segment_energy(clip, segments)
             pairs = [(view, energy) for view in np.split(clip[keys], views)]
         out = []
