@@ -45,11 +45,12 @@ TOLERANCE = 0.01
 START = dict(modality='rgb', size=32, frames=16, sampling='uniform',
              aug='flip_crop', width=16, blocks=1, epochs=40, lr=1e-3,
              dropout=0.5, pairs=False, test_views=1, balance=0,
-             ema=0)
+             ema=0, mixup=0, motion_res='input')
 #: the candidate that configs/proxy/surveillance_lr.py ships (the last
 #: selection's choice; tests/benchmarks checks that its fold config is the
 #: shipped config, and main() says when a new selection chooses another).
-SHIPPED = dict(START, modality='rgb+energy', blocks=2, epochs=80)
+SHIPPED = dict(START, modality='rgb+energy', blocks=2, epochs=80,
+               motion_res='native')
 #: stage name -> the values tried for one key. Only candidates that keep the
 #: whole benchmark table (24 trainings) near an hour of CPU are tried: no
 #: wider model than 16 base channels, no more than 80 epochs.
@@ -78,6 +79,10 @@ STAGES: Sequence[Tuple[str, str, list]] = (
      [(16, 'uniform'), (32, 'uniform')]),
     ('motion energy of every frame of each segment (SegmentMotion)',
      'modality', ['rgb+diff', 'rgb+energy', 'rgb+diff+energy']),
+    ('mixup of clip pairs and their labels (mmaction2 MixupBlending, Beta('
+     'alpha, alpha))', 'mixup', [0, 0.2, 0.8]),
+    ('motion energy at the input size or at the clip\'s native size (then '
+     'area-resized with the frame)', 'motion_res', ['input', 'native']),
 )
 
 
@@ -173,15 +178,22 @@ def pipelines(c: dict) -> Tuple[list, list]:
     if c['aug'] == 'flip_crop':
         aug.append(dict(type='RandomResizedCrop', area_range=(0.5, 1.0)))
     head = [dict(type='TinyVideoInit')]
-    tail = [dict(type='PairedResize', scale=size, sr_scale=None)]
+    resize = dict(type='PairedResize', scale=size, sr_scale=None)
+    tail = [resize]
     energy = c['modality'].endswith('energy')
     # segments see every frame; dense clips: each frame its own segment
     all_frames = energy and c['sampling'] == 'uniform'
+    if c['motion_res'] == 'native' and not energy:
+        raise ValueError('motion_res="native" needs SegmentMotion')
     if energy:
         if c['pairs']:
             raise ValueError('SegmentMotion does not take pairs of frames')
-        tail.append(dict(type='SegmentMotion', mode=c['modality'],
-                         per_frame=not all_frames))
+        motion = dict(type='SegmentMotion', mode=c['modality'],
+                      per_frame=not all_frames)
+        if c['motion_res'] == 'native':  # energy first, then area resize
+            tail = [motion, dict(resize, interpolation='area')]
+        else:
+            tail.append(motion)
     elif c['modality'] != 'rgb':
         tail.append(dict(type='FrameDifference', mode=c['modality'],
                          pairs=c['pairs']))
@@ -200,7 +212,8 @@ def input_normalization(modality: str) -> Dict:
     """Backbone ``in_channels`` and preprocessor ``mean`` / ``std`` of an
     input: ImageNet statistics for RGB, mean 0 and std 10 for the temporal
     gradient (its measured std on the 32 px train clips is 9.6), mean 2 and
-    std 5 for the segment motion energy (measured: 1.8 and 5.1)."""
+    std 5 for the segment motion energy (measured: 1.8 and 5.1 at the
+    32 px input, 1.8 and 4.6 at the native size, area-resized)."""
     parts = dict(rgb=([123.675, 116.28, 103.53], [58.395, 57.12, 57.375]),
                  diff=([0.0] * 3, [10.0] * 3),
                  energy=([2.0] * 3, [5.0] * 3))
@@ -225,6 +238,16 @@ def _hooks(c: dict) -> list:
     return [dict(type='EMAHook', momentum=c['ema'])]
 
 
+def _preprocessor(c: dict, norm: Dict) -> dict:
+    """``data_preprocessor`` of candidate ``c``: the input's statistics
+    and, when ``mixup``, mmaction2's ``MixupBlending`` of the batch."""
+    pre = dict(mean=norm['mean'], std=norm['std'])
+    if c['mixup']:
+        pre['blending'] = dict(type='MixupBlending', num_classes=2,
+                               alpha=c['mixup'])
+    return pre
+
+
 def candidate_config(c: dict, fit: str, held: str) -> str:
     """Config text: configs/proxy/surveillance_lr.py with candidate ``c``,
     trained on ``fit`` and validated on ``held`` (train clips)."""
@@ -239,7 +262,7 @@ def candidate_config(c: dict, fit: str, held: str) -> str:
         f"in_channels={norm['in_channels']}), "
         f"cls_head=dict(in_channels={c['width'] * 8}, "
         f"dropout_ratio={c['dropout']}), "
-        f"data_preprocessor=dict(mean={norm['mean']}, std={norm['std']}))",
+        f"data_preprocessor={_preprocessor(c, norm)!r})",
         f"train_dataloader = dict(dataset=dict(ann_file={fit!r}, "
         f"pipeline={train!r}, tail_flip={_tail_flip(c)!r}))",
         f"val_dataloader = dict(dataset=dict(ann_file={held!r}, "
@@ -266,7 +289,9 @@ def candidate_name(c: dict) -> str:
             ('_pairs' if c['pairs'] else '') +
             (f"_v{c['test_views']}" if c['test_views'] > 1 else '') +
             (f"_bal{c['balance']}" if c['balance'] else '') +
-            (f"_ema{c['ema']:g}" if c['ema'] else ''))
+            (f"_ema{c['ema']:g}" if c['ema'] else '') +
+            (f"_mix{c['mixup']:g}" if c['mixup'] else '') +
+            ('_native' if c['motion_res'] == 'native' else ''))
 
 
 def test_views_score(runs: ProxyRuns, name: str, config: str, run_dir: str,

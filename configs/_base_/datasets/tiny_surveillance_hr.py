@@ -6,10 +6,10 @@ _base_ = ['./tiny_surveillance_lr.py']
 
 data_root = 'data/tiny_surveillance'
 input_size = 48
-# the low-res pipelines at this size (PairedResize is [5] in train, [3] in test)
+# the low-res pipelines at this size (PairedResize is [6] in train, [4] in test)
 train_pipeline = _base_.train_pipeline
 test_pipeline = _base_.test_pipeline
-train_pipeline[5].scale = test_pipeline[3].scale = (input_size, input_size)
+train_pipeline[6].scale = test_pipeline[4].scale = (input_size, input_size)
 train_dataloader = dict(dataset=dict(
     data_prefix=dict(video=data_root + '/train/hr'), pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(

@@ -7,8 +7,8 @@ _base_ = ['./tiny_surveillance_lr.py']
 
 data_root = 'data/tiny_surveillance'
 sr_input_size = 48
-# the low-res train pipeline, its PairedResize ([5]) also sizing the high-res twin
+# the low-res train pipeline, its PairedResize ([6]) also sizing the high-res twin
 train_pipeline = _base_.train_pipeline
-train_pipeline[5].sr_scale = (sr_input_size, sr_input_size)
+train_pipeline[6].sr_scale = (sr_input_size, sr_input_size)
 train_dataloader = dict(dataset=dict(
     data_prefix=dict(sr=data_root + '/train/hr'), pipeline=train_pipeline))

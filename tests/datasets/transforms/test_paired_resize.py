@@ -68,3 +68,26 @@ def test_registry_and_repr():
 def test_bad_args(kwargs, match):
     with pytest.raises(ValueError, match=match):
         PairedResize(**kwargs)
+
+
+@pytest.mark.parametrize('interpolation', ['area', 'bilinear', 'bicubic'])
+@pytest.mark.parametrize('channels', [1, 6, 9])
+def test_any_channel_count_equals_resizing_each_channel(interpolation,
+                                                        channels):
+    """Frames with motion channels (e.g. SegmentMotion's 6 or 9 float
+    channels) resize like each channel on its own; OpenCV alone refuses more
+    than 4 channels with INTER_AREA."""
+    import cv2
+    rng = np.random.default_rng(channels)
+    lr = list(rng.random((3, 40, 52, channels)).astype(np.float32) * 50)
+    out = PairedResize(scale=(32, 24), interpolation=interpolation)(
+        dict(imgs=lr, img_shape=(40, 52)))['imgs']
+    flag = dict(area=cv2.INTER_AREA, bilinear=cv2.INTER_LINEAR,
+                bicubic=cv2.INTER_CUBIC)[interpolation]
+    for got, img in zip(out, lr):
+        assert got.shape == (24, 32, channels) and got.dtype == np.float32
+        for c in range(channels):
+            np.testing.assert_allclose(
+                got[..., c], cv2.resize(np.ascontiguousarray(img[..., c]),
+                                        (32, 24), interpolation=flag),
+                rtol=1e-5, atol=1e-4)

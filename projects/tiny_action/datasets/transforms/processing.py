@@ -41,16 +41,27 @@ def _check_interpolation(name: str, value: str) -> str:
     return value
 
 
+def _resize_frame(img: np.ndarray, size: Tuple[int, int],
+                  interpolation: int) -> np.ndarray:
+    """``cv2.resize`` of one ``H x W`` or ``H x W x C`` frame to ``size``
+    (w, h), for any ``C``: OpenCV resizes at most 4 channels at a time with
+    some interpolations (e.g. ``INTER_AREA``), so wider frames (RGB with
+    motion channels) are resized 4 channels at a time."""
+    w, h = size
+    if img.ndim < 3 or img.shape[2] <= 4:
+        out = cv2.resize(img, (w, h), interpolation=interpolation)
+        # cv2 drops a trailing axis of length 1
+        return out.reshape(h, w, *img.shape[2:])
+    return np.concatenate([
+        _resize_frame(img[..., i:i + 4], size, interpolation)
+        for i in range(0, img.shape[2], 4)], axis=2)
+
+
 def _resize_frames(frames: Union[List[np.ndarray], np.ndarray],
                    size: Tuple[int, int], interpolation: int) -> list:
     w, h = size
-    out = []
-    for img in frames:
-        if img.shape[:2] == (h, w):
-            out.append(img)
-        else:
-            out.append(cv2.resize(img, (w, h), interpolation=interpolation))
-    return out
+    return [img if img.shape[:2] == (h, w) else
+            _resize_frame(img, size, interpolation) for img in frames]
 
 
 class _FramesTransform(BaseTransform):
