@@ -196,8 +196,11 @@ class SegmentMotion(BaseTransform):
     ``benchmarks/reference_baseline.py`` is built on exactly this
     quantity), while the model's cost stays that of ``num_segments``
     frames. Use it with ``UniformSegment(all_frames=True)``, after the
-    spatial transforms (crop, resize, flip: they act on every frame alike)
-    and before ``FormatShape``.
+    flip and crop (they act on every frame alike) and before
+    ``FormatShape``; before the resize, the energy is taken at the clip's
+    native size and then resized with the frame (the real-proxy recipe
+    does this, with ``PairedResize(interpolation='area')``), after it, at
+    the input size.
 
     Modes (``C`` = channels of a frame, 3 for RGB):
 
