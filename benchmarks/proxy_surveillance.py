@@ -28,7 +28,7 @@ import argparse
 import os
 import os.path as osp
 import time
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -161,7 +161,9 @@ def post_rows(dumps: List[Dict[int, str]]) -> Dict[str, Dict]:
 
 def paired_bootstrap(recipe: List[np.ndarray], reference: List[np.ndarray],
                      labels: np.ndarray, rounds: int = BOOTSTRAP_ROUNDS,
-                     seed: int = 0) -> Dict[str, float]:
+                     seed: int = 0,
+                     groups: Optional[List[np.ndarray]] = None
+                     ) -> Dict[str, float]:
     """How sure the val set is of ``recipe - reference``: the difference of
     the mean-over-seeds macro-F1, and its 95% interval over bootstrap
     resamples of the val clips (one resample for both, so clip difficulty
@@ -171,12 +173,21 @@ def paired_bootstrap(recipe: List[np.ndarray], reference: List[np.ndarray],
         recipe (list[np.ndarray]): ``(N, C)`` val scores per recipe seed.
         reference (list[np.ndarray]): ``(N, C)`` val scores per forest seed.
         labels (np.ndarray): ``(N, C)`` multi-hot val labels.
+        groups (list[np.ndarray], optional): Clip indices of each source
+            video. Given, whole videos are resampled (clips of one scene
+            are not independent, so this interval is the honest one);
+            otherwise single clips.
 
     Returns:
         dict: ``delta``, ``low``, ``high`` (2.5 / 97.5 percentiles) and
         ``p_better`` (share of resamples where the recipe is ahead).
     """
     rng = np.random.default_rng(seed)
+    n = len(labels)
+    if groups is None:
+        groups = [np.array([i]) for i in range(n)]
+    elif sorted(np.concatenate(groups).tolist()) != list(range(n)):
+        raise ValueError(f'groups must cover the {n} clips exactly once')
 
     def delta(idx: np.ndarray) -> float:
         def mean_f1(scores):
@@ -184,8 +195,11 @@ def paired_bootstrap(recipe: List[np.ndarray], reference: List[np.ndarray],
                             for s in scores])
         return float(mean_f1(recipe) - mean_f1(reference))
 
-    n = len(labels)
-    deltas = np.array([delta(rng.integers(0, n, n)) for _ in range(rounds)])
+    def resample() -> np.ndarray:
+        picked = rng.integers(0, len(groups), len(groups))
+        return np.concatenate([groups[g] for g in picked])
+
+    deltas = np.array([delta(resample()) for _ in range(rounds)])
     low, high = np.percentile(deltas, [2.5, 97.5])
     return dict(delta=delta(np.arange(n)), low=float(low), high=float(high),
                 p_better=float((deltas > 0).mean()))
@@ -341,7 +355,13 @@ def markdown(rows: List[Dict], mech: List[tuple], grads: Dict[str, List],
             f"macro-F1, 95% interval {versus['low']:+.3f} to "
             f"{versus['high']:+.3f} over {BOOTSTRAP_ROUNDS} paired bootstrap "
             f"resamples of the val clips (recipe ahead in "
-            f"{versus['p_better']:.0%} of them).", '',
+            f"{versus['p_better']:.0%} of them)." + (
+                f" Resampling whole source videos instead "
+                f"({versus['by_video']['videos']} videos; their clips are not "
+                f"independent): {versus['by_video']['low']:+.3f} to "
+                f"{versus['by_video']['high']:+.3f} (recipe ahead in "
+                f"{versus['by_video']['p_better']:.0%})."
+                if 'by_video' in versus else ''), '',
             '| mechanism | without | with | change | verdict |',
             '|---|---|---|---|---|']
     for name, without, with_ in mech:
@@ -473,13 +493,38 @@ def main() -> None:
     write_results(args, runs, dict(val=val, post=post, grads=grads,
                                    reference=reference, dumps=dumps,
                                    versus=recipe_versus_reference(
-                                       dumps, reference)))
+                                       dumps, reference, osp.join(
+                                           data, 'val',
+                                           'annotations.json'))))
 
 
-def recipe_versus_reference(dumps: List[Dict[int, str]],
-                            reference: Dict) -> Dict[str, float]:
+def video_groups(ann_file: str, num_clips: int) -> List[np.ndarray]:
+    """Clip indices of each source video (``video_id``) of an annotation
+    file whose clips are, in order, the ``num_clips`` clips of a dump.
+
+    Raises:
+        ValueError: The file has another number of clips, or a clip has no
+            ``video_id``.
+    """
+    from tiny_action.datasets.annotations import read_annotation_entries
+    entries = read_annotation_entries(ann_file)
+    if len(entries) != num_clips:
+        raise ValueError(f'{ann_file}: {len(entries)} clips, but the dumps '
+                         f'hold {num_clips}')
+    by_video: Dict[str, List[int]] = {}
+    for i, entry in enumerate(entries):
+        if not entry.get('video_id'):
+            raise ValueError(f'{ann_file}: entry {i} (id {entry.get("id")!r})'
+                             ' has no "video_id"')
+        by_video.setdefault(entry['video_id'], []).append(i)
+    return [np.array(v) for v in by_video.values()]
+
+
+def recipe_versus_reference(dumps: List[Dict[int, str]], reference: Dict,
+                            val_ann: Optional[str] = None) -> Dict:
     """:func:`paired_bootstrap` of the recipe's last checkpoints against
-    the reference forests, on the same val clips.
+    the reference forests, on the same val clips; with ``val_ann`` (the val
+    annotation file) also by source video, under ``'by_video'``.
 
     Raises:
         RuntimeError: The dumps' labels are not the reference's (another
@@ -492,7 +537,14 @@ def recipe_versus_reference(dumps: List[Dict[int, str]],
     if not np.array_equal(np.asarray(reference['labels']), labels):
         raise RuntimeError('the reference scores and the recipe dumps do not '
                            'cover the same val clips in the same order')
-    return paired_bootstrap([d.scores for d in last], ref, labels)
+    recipe = [d.scores for d in last]
+    out = paired_bootstrap(recipe, ref, labels)
+    if val_ann is not None:
+        groups = video_groups(val_ann, len(labels))
+        out['by_video'] = dict(
+            paired_bootstrap(recipe, ref, labels, groups=groups),
+            videos=len(groups))
+    return out
 
 
 def check_single_against_val(single: Dict, val: List[Dict]) -> None:

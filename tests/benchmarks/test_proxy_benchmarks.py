@@ -13,7 +13,7 @@ sys.path.insert(0, str(REPO / 'benchmarks'))
 
 import proxy_kd_cv  # noqa: E402
 import proxy_selection  # noqa: E402
-from proxy_surveillance import paired_bootstrap  # noqa: E402
+from proxy_surveillance import paired_bootstrap, video_groups  # noqa: E402
 
 
 def _labels(n: int, seed: int = 0) -> np.ndarray:
@@ -51,6 +51,48 @@ def test_bootstrap_interval_is_wide_on_few_clips():
                  0, 1) for s in range(3)]
     out = paired_bootstrap(a, b, y, rounds=300)
     assert out['low'] < 0 < out['high']
+
+
+def test_bootstrap_by_video_keeps_a_video_together_and_is_wider():
+    # 6 videos of 10 clips; model a is right on every clip of videos 0-3 and
+    # wrong on every clip of videos 4-5, model b right on every clip at
+    # random 2 in 3: resampling clips treats 60 clips as independent
+    # evidence, resampling videos only 6
+    y = _labels(60, seed=3)
+    groups = [np.arange(10 * v, 10 * v + 10) for v in range(6)]
+    right = np.ones(60, bool)
+    right[40:] = False
+    a = [np.where(right[:, None], y, 1 - y) * 0.8 + 0.1]
+    hit = np.random.default_rng(4).random(60) < 2 / 3
+    b = [np.where(hit[:, None], y, 1 - y) * 0.8 + 0.1]
+    clips = paired_bootstrap(a, b, y, rounds=400)
+    videos = paired_bootstrap(a, b, y, rounds=400, groups=groups)
+    assert videos['delta'] == clips['delta']
+    assert videos['high'] - videos['low'] > 1.5 * (clips['high'] -
+                                                    clips['low'])
+    # one clip per group is the clip bootstrap itself
+    single = paired_bootstrap(a, b, y, rounds=50,
+                              groups=[np.array([i]) for i in range(60)])
+    assert single == paired_bootstrap(a, b, y, rounds=50)
+    with pytest.raises(ValueError, match='exactly once'):
+        paired_bootstrap(a, b, y, rounds=5, groups=groups[:5])
+
+
+def test_video_groups_follow_the_annotation_order(tmp_path):
+    import json
+    ann = tmp_path / 'annotations.json'
+    rows = [dict(id=f'{i:05d}', path=f'{i:05d}.mp4', video_id=v,
+                 dim=[20, 24, 24], label=['fight'])
+            for i, v in enumerate(['a', 'b', 'a', 'c', 'b'])]
+    ann.write_text(json.dumps(rows))
+    groups = video_groups(str(ann), 5)
+    assert [g.tolist() for g in groups] == [[0, 2], [1, 4], [3]]
+    with pytest.raises(ValueError, match='5 clips, but the dumps hold 4'):
+        video_groups(str(ann), 4)
+    del rows[3]['video_id']
+    ann.write_text(json.dumps(rows))
+    with pytest.raises(ValueError, match="entry 3 .*'00003'.*video_id"):
+        video_groups(str(ann), 5)
 
 
 def _flat(cfg: Config) -> dict:
