@@ -86,7 +86,26 @@ STAGES: Sequence[Tuple[str, str, list]] = (
 )
 
 
-def group_folds(entries: List[dict], folds: int = FOLDS) -> List[List[int]]:
+def clips_by_video(entries: List[dict], source: str) -> Dict[str, List[int]]:
+    """Entry indices of each source video (``video_id``), videos in the
+    order they first appear.
+
+    Raises:
+        ValueError: An entry of ``source`` (named in the message) has no
+            ``video_id``.
+    """
+    by_video = defaultdict(list)
+    for i, entry in enumerate(entries):
+        if not entry.get('video_id'):
+            raise ValueError(f'{source}: entry {i} (id {entry.get("id")!r}) '
+                             'has no "video_id": clips are grouped by source '
+                             'video')
+        by_video[entry['video_id']].append(i)
+    return dict(by_video)
+
+
+def group_folds(entries: List[dict], folds: int = FOLDS,
+                source: str = 'train annotations') -> List[List[int]]:
     """Entry indices of ``folds`` folds of whole source videos
     (``video_id``), the largest videos first into the fold with the fewest
     clips, so the folds have about the same size.
@@ -94,12 +113,7 @@ def group_folds(entries: List[dict], folds: int = FOLDS) -> List[List[int]]:
     Raises:
         ValueError: An entry has no ``video_id``.
     """
-    by_video = defaultdict(list)
-    for i, entry in enumerate(entries):
-        if not entry.get('video_id'):
-            raise ValueError(f'entry {i} (id {entry.get("id")!r}) has no '
-                             '"video_id": folds are made by source video')
-        by_video[entry['video_id']].append(i)
+    by_video = clips_by_video(entries, source)
     parts = [[] for _ in range(folds)]
     for video in sorted(by_video, key=lambda v: (-len(by_video[v]), v)):
         smallest = min(range(folds), key=lambda k: (len(parts[k]), k))
@@ -128,9 +142,8 @@ def train_folds(data: str, work_dir: str
                 ) -> Tuple[List[List[int]], List[Tuple[str, str]]]:
     """The folds of the train split (:func:`group_folds`) and their
     ``(fit, held_out)`` annotation files under ``<work_dir>/folds``."""
-    entries = read_annotation_entries(
-        osp.join(data, 'train', 'annotations.json'))
-    parts = group_folds(entries)
+    ann_file = osp.join(data, 'train', 'annotations.json')
+    parts = group_folds(read_annotation_entries(ann_file), source=ann_file)
     return parts, write_folds(entries, parts, osp.join(work_dir, 'folds'))
 
 
@@ -179,26 +192,26 @@ def pipelines(c: dict) -> Tuple[list, list]:
         aug.append(dict(type='RandomResizedCrop', area_range=(0.5, 1.0)))
     head = [dict(type='TinyVideoInit')]
     resize = dict(type='PairedResize', scale=size, sr_scale=None)
-    tail = [resize]
     energy = c['modality'].endswith('energy')
     # segments see every frame; dense clips: each frame its own segment
     all_frames = energy and c['sampling'] == 'uniform'
-    if c['motion_res'] == 'native' and not energy:
+    native = c['motion_res'] == 'native'
+    if native and not energy:
         raise ValueError('motion_res="native" needs SegmentMotion')
+    motion = []
     if energy:
         if c['pairs']:
             raise ValueError('SegmentMotion does not take pairs of frames')
-        motion = dict(type='SegmentMotion', mode=c['modality'],
-                      per_frame=not all_frames)
-        if c['motion_res'] == 'native':  # energy first, then area resize
-            tail = [motion, dict(resize, interpolation='area')]
-        else:
-            tail.append(motion)
+        motion = [dict(type='SegmentMotion', mode=c['modality'],
+                       per_frame=not all_frames)]
     elif c['modality'] != 'rgb':
-        tail.append(dict(type='FrameDifference', mode=c['modality'],
-                         pairs=c['pairs']))
+        motion = [dict(type='FrameDifference', mode=c['modality'],
+                       pairs=c['pairs'])]
+    # native: the energy first, then an area resize of frame and energy
+    tail = motion + [dict(resize, interpolation='area')] if native else \
+        [resize] + motion
     tail += [dict(type='FormatShape', input_format='NCTHW'),
-            dict(type='PackTinyActionInputs')]
+             dict(type='PackTinyActionInputs')]
     train = head + [
         _sampler(c['frames'], c['sampling'], False, c['pairs'], all_frames),
         dict(type='TinyVideoDecode')] + aug + tail

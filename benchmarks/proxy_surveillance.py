@@ -506,18 +506,14 @@ def video_groups(ann_file: str, num_clips: int) -> List[np.ndarray]:
         ValueError: The file has another number of clips, or a clip has no
             ``video_id``.
     """
+    from proxy_selection import clips_by_video
     from tiny_action.datasets.annotations import read_annotation_entries
     entries = read_annotation_entries(ann_file)
     if len(entries) != num_clips:
         raise ValueError(f'{ann_file}: {len(entries)} clips, but the dumps '
                          f'hold {num_clips}')
-    by_video: Dict[str, List[int]] = {}
-    for i, entry in enumerate(entries):
-        if not entry.get('video_id'):
-            raise ValueError(f'{ann_file}: entry {i} (id {entry.get("id")!r})'
-                             ' has no "video_id"')
-        by_video.setdefault(entry['video_id'], []).append(i)
-    return [np.array(v) for v in by_video.values()]
+    return [np.array(v)
+            for v in clips_by_video(entries, ann_file).values()]
 
 
 def recipe_versus_reference(dumps: List[Dict[int, str]], reference: Dict,

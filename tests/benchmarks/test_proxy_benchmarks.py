@@ -95,6 +95,18 @@ def test_video_groups_follow_the_annotation_order(tmp_path):
         video_groups(str(ann), 5)
 
 
+def test_group_folds_name_the_file_and_entry_without_video_id():
+    rows = [dict(id=f'{i:05d}', video_id=v) for i, v in
+            enumerate(['a', 'b', 'a', 'c', 'b', 'c'])]
+    parts = proxy_selection.group_folds(rows, 3)
+    assert sorted(sum(parts, [])) == list(range(6))
+    assert all(len({rows[i]['video_id'] for i in p}) == 1 for p in parts)
+    rows[4]['video_id'] = ''
+    with pytest.raises(ValueError,
+                       match='train.json: entry 4 .*\'00004\'.*video_id'):
+        proxy_selection.group_folds(rows, 3, source='train.json')
+
+
 def _flat(cfg: Config) -> dict:
     return cfg.to_dict()
 

@@ -5,8 +5,9 @@
 # energy of its segment (SegmentMotion('rgb+energy'), see
 # configs/_base_/datasets/tiny_surveillance_lr.py), normalised with ImageNet statistics
 # and with mean 2 / std 5 (the energy's measured mean and std on the train clips are 1.8
-# and 5.1 at 32 px, 1.8 and 4.6 taken at the native size and area-resized). Binary cross-entropy on sigmoid scores (multi-label head, paper section 5);
-# the KD student swaps the head for a KDHead.
+# and 5.1 at 32 px, 1.8 and 4.6 taken at the native size and area-resized). Binary
+# cross-entropy on sigmoid scores (multi-label head, paper section 5); the KD student
+# swaps the head for a KDHead.
 _base_ = ['./r3d_tiny.py']
 
 model = dict(

@@ -114,9 +114,9 @@ class PackTinyActionInputs(PackActionInputs):
             raise ValueError(
                 f"{results.get('filename', 'a sample')!r}: `key_frames` is "
                 'still in the results: UniformSegment(all_frames=True) '
-                'decodes the whole clip, and SegmentMotion (after the '
-                'spatial transforms, before FormatShape) must turn it into '
-                'one frame per segment.')
+                'decodes the whole clip, and SegmentMotion (after the flip '
+                'and crop, before FormatShape) must turn it into one frame '
+                'per segment.')
         packed = super().transform(results)
         data_sample = packed['data_samples']
 
