@@ -83,6 +83,8 @@ STAGES: Sequence[Tuple[str, str, list]] = (
      'alpha, alpha))', 'mixup', [0, 0.2, 0.8]),
     ('motion energy at the input size or at the clip\'s native size (then '
      'area-resized with the frame)', 'motion_res', ['input', 'native']),
+    ('input: the frame and its motion energy, or the energy alone (what '
+     'moves, without the scene)', 'modality', ['rgb+energy', 'energy']),
 )
 
 
@@ -143,7 +145,8 @@ def train_folds(data: str, work_dir: str
     """The folds of the train split (:func:`group_folds`) and their
     ``(fit, held_out)`` annotation files under ``<work_dir>/folds``."""
     ann_file = osp.join(data, 'train', 'annotations.json')
-    parts = group_folds(read_annotation_entries(ann_file), source=ann_file)
+    entries = read_annotation_entries(ann_file)
+    parts = group_folds(entries, source=ann_file)
     return parts, write_folds(entries, parts, osp.join(work_dir, 'folds'))
 
 

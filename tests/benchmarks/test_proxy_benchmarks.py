@@ -1,6 +1,7 @@
 """The real-proxy benchmarks' own logic: the paired bootstrap that says how
 sure val is of a difference, and the fold configs of the KD cross-validation
 (the shipped configs with only the data files changed)."""
+import json
 import sys
 from pathlib import Path
 
@@ -105,6 +106,23 @@ def test_group_folds_name_the_file_and_entry_without_video_id():
     with pytest.raises(ValueError,
                        match='train.json: entry 4 .*\'00004\'.*video_id'):
         proxy_selection.group_folds(rows, 3, source='train.json')
+
+
+def test_train_folds_write_fit_and_held_files_of_whole_videos(tmp_path):
+    rows = [dict(id=f'{i:05d}', video_id=v, path=f'{i:05d}.mp4')
+            for i, v in enumerate(['a', 'b', 'a', 'c', 'b', 'c', 'd'])]
+    (tmp_path / 'train').mkdir()
+    (tmp_path / 'train' / 'annotations.json').write_text(json.dumps(rows))
+    parts, files = proxy_selection.train_folds(str(tmp_path),
+                                               str(tmp_path / 'work'))
+    assert len(parts) == len(files) == 3
+    for held, (fit_file, held_file) in zip(parts, files):
+        fit_rows = json.loads(Path(fit_file).read_text())
+        held_rows = json.loads(Path(held_file).read_text())
+        assert held_rows == [rows[i] for i in held]
+        assert len(fit_rows) + len(held_rows) == len(rows)
+        assert not {r['video_id'] for r in fit_rows} & {
+            r['video_id'] for r in held_rows}
 
 
 def _flat(cfg: Config) -> dict:

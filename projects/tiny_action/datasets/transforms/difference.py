@@ -204,6 +204,7 @@ class SegmentMotion(BaseTransform):
 
     Modes (``C`` = channels of a frame, 3 for RGB):
 
+    * ``'energy'``: the energy alone (``C``): what moves, without the scene;
     * ``'rgb+energy'``: the chosen frame, then the energy (``2C``);
     * ``'rgb+diff+energy'``: the chosen frame, the temporal gradient of the
       chosen frames (as :class:`FrameDifference`), then the energy (``3C``).
@@ -235,13 +236,13 @@ class SegmentMotion(BaseTransform):
         - key_frames
 
     Args:
-        mode (str): ``'rgb+energy'`` or ``'rgb+diff+energy'``. Defaults to
-            ``'rgb+energy'``.
+        mode (str): ``'energy'``, ``'rgb+energy'`` or ``'rgb+diff+energy'``.
+            Defaults to ``'rgb+energy'``.
         per_frame (bool): Every frame of consecutive-frame views is its own
             segment (see above). Defaults to False.
     """
 
-    MODES = ('rgb+energy', 'rgb+diff+energy')
+    MODES = ('energy', 'rgb+energy', 'rgb+diff+energy')
 
     def __init__(self, mode: str = 'rgb+energy',
                  per_frame: bool = False) -> None:
@@ -318,7 +319,7 @@ class SegmentMotion(BaseTransform):
             pairs = [(view, energy) for view in np.split(clip[keys], views)]
         out = []
         for view, energy in pairs:
-            parts = [view]
+            parts = [] if self.mode == 'energy' else [view]
             if self.mode == 'rgb+diff+energy':
                 parts.append(_temporal_gradient(view, 1, 'diff'))
             parts.append(energy)
