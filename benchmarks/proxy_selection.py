@@ -362,6 +362,56 @@ def score_candidate(runs: ProxyRuns, c: dict, folds, cfg_dir: str) -> Dict:
         cpu_seconds=cpu)
 
 
+def seed_spread(runs: ProxyRuns, c: dict, folds, cfg_dir: str,
+                seeds: Sequence[int]) -> Dict:
+    """Held-out macro-F1 (last epoch) of candidate ``c`` on every fold for
+    each training seed in ``seeds``: how far the seed alone moves a
+    candidate's mean, against the margins the stages were decided by.
+    Seed 0 is the selection's own run (the configs' ``randomness.seed``);
+    the others train ``<name>/seed<s>/fold<k>`` with the same fold config.
+
+    Returns:
+        dict: ``name``, ``f1`` (seed -> per-fold F1), ``means`` (per seed),
+        ``mean`` and ``std`` (ddof 1) of the per-seed means.
+    """
+    if c['test_views'] > 1:
+        raise ValueError('seed_spread scores the last validation of a '
+                         'training (test_views=1)')
+    name = candidate_name(c)
+    f1 = {}
+    for seed in seeds:
+        f1[seed] = []
+        for k in range(len(folds)):
+            config = osp.join(cfg_dir, f'{name}_fold{k}.py')
+            if not osp.isfile(config):
+                raise FileNotFoundError(f'{config}: score the candidate '
+                                        'first (score_candidate)')
+            run, opts = f'{name}/fold{k}', []
+            if seed:
+                run, opts = f'{name}/seed{seed}/fold{k}', [
+                    f'randomness.seed={seed}']
+            history = val_history(runs.train(run, config, opts))
+            if not history:
+                raise RuntimeError(f'{run} logged no validation')
+            f1[seed].append(history[-1]['f1'])
+    means = [float(np.mean(v)) for v in f1.values()]
+    return dict(name=name, f1=f1, means=means, mean=float(np.mean(means)),
+                std=float(np.std(means, ddof=1)) if len(means) > 1 else 0.0)
+
+
+def spread_markdown(spread: Dict, reference: List[float]) -> str:
+    """The seed spread of the chosen candidate as a markdown paragraph."""
+    seeds = ' / '.join(str(s) for s in spread['f1'])
+    folds = '; '.join(f'seed {s}: ' + ' / '.join(f'{f:.3f}' for f in v)
+                      for s, v in spread['f1'].items())
+    return (f"\nSeed spread of the chosen candidate `{spread['name']}` "
+            f"(training seeds {seeds}, same folds): mean held-out F1 "
+            + ' / '.join(f'{m:.3f}' for m in spread['means']) +
+            f", **{spread['mean']:.3f} ± {spread['std']:.3f}** (std of the "
+            f"seed means, ddof 1) against {np.mean(reference):.3f} for the "
+            f"reference baseline. Per fold: {folds}.\n")
+
+
 def pick(results: List[Dict]) -> Dict:
     """The stage winner: the best mean F1, unless a candidate within
     TOLERANCE of it costs at least 25% less CPU (then the cheapest such;
@@ -415,6 +465,10 @@ def main() -> None:
     add_run_arguments(parser, 'work_dirs/proxy_select')
     parser.add_argument('--out', default='benchmarks/results',
                         help='where proxy_selection.md is copied')
+    parser.add_argument('--spread-seeds', type=int, nargs='*',
+                        default=[0, 1, 2],
+                        help='training seeds of the chosen candidate\'s '
+                        'seed spread (none: skip it)')
     args = parser.parse_args()
     data, runs = start_runs(args)
     work_dir = runs.work_dir
@@ -450,6 +504,13 @@ def main() -> None:
             osp.join(work_dir, 'selection.md'),
             selection_markdown(stages, reference).encode('utf-8'))
     text = selection_markdown(stages, reference)
+    if args.spread_seeds:
+        spread = seed_spread(runs, current, folds,
+                             osp.join(work_dir, 'configs'), args.spread_seeds)
+        text += spread_markdown(spread, reference)
+        write_json_atomic(osp.join(work_dir, 'selection.json'),
+                          dict(stages=stages, chosen=current,
+                               reference=reference, seed_spread=spread))
     atomic_write_bytes(osp.join(REPO, args.out, 'proxy_selection.md'),
                        text.encode('utf-8'))
     print(text)

@@ -125,6 +125,53 @@ def test_train_folds_write_fit_and_held_files_of_whole_videos(tmp_path):
             r['video_id'] for r in held_rows}
 
 
+class _SeedRuns:
+    """Stands in for ProxyRuns: a training logs held-out F1 0.6 + fold / 10
+    + seed / 100 in the layout ``val_history`` reads."""
+
+    def __init__(self, root: Path):
+        self.root, self.calls = root, []
+
+    def train(self, name, config, options=()):
+        self.calls.append((name, list(options)))
+        seed = int(options[0].split('=')[1]) if options else 0
+        fold = int(name[-1])
+        logs = self.root / name / '20260101_000000' / 'vis_data'
+        logs.mkdir(parents=True, exist_ok=True)
+        rows = [dict(f1=0.5, step=40),
+                dict(f1=0.6 + fold / 10 + seed / 100, step=80)]
+        (logs / 'scalars.json').write_text(
+            '\n'.join(json.dumps(r) for r in rows))
+        return str(self.root / name)
+
+
+def test_seed_spread_trains_other_seeds_beside_the_selection_run(tmp_path):
+    c = dict(proxy_selection.SHIPPED)
+    name = proxy_selection.candidate_name(c)
+    cfg_dir = tmp_path / 'configs'
+    cfg_dir.mkdir()
+    runs = _SeedRuns(tmp_path / 'runs')
+    folds = [('fit.json', 'held.json')] * 3
+    with pytest.raises(FileNotFoundError, match='score the candidate'):
+        proxy_selection.seed_spread(runs, c, folds, str(cfg_dir), [0])
+    for k in range(3):
+        (cfg_dir / f'{name}_fold{k}.py').write_text('')
+    spread = proxy_selection.seed_spread(runs, c, folds, str(cfg_dir),
+                                         [0, 1, 2])
+    assert runs.calls[:3] == [(f'{name}/fold{k}', []) for k in range(3)]
+    assert runs.calls[3] == (f'{name}/seed1/fold0', ['randomness.seed=1'])
+    assert spread['f1'][2] == pytest.approx([0.62, 0.72, 0.82])
+    assert spread['means'] == pytest.approx([0.7, 0.71, 0.72])
+    assert spread['mean'] == pytest.approx(0.71)
+    assert spread['std'] == pytest.approx(0.01)
+    text = proxy_selection.spread_markdown(spread, [0.6, 0.7, 0.8])
+    assert '**0.710 ± 0.010**' in text and 'against 0.700' in text
+    assert 'seed 1: 0.610 / 0.710 / 0.810' in text
+    with pytest.raises(ValueError, match='test_views=1'):
+        proxy_selection.seed_spread(runs, dict(c, test_views=4), folds,
+                                    str(cfg_dir), [0])
+
+
 def _flat(cfg: Config) -> dict:
     return cfg.to_dict()
 
