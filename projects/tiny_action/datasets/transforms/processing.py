@@ -1,5 +1,6 @@
 """Resize of a low-resolution clip and its super-resolved twin; synthetic
-low-resolution twins of high-resolution clips."""
+low-resolution twins of high-resolution clips; random down-scaling of a
+clip (resolution augmentation)."""
 from typing import Dict, List, Optional, Tuple, Union
 
 import cv2
@@ -8,7 +9,7 @@ from mmcv.transforms import BaseTransform
 
 from mmaction.registry import TRANSFORMS
 
-__all__ = ['PairedResize', 'SyntheticLowRes']
+__all__ = ['PairedResize', 'SyntheticLowRes', 'RandomDownscale']
 
 _INTERPOLATIONS = {
     'nearest': cv2.INTER_NEAREST,
@@ -252,3 +253,79 @@ class SyntheticLowRes(_FramesTransform):
                 f'factor={self.factor}, lr_scale={self.lr_scale}, '
                 f'down_interpolation={self.down_interpolation!r}, '
                 f'up_interpolation={self.up_interpolation!r})')
+
+
+@TRANSFORMS.register_module()
+class RandomDownscale(_FramesTransform):
+    """Resolution augmentation for tiny clips: with probability ``prob``,
+    down-scale every frame of the clip (``imgs``) by one random factor, so
+    that its shorter side becomes a size drawn uniformly from the integers
+    in ``[min_size, shorter side]`` (aspect ratio kept). A clip whose
+    shorter side is at most ``min_size`` is left as it is; so is the
+    high-resolution twin ``sr_imgs`` (a teacher's input).
+
+    Use it in the train pipeline on the native frames, after the flip and
+    crop and before the motion transform and the resize to the input size:
+    the larger training clips are then also seen with the detail of the
+    smallest clips of the data (e.g. 24 px), the regime where a recognizer
+    trained on few tiny clips has the fewest examples.
+
+    Required Keys:
+
+        - imgs
+
+    Modified Keys:
+
+        - imgs
+        - img_shape
+
+    Args:
+        min_size (int): The smallest shorter side drawn, in pixels.
+            Defaults to 24 (the smallest TinyVIRAT / tiny_surveillance clips).
+        prob (float): Probability of down-scaling a clip, in ``[0, 1]``.
+            Defaults to 0.5.
+        interpolation (str): Defaults to ``'area'`` (no aliasing).
+    """
+
+    def __init__(self,
+                 min_size: int = 24,
+                 prob: float = 0.5,
+                 interpolation: str = 'area') -> None:
+        if not isinstance(min_size, int) or isinstance(min_size, bool) \
+                or min_size < 1:
+            raise ValueError(f'RandomDownscale: `min_size` should be a '
+                             f'positive int, but got {min_size!r}.')
+        if isinstance(prob, bool) or not isinstance(prob, (int, float)) \
+                or not 0 <= prob <= 1:
+            raise ValueError(f'RandomDownscale: `prob` should be a number '
+                             f'in [0, 1], but got {prob!r}.')
+        self.min_size = min_size
+        self.prob = float(prob)
+        self.interpolation = _check_interpolation('interpolation',
+                                                  interpolation)
+
+    def target_size(self, height: int, width: int) -> Tuple[int, int]:
+        """A random ``(width, height)`` for a ``height x width`` clip (the
+        clip's own size when it is not down-scaled)."""
+        short = min(height, width)
+        if short <= self.min_size or np.random.rand() >= self.prob:
+            return width, height
+        scale = np.random.randint(self.min_size, short + 1) / short
+        return (max(1, int(round(width * scale))),
+                max(1, int(round(height * scale))))
+
+    def transform_frames(self, results: Dict) -> Dict:
+        """Down-scale ``imgs`` (or leave them)."""
+        if len(results['imgs']) == 0:
+            return results
+        h, w = results['imgs'][0].shape[:2]
+        size = self.target_size(h, w)
+        if size != (w, h):
+            results['imgs'] = _resize_frames(
+                results['imgs'], size, _INTERPOLATIONS[self.interpolation])
+            results['img_shape'] = (size[1], size[0])
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(min_size={self.min_size}, '
+                f'prob={self.prob}, interpolation={self.interpolation!r})')
