@@ -153,12 +153,12 @@ def train_folds(data: str, work_dir: str
     return parts, write_folds(entries, parts, osp.join(work_dir, 'folds'))
 
 
-def reference_on_folds(data: str, parts: List[List[int]]) -> List[float]:
-    """Held-out macro-F1 of the reference baseline (forest fitted on the
-    other folds) on each fold: the floor of the candidates' scores."""
+def reference_fold_scores(data: str, parts: List[List[int]]
+                          ) -> Tuple[List[np.ndarray], np.ndarray]:
+    """Held-out scores of the reference baseline (forest fitted on the other
+    folds) on each fold, and the multi-hot labels of the train clips."""
     import reference_baseline as ref
     from tiny_action.datasets.class_map import load_class_map
-    from tiny_action.evaluation import macro_prf
     classes = load_class_map(osp.join(data, 'class_map.json'))
     x, y, _ = ref.split_features(osp.join(data, 'train'), 'lr', classes)
     scores = []
@@ -166,9 +166,78 @@ def reference_on_folds(data: str, parts: List[List[int]]) -> List[float]:
         fit = np.ones(len(x), bool)
         fit[held] = False
         forest = ref.fit_forest(x[fit], y[fit])
-        scores.append(macro_prf(
-            ref.forest_scores(forest, x[held], len(classes)), y[held])['f1'])
-    return scores
+        scores.append(ref.forest_scores(forest, x[held], len(classes)))
+    return scores, y
+
+
+def reference_on_folds(data: str, parts: List[List[int]]) -> List[float]:
+    """Held-out macro-F1 of the reference baseline on each fold: the floor
+    of the candidates' scores."""
+    from tiny_action.evaluation import macro_prf
+    scores, y = reference_fold_scores(data, parts)
+    return [macro_prf(s, y[held])['f1'] for s, held in zip(scores, parts)]
+
+
+#: bins of a clip's shorter side (px) for :func:`accuracy_by_size`.
+SIZE_BINS = ((0, 40), (40, 64), (64, 10**6))
+
+
+def accuracy_by_size(correct: np.ndarray, sizes: np.ndarray) -> List[Dict]:
+    """Share of correct clips in each :data:`SIZE_BINS` bin of ``sizes``
+    (the clips' shorter sides): ``lo``, ``hi``, ``clips``, ``accuracy``
+    (None for an empty bin)."""
+    rows = []
+    for lo, hi in SIZE_BINS:
+        inside = (sizes >= lo) & (sizes < hi)
+        rows.append(dict(lo=lo, hi=hi, clips=int(inside.sum()),
+                         accuracy=float(correct[inside].mean())
+                         if inside.any() else None))
+    return rows
+
+
+def held_out_by_size(runs: ProxyRuns, c: dict, parts: List[List[int]],
+                     data: str, cfg_dir: str) -> Dict:
+    """Held-out accuracy by the clip's shorter side (native ``dim``) of the
+    last checkpoint of candidate ``c`` on every fold (``tools/test.py``
+    dumps) and of the reference baseline on the same folds. A clip is
+    correct when its top-scored class is its label (one label per clip)."""
+    from proxy_runs import epoch_checkpoints
+    from tiny_action.tools.ensemble import load_dump
+    entries = read_annotation_entries(
+        osp.join(data, 'train', 'annotations.json'))
+    sizes = np.array([min(e['dim'][1:]) for e in entries])
+    ref_scores, y = reference_fold_scores(data, parts)
+    truth = y.argmax(1)
+    model, reference = np.zeros(len(y), bool), np.zeros(len(y), bool)
+    name = candidate_name(c)
+    for k, held in enumerate(parts):
+        config = osp.join(cfg_dir, f'{name}_fold{k}.py')
+        ckpts = epoch_checkpoints(osp.join(runs.work_dir, name, f'fold{k}'))
+        dump = load_dump(runs.test(f'{name}_fold{k}_last', config,
+                                   ckpts[max(ckpts)]))
+        if not np.array_equal(dump.labels, y[held]):
+            raise RuntimeError(f'{name} fold {k}: the dump\'s labels are '
+                               'not those of the held-out clips')
+        model[held] = dump.scores.argmax(1) == truth[held]
+        reference[held] = ref_scores[k].argmax(1) == truth[held]
+    return dict(name=name, model=accuracy_by_size(model, sizes),
+                reference=accuracy_by_size(reference, sizes))
+
+
+def size_markdown(by_size: Dict) -> str:
+    """:func:`held_out_by_size` as a markdown table."""
+    lines = ['', f"Held-out accuracy by the clip's shorter side, "
+             f"`{by_size['name']}` (last epoch, seed 0) and the reference "
+             'baseline, same folds:', '',
+             '| shorter side | clips | candidate | reference |',
+             '|---|---|---|---|']
+    for m, r in zip(by_size['model'], by_size['reference']):
+        span = (f"{m['lo']}-{m['hi']} px" if m['hi'] < 10**6 else
+                f"{m['lo']} px and more")
+        acc = ['' if x['accuracy'] is None else f"{x['accuracy']:.3f}"
+               for x in (m, r)]
+        lines.append(f"| {span} | {m['clips']} | {acc[0]} | {acc[1]} |")
+    return '\n'.join(lines) + '\n'
 
 
 def _sampler(frames: int, sampling: str, test_mode: bool,
@@ -515,9 +584,13 @@ def main() -> None:
         spread = seed_spread(runs, current, folds,
                              osp.join(work_dir, 'configs'), args.spread_seeds)
         text += spread_markdown(spread, reference)
-        write_json_atomic(osp.join(work_dir, 'selection.json'),
-                          dict(stages=stages, chosen=current,
-                               reference=reference, seed_spread=spread))
+    by_size = held_out_by_size(runs, current, parts, data,
+                               osp.join(work_dir, 'configs'))
+    text += size_markdown(by_size)
+    write_json_atomic(osp.join(work_dir, 'selection.json'),
+                      dict(stages=stages, chosen=current, reference=reference,
+                           seed_spread=spread if args.spread_seeds else None,
+                           by_size=by_size))
     atomic_write_bytes(osp.join(REPO, args.out, 'proxy_selection.md'),
                        text.encode('utf-8'))
     print(text)

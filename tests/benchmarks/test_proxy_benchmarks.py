@@ -172,6 +172,25 @@ def test_seed_spread_trains_other_seeds_beside_the_selection_run(tmp_path):
                                     str(cfg_dir), [0])
 
 
+def test_accuracy_by_size_bins_the_shorter_side():
+    sizes = np.array([24, 39, 40, 63, 64, 112])
+    correct = np.array([1, 0, 1, 1, 0, 0], bool)
+    rows = proxy_selection.accuracy_by_size(correct, sizes)
+    assert [(r['lo'], r['clips'], r['accuracy']) for r in rows] == [
+        (0, 2, 0.5), (40, 2, 1.0), (64, 2, 0.0)]
+    empty = proxy_selection.accuracy_by_size(correct[:2], sizes[:2])
+    assert empty[2] == dict(lo=64, hi=10**6, clips=0, accuracy=None)
+    reference = proxy_selection.accuracy_by_size(~correct, sizes)
+    text = proxy_selection.size_markdown(
+        dict(name='cand', model=rows, reference=reference))
+    assert '| 0-40 px | 2 | 0.500 | 0.500 |' in text
+    assert '| 40-64 px | 2 | 1.000 | 0.000 |' in text
+    assert '| 64 px and more | 2 | 0.000 | 1.000 |' in text
+    text = proxy_selection.size_markdown(
+        dict(name='cand', model=empty, reference=empty))
+    assert '| 64 px and more | 0 |  |  |' in text
+
+
 def _flat(cfg: Config) -> dict:
     return cfg.to_dict()
 
