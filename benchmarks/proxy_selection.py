@@ -170,12 +170,18 @@ def reference_fold_scores(data: str, parts: List[List[int]]
     return scores, y
 
 
+def fold_f1(scores: List[np.ndarray], y: np.ndarray,
+            parts: List[List[int]]) -> List[float]:
+    """Macro-F1 of each fold's held-out ``scores`` against ``y[held]``."""
+    from tiny_action.evaluation import macro_prf
+    return [macro_prf(s, y[held])['f1'] for s, held in zip(scores, parts)]
+
+
 def reference_on_folds(data: str, parts: List[List[int]]) -> List[float]:
     """Held-out macro-F1 of the reference baseline on each fold: the floor
     of the candidates' scores."""
-    from tiny_action.evaluation import macro_prf
     scores, y = reference_fold_scores(data, parts)
-    return [macro_prf(s, y[held])['f1'] for s, held in zip(scores, parts)]
+    return fold_f1(scores, y, parts)
 
 
 #: bins of a clip's shorter side (px) for :func:`accuracy_by_size`.
@@ -196,19 +202,21 @@ def accuracy_by_size(correct: np.ndarray, sizes: np.ndarray) -> List[Dict]:
 
 
 def held_out_by_size(runs: ProxyRuns, c: dict, parts: List[List[int]],
-                     data: str, cfg_dir: str) -> Dict:
+                     data: str, cfg_dir: str,
+                     reference: Tuple[List[np.ndarray], np.ndarray]) -> Dict:
     """Held-out accuracy by the clip's shorter side (native ``dim``) of the
     last checkpoint of candidate ``c`` on every fold (``tools/test.py``
-    dumps) and of the reference baseline on the same folds. A clip is
-    correct when its top-scored class is its label (one label per clip)."""
+    dumps) and of the reference baseline on the same folds (``reference``:
+    :func:`reference_fold_scores`). A clip is correct when its top-scored
+    class is its label (one label per clip)."""
     from proxy_runs import epoch_checkpoints
     from tiny_action.tools.ensemble import load_dump
     entries = read_annotation_entries(
         osp.join(data, 'train', 'annotations.json'))
     sizes = np.array([min(e['dim'][1:]) for e in entries])
-    ref_scores, y = reference_fold_scores(data, parts)
+    ref_scores, y = reference
     truth = y.argmax(1)
-    model, reference = np.zeros(len(y), bool), np.zeros(len(y), bool)
+    model, forest = np.zeros(len(y), bool), np.zeros(len(y), bool)
     name = candidate_name(c)
     for k, held in enumerate(parts):
         config = osp.join(cfg_dir, f'{name}_fold{k}.py')
@@ -219,9 +227,9 @@ def held_out_by_size(runs: ProxyRuns, c: dict, parts: List[List[int]],
             raise RuntimeError(f'{name} fold {k}: the dump\'s labels are '
                                'not those of the held-out clips')
         model[held] = dump.scores.argmax(1) == truth[held]
-        reference[held] = ref_scores[k].argmax(1) == truth[held]
+        forest[held] = ref_scores[k].argmax(1) == truth[held]
     return dict(name=name, model=accuracy_by_size(model, sizes),
-                reference=accuracy_by_size(reference, sizes))
+                reference=accuracy_by_size(forest, sizes))
 
 
 def size_markdown(by_size: Dict) -> str:
@@ -403,6 +411,21 @@ def test_views_score(runs: ProxyRuns, name: str, config: str, run_dir: str,
                 mAP=mean_average_precision(dump.scores, dump.labels))
 
 
+def trained_history(runs: ProxyRuns, run: str, config: str,
+                    options: Sequence[str] = ()) -> Tuple[str, List[Dict]]:
+    """Train ``run`` (unless finished) and return its folder and the
+    validation records it logged.
+
+    Raises:
+        RuntimeError: The training logged no validation.
+    """
+    run_dir = runs.train(run, config, options)
+    history = val_history(run_dir)
+    if not history:
+        raise RuntimeError(f'{run_dir} logged no validation')
+    return run_dir, history
+
+
 def score_candidate(runs: ProxyRuns, c: dict, folds, cfg_dir: str) -> Dict:
     """Train ``c`` on every fold (the training is shared by candidates
     that differ only in ``test_views``); held-out F1 / mAP per fold and
@@ -414,10 +437,7 @@ def score_candidate(runs: ProxyRuns, c: dict, folds, cfg_dir: str) -> Dict:
         config = osp.join(cfg_dir, f'{trained}_fold{k}.py')
         atomic_write_bytes(config,
                            candidate_config(c, fit, held).encode('utf-8'))
-        run_dir = runs.train(f'{trained}/fold{k}', config)
-        history = val_history(run_dir)
-        if not history:
-            raise RuntimeError(f'{run_dir} logged no validation')
+        run_dir, history = trained_history(runs, f'{trained}/fold{k}', config)
         if c['test_views'] > 1:
             if c['pairs']:
                 raise ValueError('test views need UniformSegment sampling')
@@ -425,8 +445,11 @@ def score_candidate(runs: ProxyRuns, c: dict, folds, cfg_dir: str) -> Dict:
                                         run_dir, c['test_views'])]
         per_fold.append(history)
     last = [h[-1] for h in per_fold]
-    cpu = sum(t['cpu'] for step, t in runs.timings.items()
-              if step.startswith((f'train_{trained}/', f'test_{name}_fold')))
+    # exactly this candidate's steps: not the seed spread's trainings
+    # (<trained>/seed<s>/fold<k>) nor the size breakdown's tests (..._last)
+    steps = {f'{kind}_{run}' for k in range(len(folds)) for kind, run in
+             (('train', f'{trained}/fold{k}'), ('test', f'{name}_fold{k}'))}
+    cpu = sum(t['cpu'] for step, t in runs.timings.items() if step in steps)
     return dict(
         name=name, candidate=c,
         f1=[r['f1'] for r in last], mAP=[r['mAP'] for r in last],
@@ -466,10 +489,8 @@ def seed_spread(runs: ProxyRuns, c: dict, folds, cfg_dir: str,
             if seed:
                 run, opts = f'{name}/seed{seed}/fold{k}', [
                     f'randomness.seed={seed}']
-            history = val_history(runs.train(run, config, opts))
-            if not history:
-                raise RuntimeError(f'{run} logged no validation')
-            f1[seed].append(history[-1]['f1'])
+            f1[seed].append(
+                trained_history(runs, run, config, opts)[1][-1]['f1'])
     means = [float(np.mean(v)) for v in f1.values()]
     return dict(name=name, f1=f1, means=means, mean=float(np.mean(means)),
                 std=float(np.std(means, ddof=1)) if len(means) > 1 else 0.0)
@@ -549,7 +570,8 @@ def main() -> None:
     data, runs = start_runs(args)
     work_dir = runs.work_dir
     parts, folds = train_folds(data, work_dir)
-    reference = reference_on_folds(data, parts)
+    ref_fold_scores = reference_fold_scores(data, parts)
+    reference = fold_f1(*ref_fold_scores, parts)
     print(f'[select] reference baseline on the folds: {reference}')
     current, stages, seen = dict(START), [], {}
     for stage, key, values in STAGES:
@@ -579,17 +601,17 @@ def main() -> None:
         atomic_write_bytes(
             osp.join(work_dir, 'selection.md'),
             selection_markdown(stages, reference).encode('utf-8'))
-    text = selection_markdown(stages, reference)
+    text, spread = selection_markdown(stages, reference), None
     if args.spread_seeds:
         spread = seed_spread(runs, current, folds,
                              osp.join(work_dir, 'configs'), args.spread_seeds)
         text += spread_markdown(spread, reference)
     by_size = held_out_by_size(runs, current, parts, data,
-                               osp.join(work_dir, 'configs'))
+                               osp.join(work_dir, 'configs'), ref_fold_scores)
     text += size_markdown(by_size)
     write_json_atomic(osp.join(work_dir, 'selection.json'),
                       dict(stages=stages, chosen=current, reference=reference,
-                           seed_spread=spread if args.spread_seeds else None,
+                           seed_spread=spread,
                            by_size=by_size))
     atomic_write_bytes(osp.join(REPO, args.out, 'proxy_selection.md'),
                        text.encode('utf-8'))

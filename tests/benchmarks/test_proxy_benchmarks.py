@@ -138,8 +138,8 @@ class _SeedRuns:
         fold = int(name[-1])
         logs = self.root / name / '20260101_000000' / 'vis_data'
         logs.mkdir(parents=True, exist_ok=True)
-        rows = [dict(f1=0.5, step=40),
-                dict(f1=0.6 + fold / 10 + seed / 100, step=80)]
+        rows = [dict(f1=0.5, mAP=0.5, step=40),
+                dict(f1=0.6 + fold / 10 + seed / 100, mAP=0.7, step=80)]
         (logs / 'scalars.json').write_text(
             '\n'.join(json.dumps(r) for r in rows))
         return str(self.root / name)
@@ -170,6 +170,22 @@ def test_seed_spread_trains_other_seeds_beside_the_selection_run(tmp_path):
     with pytest.raises(ValueError, match='test_views=1'):
         proxy_selection.seed_spread(runs, dict(c, test_views=4), folds,
                                     str(cfg_dir), [0])
+
+
+def test_candidate_cpu_leaves_out_the_seed_spread_and_size_tests(tmp_path):
+    c = dict(proxy_selection.SHIPPED)
+    name = proxy_selection.candidate_name(c)
+    runs = _SeedRuns(tmp_path / 'runs')
+    runs.timings = {f'train_{name}/fold{k}': dict(cpu=10.0) for k in range(3)}
+    runs.timings.update({
+        f'train_{name}/seed1/fold0': dict(cpu=100.0),
+        f'test_{name}_fold0_last': dict(cpu=50.0),
+        f'train_{name}_ds0.5/fold0': dict(cpu=1000.0)})
+    folds = [(str(tmp_path / 'fit.json'), str(tmp_path / 'held.json'))] * 3
+    scored = proxy_selection.score_candidate(runs, c, folds,
+                                             str(tmp_path / 'configs'))
+    assert scored['cpu_seconds'] == 30.0
+    assert scored['f1'] == pytest.approx([0.6, 0.7, 0.8])
 
 
 def test_accuracy_by_size_bins_the_shorter_side():
