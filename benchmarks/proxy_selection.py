@@ -23,6 +23,12 @@ Writes ``selection.md`` (one row per candidate: fold scores, mean, mAP,
 CPU seconds) and ``selection.json`` in the work folder, and copies the
 markdown to ``--out`` (``benchmarks/results/proxy_selection.md``);
 resumable.
+
+The stages train one seed per fold. ``--confirm`` re-decides with every
+``--spread-seeds`` seed (3 by default): the shipped recipe (``SHIPPED``)
+against each of ``CHALLENGERS``, a challenger winning only when its 3-seed
+mean beats the recipe's by more than the pooled per-seed std; it writes
+``benchmarks/results/proxy_confirm.md``.
 """
 import argparse
 import json
@@ -203,12 +209,14 @@ def accuracy_by_size(correct: np.ndarray, sizes: np.ndarray) -> List[Dict]:
 
 def held_out_by_size(runs: ProxyRuns, c: dict, parts: List[List[int]],
                      data: str, cfg_dir: str,
-                     reference: Tuple[List[np.ndarray], np.ndarray]) -> Dict:
+                     reference: Tuple[List[np.ndarray], np.ndarray],
+                     seed: int = 0) -> Dict:
     """Held-out accuracy by the clip's shorter side (native ``dim``) of the
     last checkpoint of candidate ``c`` on every fold (``tools/test.py``
     dumps) and of the reference baseline on the same folds (``reference``:
     :func:`reference_fold_scores`). A clip is correct when its top-scored
-    class is its label (one label per clip)."""
+    class is its label (one label per clip). ``seed``: the training seed
+    of the runs tested (:func:`seed_spread` names them)."""
     from proxy_runs import epoch_checkpoints
     from tiny_action.tools.ensemble import load_dump
     entries = read_annotation_entries(
@@ -218,10 +226,12 @@ def held_out_by_size(runs: ProxyRuns, c: dict, parts: List[List[int]],
     truth = y.argmax(1)
     model, forest = np.zeros(len(y), bool), np.zeros(len(y), bool)
     name = candidate_name(c)
+    run, test = (name, name) if not seed else (f'{name}/seed{seed}',
+                                               f'{name}_seed{seed}')
     for k, held in enumerate(parts):
         config = osp.join(cfg_dir, f'{name}_fold{k}.py')
-        ckpts = epoch_checkpoints(osp.join(runs.work_dir, name, f'fold{k}'))
-        dump = load_dump(runs.test(f'{name}_fold{k}_last', config,
+        ckpts = epoch_checkpoints(osp.join(runs.work_dir, run, f'fold{k}'))
+        dump = load_dump(runs.test(f'{test}_fold{k}_last', config,
                                    ckpts[max(ckpts)]))
         if not np.array_equal(dump.labels, y[held]):
             raise RuntimeError(f'{name} fold {k}: the dump\'s labels are '
@@ -509,6 +519,143 @@ def spread_markdown(spread: Dict, reference: List[float]) -> str:
             f"reference baseline. Per fold: {folds}.\n")
 
 
+#: challengers of the shipped recipe for the confirmation (``--confirm``),
+#: each ``(what, key, value)`` applied to SHIPPED. The stages above trained
+#: one seed per fold, and the seed alone moves a candidate's CV mean by about
+#: 0.03 (the seed spread), as much as most stage margins: a challenger is
+#: trained with every confirmation seed before it may replace the recipe.
+CHALLENGERS: Sequence[Tuple[str, str, object]] = (
+    ('+ RandomDownscale(min_size=24, prob=0.5) of the train clips '
+     '(held-out clips under 40 px were the weakest)', 'downscale', 0.5),
+)
+
+
+def verdict(change: float, spread: float) -> str:
+    """"helps" / "hurts" when a mean moves by more than ``spread`` (the
+    pooled per-seed std), else "no clear effect" (the rule of the
+    benchmark table)."""
+    if change > spread:
+        return 'helps'
+    if change < -spread:
+        return 'hurts'
+    return 'no clear effect'
+
+
+def compare_to_base(base: Dict, rows: List[Dict]) -> List[Dict]:
+    """Each challenger's :func:`seed_spread` against the base's (same
+    seeds, same folds): ``change`` of the mean, the per-seed paired
+    ``differences``, the pooled per-seed std and the :func:`verdict`."""
+    out = []
+    for r in rows:
+        if list(r['f1']) != list(base['f1']):
+            raise ValueError(f"{r['name']}: seeds {list(r['f1'])}, the "
+                             f"base has {list(base['f1'])}")
+        change = r['mean'] - base['mean']
+        pooled = float(np.sqrt((r['std']**2 + base['std']**2) / 2))
+        out.append(dict(r, change=change, pooled_std=pooled,
+                        differences=[float(a - b) for a, b in
+                                     zip(r['means'], base['means'])],
+                        verdict=verdict(change, pooled)))
+    return out
+
+
+def confirm(runs: ProxyRuns, base: dict, challengers, folds, parts,
+            data: str, cfg_dir: str, seeds: Sequence[int],
+            reference: Tuple[List[np.ndarray], np.ndarray]) -> Dict:
+    """Train ``base`` and each of ``challengers`` (:data:`CHALLENGERS`) on
+    every fold with every seed in ``seeds``; their seed spreads, the
+    challengers compared to the base (:func:`compare_to_base`) and the
+    held-out accuracy by clip size averaged over the seeds.
+
+    Returns:
+        dict: ``base`` and ``challengers`` (spread rows with ``what``,
+        ``candidate``, ``cpu_seconds``, ``by_size``), ``chosen`` (the
+        challenger that helps most, else the base) and ``reference`` (its
+        mean held-out F1 on the folds).
+    """
+    rows = []
+    for what, key, value in [('shipped recipe', None, None),
+                             *challengers]:
+        c = dict(base) if key is None else _apply(base, key, value)
+        print(f'[confirm] {what}: {candidate_name(c)}', flush=True)
+        score_candidate(runs, c, folds, cfg_dir)  # fold configs, seed 0
+        spread = seed_spread(runs, c, folds, cfg_dir, seeds)
+        sized = [held_out_by_size(runs, c, parts, data, cfg_dir, reference,
+                                  seed) for seed in seeds]
+        prefix = f'train_{spread["name"]}/'
+        cpu = sum(t['cpu'] for step, t in runs.timings.items()
+                  if step.startswith(prefix))
+        rows.append(dict(spread, what=what, candidate=c, cpu_seconds=cpu,
+                         by_size=_mean_by_size(sized),
+                         reference_by_size=sized[0]['reference']))
+        print(f"[confirm]   {spread['means']} -> {spread['mean']:.3f} "
+              f"+- {spread['std']:.3f}", flush=True)
+    compared = compare_to_base(rows[0], rows[1:])
+    helping = [r for r in compared if r['verdict'] == 'helps']
+    chosen = max(helping, key=lambda r: r['mean']) if helping else rows[0]
+    return dict(base=rows[0], challengers=compared,
+                chosen=chosen['candidate'],
+                reference=float(np.mean(fold_f1(*reference, parts))))
+
+
+def _mean_by_size(sized: List[Dict]) -> List[Dict]:
+    """The per-seed :func:`held_out_by_size` rows, accuracy averaged."""
+    rows = []
+    for bins in zip(*(s['model'] for s in sized)):
+        accs = [b['accuracy'] for b in bins if b['accuracy'] is not None]
+        rows.append(dict(bins[0], accuracy=float(np.mean(accs))
+                         if accs else None))
+    return rows
+
+
+def confirm_markdown(result: Dict, seeds: Sequence[int]) -> str:
+    """:func:`confirm` as markdown: one row per candidate, then accuracy
+    by clip size."""
+    base = result['base']
+    seeds_txt = ' / '.join(str(s) for s in seeds)
+    lines = [
+        'Confirmation of the real-proxy recipe against challengers, 3-fold '
+        'cross-validation inside the 173 train clips (the folds of the '
+        'selection; `python benchmarks/proxy_selection.py --confirm`), each '
+        f'candidate trained with seeds {seeds_txt} on every fold. Held-out '
+        'macro-F1 at threshold 0.5, last epoch; per seed the mean over the '
+        'folds. A challenger replaces the recipe only when its mean beats '
+        "the recipe's by more than the pooled per-seed std ('helps'). The "
+        'val split was not used.', '',
+        f"Reference baseline on the same folds: {result['reference']:.3f}.",
+        '',
+        '| candidate | F1 per seed | mean ± std | change | paired change '
+        'per seed | verdict | CPU s (trainings) |',
+        '|---|---|---|---|---|---|---|']
+    for r in [base] + result['challengers']:
+        per_seed = ' / '.join(f'{m:.3f}' for m in r['means'])
+        if r is base:
+            extra = ['', '', '']
+        else:
+            extra = [f"{r['change']:+.3f}",
+                     ' / '.join(f'{d:+.3f}' for d in r['differences']),
+                     f"{r['verdict']} (pooled std {r['pooled_std']:.3f})"]
+        lines.append(f"| {r['what']} `{r['name']}` | {per_seed} | "
+                     f"{r['mean']:.3f} ± {r['std']:.3f} | " +
+                     ' | '.join(extra) + f" | {r['cpu_seconds']:.0f} |")
+    bins = base['by_size']
+    lines += ['', 'Held-out accuracy by the clip\'s shorter side (mean over '
+              'the seeds; the reference baseline on the same folds):', '',
+              '| candidate | ' + ' | '.join(
+                  (f"{b['lo']}-{b['hi']} px" if b['hi'] < 10**6 else
+                   f"{b['lo']} px and more") + f" ({b['clips']} clips)"
+                  for b in bins) + ' |',
+              '|---|' + '---|' * len(bins)]
+    rows = [(f"{r['what']}", r['by_size'])
+            for r in [base] + result['challengers']]
+    rows.append(('reference baseline', base['reference_by_size']))
+    for what, by in rows:
+        lines.append(f'| {what} | ' + ' | '.join(
+            '' if b['accuracy'] is None else f"{b['accuracy']:.3f}"
+            for b in by) + ' |')
+    return '\n'.join(lines) + '\n'
+
+
 def pick(results: List[Dict]) -> Dict:
     """The stage winner: the best mean F1, unless a candidate within
     TOLERANCE of it costs at least 25% less CPU (then the cheapest such;
@@ -557,6 +704,27 @@ def selection_markdown(stages: List[Dict], reference: List[float]) -> str:
     return '\n'.join(lines) + '\n'
 
 
+def run_confirm(args, runs: ProxyRuns, data: str, parts, folds,
+                ref_fold_scores) -> None:
+    """``--confirm``: :func:`confirm` of SHIPPED against CHALLENGERS,
+    written to ``confirm.json`` / ``proxy_confirm.md``."""
+    seeds = args.spread_seeds
+    if len(seeds) < 3:
+        raise SystemExit('--confirm needs at least 3 --spread-seeds')
+    result = confirm(runs, SHIPPED, CHALLENGERS, folds, parts, data,
+                     osp.join(runs.work_dir, 'configs'), seeds,
+                     ref_fold_scores)
+    write_json_atomic(osp.join(runs.work_dir, 'confirm.json'), result)
+    text = confirm_markdown(result, seeds)
+    atomic_write_bytes(osp.join(REPO, args.out, 'proxy_confirm.md'),
+                       text.encode('utf-8'))
+    print(text)
+    if result['chosen'] != SHIPPED:
+        print(f"[confirm] {candidate_name(result['chosen'])} helps: update "
+              'the configs and SHIPPED, then re-run '
+              'benchmarks/proxy_surveillance.py')
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_run_arguments(parser, 'work_dirs/proxy_select')
@@ -565,12 +733,20 @@ def main() -> None:
     parser.add_argument('--spread-seeds', type=int, nargs='*',
                         default=[0, 1, 2],
                         help='training seeds of the chosen candidate\'s '
-                        'seed spread (none: skip it)')
+                        'seed spread and of the confirmation (none: skip '
+                        'the spread)')
+    parser.add_argument('--confirm', action='store_true',
+                        help='only the confirmation: the shipped recipe '
+                        'and CHALLENGERS, each with every --spread-seeds '
+                        'seed (writes proxy_confirm.md)')
     args = parser.parse_args()
     data, runs = start_runs(args)
     work_dir = runs.work_dir
     parts, folds = train_folds(data, work_dir)
     ref_fold_scores = reference_fold_scores(data, parts)
+    if args.confirm:
+        run_confirm(args, runs, data, parts, folds, ref_fold_scores)
+        return
     reference = fold_f1(*ref_fold_scores, parts)
     print(f'[select] reference baseline on the folds: {reference}')
     current, stages, seen = dict(START), [], {}

@@ -129,17 +129,21 @@ class _SeedRuns:
     """Stands in for ProxyRuns: a training logs held-out F1 0.6 + fold / 10
     + seed / 100 in the layout ``val_history`` reads."""
 
-    def __init__(self, root: Path):
-        self.root, self.calls = root, []
+    def __init__(self, root: Path, bonus=None):
+        self.root, self.calls, self.timings = root, [], {}
+        self.bonus = bonus or {}  # name fragment -> added held-out F1
 
     def train(self, name, config, options=()):
         self.calls.append((name, list(options)))
+        self.timings.setdefault(f'train_{name}', dict(cpu=1.0))
         seed = int(options[0].split('=')[1]) if options else 0
         fold = int(name[-1])
         logs = self.root / name / '20260101_000000' / 'vis_data'
         logs.mkdir(parents=True, exist_ok=True)
+        f1 = 0.6 + fold / 10 + seed / 100 + sum(
+            b for part, b in self.bonus.items() if part in name)
         rows = [dict(f1=0.5, mAP=0.5, step=40),
-                dict(f1=0.6 + fold / 10 + seed / 100, mAP=0.7, step=80)]
+                dict(f1=f1, mAP=0.7, step=80)]
         (logs / 'scalars.json').write_text(
             '\n'.join(json.dumps(r) for r in rows))
         return str(self.root / name)
@@ -186,6 +190,67 @@ def test_candidate_cpu_leaves_out_the_seed_spread_and_size_tests(tmp_path):
                                              str(tmp_path / 'configs'))
     assert scored['cpu_seconds'] == 30.0
     assert scored['f1'] == pytest.approx([0.6, 0.7, 0.8])
+
+
+def test_verdict_needs_a_change_beyond_the_pooled_std():
+    assert proxy_selection.verdict(0.03, 0.02) == 'helps'
+    assert proxy_selection.verdict(-0.03, 0.02) == 'hurts'
+    assert proxy_selection.verdict(0.01, 0.02) == 'no clear effect'
+    base = dict(name='a', f1={0: [], 1: []}, means=[0.7, 0.72],
+                mean=0.71, std=0.0141)
+    with pytest.raises(ValueError, match='seeds'):
+        proxy_selection.compare_to_base(
+            base, [dict(base, name='b', f1={0: [], 2: []})])
+
+
+def test_confirm_trains_every_seed_and_replaces_only_on_a_clear_gain(
+        tmp_path, monkeypatch):
+    base = dict(proxy_selection.SHIPPED)
+    ds = proxy_selection._apply(base, 'downscale', 0.5)
+    tested = []
+
+    def by_size(runs, c, parts, data, cfg_dir, reference, seed=0):
+        tested.append((proxy_selection.candidate_name(c), seed))
+        rows = [dict(lo=0, hi=40, clips=2, accuracy=0.5 + seed / 10),
+                dict(lo=40, hi=10**6, clips=1, accuracy=None)]
+        return dict(name='x', model=rows, reference=rows)
+
+    monkeypatch.setattr(proxy_selection, 'held_out_by_size', by_size)
+    parts = [[0], [1], [2]]
+    y = np.eye(2)[[0, 1, 0]]
+    # one clip per fold: right, right, wrong; the absent class scores 0,
+    # so the fold F1s are 0.5, 0.5, 0
+    reference = ([y[[0]], y[[1]], 1 - y[[2]]], y)
+    folds = [(str(tmp_path / 'fit.json'), str(tmp_path / 'held.json'))] * 3
+    challengers = [('+ ds', 'downscale', 0.5)]
+    runs = _SeedRuns(tmp_path / 'runs', bonus={'_ds0.5': 0.05})
+    result = proxy_selection.confirm(
+        runs, base, challengers, folds, parts, 'data',
+        str(tmp_path / 'configs'), [0, 1, 2], reference)
+    names = {n for n, _ in runs.calls}
+    for cand in (base, ds):
+        name = proxy_selection.candidate_name(cand)
+        assert {f'{name}/fold0', f'{name}/seed1/fold2',
+                f'{name}/seed2/fold1'} <= names
+        assert [s for n, s in tested if n == name] == [0, 1, 2]
+    (row, ) = result['challengers']
+    assert result['base']['means'] == pytest.approx([0.7, 0.71, 0.72])
+    assert row['differences'] == pytest.approx([0.05] * 3)
+    assert row['verdict'] == 'helps' and result['chosen'] == ds
+    assert result['reference'] == pytest.approx(1 / 3)
+    assert result['base']['cpu_seconds'] == 9.0  # 3 seeds x 3 folds
+    assert result['base']['by_size'][0]['accuracy'] == pytest.approx(0.6)
+    text = proxy_selection.confirm_markdown(result, [0, 1, 2])
+    assert '| 0.760 ± 0.010 | +0.050 | +0.050 / +0.050 / +0.050 | helps' \
+        in text
+    assert '| reference baseline | 0.500 |  |' in text
+    # no gain: the shipped recipe stays
+    runs = _SeedRuns(tmp_path / 'runs2')
+    result = proxy_selection.confirm(
+        runs, base, challengers, folds, parts, 'data',
+        str(tmp_path / 'configs2'), [0, 1, 2], reference)
+    assert result['challengers'][0]['verdict'] == 'no clear effect'
+    assert result['chosen'] == base
 
 
 def test_accuracy_by_size_bins_the_shorter_side():
