@@ -32,6 +32,7 @@ mean beats the recipe's by more than the pooled per-seed std; it writes
 """
 import argparse
 import json
+import os
 import os.path as osp
 from collections import defaultdict
 from typing import Dict, List, Sequence, Tuple
@@ -436,6 +437,19 @@ def trained_history(runs: ProxyRuns, run: str, config: str,
     return run_dir, history
 
 
+def write_fold_configs(c: dict, folds, cfg_dir: str) -> List[str]:
+    """Write the config of candidate ``c`` for every ``(fit, held)`` fold
+    as ``<cfg_dir>/<name>_fold<k>.py`` (``name`` without test views: the
+    training is theirs to share) and return the paths."""
+    trained = candidate_name(dict(c, test_views=1))
+    paths = []
+    for k, (fit, held) in enumerate(folds):
+        paths.append(osp.join(cfg_dir, f'{trained}_fold{k}.py'))
+        atomic_write_bytes(paths[-1],
+                           candidate_config(c, fit, held).encode('utf-8'))
+    return paths
+
+
 def score_candidate(runs: ProxyRuns, c: dict, folds, cfg_dir: str) -> Dict:
     """Train ``c`` on every fold (the training is shared by candidates
     that differ only in ``test_views``); held-out F1 / mAP per fold and
@@ -443,10 +457,8 @@ def score_candidate(runs: ProxyRuns, c: dict, folds, cfg_dir: str) -> Dict:
     name = candidate_name(c)
     trained = candidate_name(dict(c, test_views=1))
     per_fold = []
-    for k, (fit, held) in enumerate(folds):
-        config = osp.join(cfg_dir, f'{trained}_fold{k}.py')
-        atomic_write_bytes(config,
-                           candidate_config(c, fit, held).encode('utf-8'))
+    configs = write_fold_configs(c, folds, cfg_dir)
+    for k, config in enumerate(configs):
         run_dir, history = trained_history(runs, f'{trained}/fold{k}', config)
         if c['test_views'] > 1:
             if c['pairs']:
@@ -530,6 +542,10 @@ CHALLENGERS: Sequence[Tuple[str, str, object]] = (
 )
 
 
+#: a comparison on fewer training seeds decides nothing.
+MIN_SEEDS = 3
+
+
 def verdict(change: float, spread: float) -> str:
     """"helps" / "hurts" when a mean moves by more than ``spread`` (the
     pooled per-seed std), else "no clear effect" (the rule of the
@@ -552,20 +568,84 @@ def compare_to_base(base: Dict, rows: List[Dict]) -> List[Dict]:
                              f"base has {list(base['f1'])}")
         change = r['mean'] - base['mean']
         pooled = float(np.sqrt((r['std']**2 + base['std']**2) / 2))
+        decided = len(r['means']) >= MIN_SEEDS
         out.append(dict(r, change=change, pooled_std=pooled,
                         differences=[float(a - b) for a, b in
                                      zip(r['means'], base['means'])],
-                        verdict=verdict(change, pooled)))
+                        verdict=verdict(change, pooled) if decided else
+                        f'undecided ({len(r["means"])} seeds)'))
     return out
+
+
+def _seed_run(name: str, k: int, seed: int) -> Tuple[str, List[str], str]:
+    """Run name, ``--cfg-options`` and size-test name of fold ``k`` of
+    candidate ``name`` with training ``seed`` (the names of
+    :func:`seed_spread` and :func:`held_out_by_size`)."""
+    if not seed:
+        return f'{name}/fold{k}', [], f'{name}_fold{k}_last'
+    return (f'{name}/seed{seed}/fold{k}', [f'randomness.seed={seed}'],
+            f'{name}_seed{seed}_fold{k}_last')
+
+
+def fold_record(runs: ProxyRuns, c: dict, k: int, seed: int, held: List[int],
+                y: np.ndarray, cfg_dir: str) -> Dict:
+    """Train fold ``k`` of candidate ``c`` with ``seed`` (unless finished)
+    and test its last checkpoint on the held-out clips ``held``.
+
+    Returns:
+        dict: ``f1`` / ``mAP`` of the last validation, ``correct`` (per
+        held-out clip, in ``held`` order: top-scored class is the label),
+        ``cpu`` / ``wall`` seconds of the training (None when it finished in
+        an earlier process whose timings are gone) and ``machine``.
+    """
+    import platform
+
+    from proxy_runs import epoch_checkpoints
+    from tiny_action.tools.ensemble import load_dump
+    name = candidate_name(c)
+    run, options, test = _seed_run(name, k, seed)
+    config = osp.join(cfg_dir, f'{name}_fold{k}.py')
+    run_dir, history = trained_history(runs, run, config, options)
+    ckpts = epoch_checkpoints(run_dir)
+    dump = load_dump(runs.test(test, config, ckpts[max(ckpts)]))
+    if not np.array_equal(dump.labels, y[held]):
+        raise RuntimeError(f'{run}: the dump\'s labels are not those of '
+                           'the held-out clips')
+    seconds = runs.timings.get(f'train_{run}', {})
+    return dict(f1=float(history[-1]['f1']), mAP=float(history[-1]['mAP']),
+                correct=(dump.scores.argmax(1) == y[held].argmax(1)).tolist(),
+                cpu=seconds.get('cpu'), wall=seconds.get('wall'),
+                machine=f'{platform.machine()} {os.cpu_count()} cpus')
+
+
+def _load_ledger(path: str) -> Dict:
+    """The finished runs of :func:`confirm` (``run name -> record``)."""
+    if not osp.isfile(path):
+        return {}
+    with open(path) as f:
+        ledger = json.load(f)
+    if not isinstance(ledger, dict):
+        raise ValueError(f'{path}: expected an object of run records')
+    return ledger
 
 
 def confirm(runs: ProxyRuns, base: dict, challengers, folds, parts,
             data: str, cfg_dir: str, seeds: Sequence[int],
-            reference: Tuple[List[np.ndarray], np.ndarray]) -> Dict:
+            reference: Tuple[List[np.ndarray], np.ndarray],
+            ledger_path: str, train: bool = True) -> Dict:
     """Train ``base`` and each of ``challengers`` (:data:`CHALLENGERS`) on
-    every fold with every seed in ``seeds``; their seed spreads, the
-    challengers compared to the base (:func:`compare_to_base`) and the
-    held-out accuracy by clip size averaged over the seeds.
+    every fold with every seed in ``seeds`` (seed by seed, so that a
+    partial result pairs the candidates on the same seeds); their seed
+    spreads, the challengers compared to the base (:func:`compare_to_base`)
+    and the held-out accuracy by clip size averaged over the seeds.
+
+    Each finished run is kept in the ledger ``ledger_path`` (a JSON file
+    in the repository: a 2-core machine trains about 6 runs an hour, fewer
+    than a confirmation needs, and a new clone has no work dir), so a later
+    process resumes where this one stopped; a run in the ledger is not
+    trained again. ``train=False`` trains nothing and reports the seeds that
+    the ledger holds for every candidate (a partial confirmation: fewer
+    than 3 seeds decide nothing).
 
     Returns:
         dict: ``base`` and ``challengers`` (spread rows with ``what``,
@@ -573,33 +653,75 @@ def confirm(runs: ProxyRuns, base: dict, challengers, folds, parts,
         challenger that helps most, else the base) and ``reference`` (its
         mean held-out F1 on the folds).
     """
-    rows = []
-    for what, key, value in [('shipped recipe', None, None),
-                             *challengers]:
-        c = dict(base) if key is None else _apply(base, key, value)
-        print(f'[confirm] {what}: {candidate_name(c)}', flush=True)
-        score_candidate(runs, c, folds, cfg_dir)  # fold configs, seed 0
-        spread = seed_spread(runs, c, folds, cfg_dir, seeds)
-        sized = [held_out_by_size(runs, c, parts, data, cfg_dir, reference,
-                                  seed) for seed in seeds]
-        prefix = f'train_{spread["name"]}/'
-        cpu = sum(t['cpu'] for step, t in runs.timings.items()
-                  if step.startswith(prefix))
-        rows.append(dict(spread, what=what, candidate=c, cpu_seconds=cpu,
-                         by_size=_mean_by_size(sized),
-                         reference_by_size=sized[0]['reference']))
-        print(f"[confirm]   {spread['means']} -> {spread['mean']:.3f} "
-              f"+- {spread['std']:.3f}", flush=True)
+    ref_scores, y = reference
+    ledger = _load_ledger(ledger_path)
+    cands = [(what, dict(base) if key is None else _apply(base, key, value))
+             for what, key, value in [('shipped recipe', None, None),
+                                      *challengers]]
+    for _, c in cands:
+        write_fold_configs(c, folds, cfg_dir)
+
+    def done(seed):
+        return all(_seed_run(candidate_name(c), k, seed)[0] in ledger
+                   for _, c in cands for k in range(len(parts)))
+
+    if not train:
+        seeds = [seed for seed in seeds if done(seed)]
+        if not seeds:
+            raise RuntimeError(f'{ledger_path}: no seed finished for every '
+                               'candidate')
+    for seed in seeds:
+        for what, c in cands:
+            for k, held in enumerate(parts):
+                run = _seed_run(candidate_name(c), k, seed)[0]
+                if run not in ledger:
+                    print(f'[confirm] {what}: {run}', flush=True)
+                    ledger[run] = fold_record(runs, c, k, seed, held, y,
+                                              cfg_dir)
+                    write_json_atomic(ledger_path, ledger)
+    entries = read_annotation_entries(
+        osp.join(data, 'train', 'annotations.json'))
+    sizes = np.array([min(e['dim'][1:]) for e in entries])
+    truth = y.argmax(1)
+    forest = np.zeros(len(y), bool)
+    for k, held in enumerate(parts):
+        forest[held] = ref_scores[k].argmax(1) == truth[held]
+    rows = [_ledger_row(what, c, ledger, parts, seeds, sizes)
+            for what, c in cands]
     compared = compare_to_base(rows[0], rows[1:])
     helping = [r for r in compared if r['verdict'] == 'helps']
     chosen = max(helping, key=lambda r: r['mean']) if helping else rows[0]
-    return dict(base=rows[0], challengers=compared,
-                chosen=chosen['candidate'],
-                reference=float(np.mean(fold_f1(*reference, parts))))
+    return dict(base=dict(rows[0], reference_by_size=accuracy_by_size(
+                    forest, sizes)), seeds=list(seeds),
+                challengers=compared, chosen=chosen['candidate'],
+                reference=float(np.mean(fold_f1(ref_scores, y, parts))))
+
+
+def _ledger_row(what: str, c: dict, ledger: Dict, parts, seeds,
+                sizes: np.ndarray) -> Dict:
+    """A candidate's seed spread (as :func:`seed_spread`), CPU seconds and
+    accuracy by clip size (mean over the seeds) from the ledger."""
+    name = candidate_name(c)
+    f1, by_seed, cpu = {}, [], 0.0
+    for seed in seeds:
+        recs = [ledger[_seed_run(name, k, seed)[0]]
+                for k in range(len(parts))]
+        f1[seed] = [r['f1'] for r in recs]
+        cpu += sum(r['cpu'] or 0.0 for r in recs)
+        correct = np.zeros(len(sizes), bool)
+        for held, r in zip(parts, recs):
+            correct[held] = r['correct']
+        by_seed.append(dict(model=accuracy_by_size(correct, sizes)))
+    means = [float(np.mean(v)) for v in f1.values()]
+    return dict(name=name, what=what, candidate=c, f1=f1, means=means,
+                mean=float(np.mean(means)),
+                std=float(np.std(means, ddof=1)) if len(means) > 1 else 0.0,
+                cpu_seconds=cpu, by_size=_mean_by_size(by_seed))
 
 
 def _mean_by_size(sized: List[Dict]) -> List[Dict]:
-    """The per-seed :func:`held_out_by_size` rows, accuracy averaged."""
+    """Per-seed :func:`accuracy_by_size` rows (``model``), accuracy
+    averaged over the seeds."""
     rows = []
     for bins in zip(*(s['model'] for s in sized)):
         accs = [b['accuracy'] for b in bins if b['accuracy'] is not None]
@@ -610,9 +732,14 @@ def _mean_by_size(sized: List[Dict]) -> List[Dict]:
 
 def confirm_markdown(result: Dict, seeds: Sequence[int]) -> str:
     """:func:`confirm` as markdown: one row per candidate, then accuracy
-    by clip size."""
+    by clip size. ``seeds``: the seeds asked for (the result may hold
+    fewer: then the text says the confirmation is partial)."""
     base = result['base']
-    seeds_txt = ' / '.join(str(s) for s in seeds)
+    seeds_txt = ' / '.join(str(s) for s in result['seeds'])
+    partial = [] if len(result['seeds']) >= len(seeds) else [
+        f"**Partial**: {len(result['seeds'])} of the {len(seeds)} seeds "
+        'finished for every candidate; the rest resume from the ledger '
+        '(`proxy_confirm_runs.json`) on the next run.', '']
     lines = [
         'Confirmation of the real-proxy recipe against challengers, 3-fold '
         'cross-validation inside the 173 train clips (the folds of the '
@@ -621,7 +748,7 @@ def confirm_markdown(result: Dict, seeds: Sequence[int]) -> str:
         'macro-F1 at threshold 0.5, last epoch; per seed the mean over the '
         'folds. A challenger replaces the recipe only when its mean beats '
         "the recipe's by more than the pooled per-seed std ('helps'). The "
-        'val split was not used.', '',
+        'val split was not used.', '', *partial,
         f"Reference baseline on the same folds: {result['reference']:.3f}.",
         '',
         '| candidate | F1 per seed | mean ± std | change | paired change '
@@ -713,7 +840,9 @@ def run_confirm(args, runs: ProxyRuns, data: str, parts, folds,
         raise SystemExit('--confirm needs at least 3 --spread-seeds')
     result = confirm(runs, SHIPPED, CHALLENGERS, folds, parts, data,
                      osp.join(runs.work_dir, 'configs'), seeds,
-                     ref_fold_scores)
+                     ref_fold_scores,
+                     osp.join(REPO, args.out, 'proxy_confirm_runs.json'),
+                     train=not args.report)
     write_json_atomic(osp.join(runs.work_dir, 'confirm.json'), result)
     text = confirm_markdown(result, seeds)
     atomic_write_bytes(osp.join(REPO, args.out, 'proxy_confirm.md'),
@@ -739,6 +868,9 @@ def main() -> None:
                         help='only the confirmation: the shipped recipe '
                         'and CHALLENGERS, each with every --spread-seeds '
                         'seed (writes proxy_confirm.md)')
+    parser.add_argument('--report', action='store_true',
+                        help='with --confirm: train nothing, report the '
+                        'seeds the ledger holds for every candidate')
     args = parser.parse_args()
     data, runs = start_runs(args)
     work_dir = runs.work_dir

@@ -203,19 +203,34 @@ def test_verdict_needs_a_change_beyond_the_pooled_std():
             base, [dict(base, name='b', f1={0: [], 2: []})])
 
 
+def _annotations(tmp_path, sizes):
+    train = tmp_path / 'data' / 'train'
+    train.mkdir(parents=True)
+    rows = [dict(id=f'{i:05d}', video_id=f'v{i}', path=f'{i:05d}.mp4',
+                 dim=[40, s, s], label=['fight' if i % 2 else 'no_fight'])
+            for i, s in enumerate(sizes)]
+    (train / 'annotations.json').write_text(json.dumps(rows))
+    return str(tmp_path / 'data')
+
+
 def test_confirm_trains_every_seed_and_replaces_only_on_a_clear_gain(
         tmp_path, monkeypatch):
     base = dict(proxy_selection.SHIPPED)
     ds = proxy_selection._apply(base, 'downscale', 0.5)
-    tested = []
+    trained = []
 
-    def by_size(runs, c, parts, data, cfg_dir, reference, seed=0):
-        tested.append((proxy_selection.candidate_name(c), seed))
-        rows = [dict(lo=0, hi=40, clips=2, accuracy=0.5 + seed / 10),
-                dict(lo=40, hi=10**6, clips=1, accuracy=None)]
-        return dict(name='x', model=rows, reference=rows)
+    def record(runs, c, k, seed, held, y, cfg_dir):
+        name = proxy_selection.candidate_name(c)
+        trained.append((name, seed, k))
+        assert (Path(cfg_dir) / f'{name}_fold{k}.py').is_file()
+        bonus = 0.05 if c['downscale'] and runs == 'gain' else 0.0
+        # clip 0 (24 px) right only with seed 1
+        correct = [bool(seed == 1)] if k == 0 else [True]
+        return dict(f1=0.6 + k / 10 + seed / 100 + bonus, mAP=0.7,
+                    correct=correct, cpu=1.0, wall=1.0, machine='x')
 
-    monkeypatch.setattr(proxy_selection, 'held_out_by_size', by_size)
+    monkeypatch.setattr(proxy_selection, 'fold_record', record)
+    data = _annotations(tmp_path, [24, 48, 100])
     parts = [[0], [1], [2]]
     y = np.eye(2)[[0, 1, 0]]
     # one clip per fold: right, right, wrong; the absent class scores 0,
@@ -223,32 +238,52 @@ def test_confirm_trains_every_seed_and_replaces_only_on_a_clear_gain(
     reference = ([y[[0]], y[[1]], 1 - y[[2]]], y)
     folds = [(str(tmp_path / 'fit.json'), str(tmp_path / 'held.json'))] * 3
     challengers = [('+ ds', 'downscale', 0.5)]
-    runs = _SeedRuns(tmp_path / 'runs', bonus={'_ds0.5': 0.05})
-    result = proxy_selection.confirm(
-        runs, base, challengers, folds, parts, 'data',
-        str(tmp_path / 'configs'), [0, 1, 2], reference)
-    names = {n for n, _ in runs.calls}
-    for cand in (base, ds):
-        name = proxy_selection.candidate_name(cand)
-        assert {f'{name}/fold0', f'{name}/seed1/fold2',
-                f'{name}/seed2/fold1'} <= names
-        assert [s for n, s in tested if n == name] == [0, 1, 2]
+    ledger = tmp_path / 'runs.json'
+
+    def run(runs, seeds, train=True, path=ledger):
+        return proxy_selection.confirm(
+            runs, base, challengers, folds, parts, data,
+            str(tmp_path / 'configs'), seeds, reference, str(path), train)
+
+    result = run('gain', [0, 1])  # 2 seeds: nothing decided
+    assert result['challengers'][0]['verdict'] == 'undecided (2 seeds)'
+    assert result['chosen'] == base
+    names = [proxy_selection.candidate_name(c) for c in (base, ds)]
+    # seed by seed, every candidate on every fold
+    assert trained == [(n, s, k) for s in (0, 1) for n in names
+                       for k in range(3)]
+    assert set(json.loads(ledger.read_text())) == {
+        f'{n}/fold{k}' for n in names for k in range(3)} | {
+        f'{n}/seed1/fold{k}' for n in names for k in range(3)}
+    trained.clear()
+    result = run('gain', [0, 1, 2])  # resumes: only seed 2 trains
+    assert trained == [(n, 2, k) for n in names for k in range(3)]
     (row, ) = result['challengers']
     assert result['base']['means'] == pytest.approx([0.7, 0.71, 0.72])
     assert row['differences'] == pytest.approx([0.05] * 3)
     assert row['verdict'] == 'helps' and result['chosen'] == ds
     assert result['reference'] == pytest.approx(1 / 3)
     assert result['base']['cpu_seconds'] == 9.0  # 3 seeds x 3 folds
-    assert result['base']['by_size'][0]['accuracy'] == pytest.approx(0.6)
+    by_size = result['base']['by_size']
+    assert [b['accuracy'] for b in by_size] == pytest.approx(
+        [1 / 3, 1.0, 1.0])
+    assert [b['accuracy'] for b in result['base']['reference_by_size']] \
+        == [1.0, 1.0, 0.0]
     text = proxy_selection.confirm_markdown(result, [0, 1, 2])
     assert '| 0.760 ± 0.010 | +0.050 | +0.050 / +0.050 / +0.050 | helps' \
         in text
-    assert '| reference baseline | 0.500 |  |' in text
+    assert '| reference baseline | 1.000 | 1.000 | 0.000 |' in text
+    assert 'Partial' not in text
+    # a report from the ledger alone: the seeds finished for everyone
+    trained.clear()
+    report = run('gain', [0, 1, 2, 3], train=False)
+    assert not trained and report['seeds'] == [0, 1, 2]
+    assert 'Partial' in proxy_selection.confirm_markdown(report,
+                                                         [0, 1, 2, 3])
+    with pytest.raises(RuntimeError, match='no seed finished'):
+        run('gain', [0], train=False, path=tmp_path / 'empty.json')
     # no gain: the shipped recipe stays
-    runs = _SeedRuns(tmp_path / 'runs2')
-    result = proxy_selection.confirm(
-        runs, base, challengers, folds, parts, 'data',
-        str(tmp_path / 'configs2'), [0, 1, 2], reference)
+    result = run('none', [0, 1, 2], path=tmp_path / 'runs2.json')
     assert result['challengers'][0]['verdict'] == 'no clear effect'
     assert result['chosen'] == base
 
