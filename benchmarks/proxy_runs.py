@@ -196,6 +196,9 @@ class ProxyRuns:
             args += ['--cfg-options'] + list(options)
         start = time.time()
         self._run(f'train_{name}', args)
+        if '--resume' in args:  # the seconds of the last part only
+            self.timings[f'train_{name}']['resumed'] = True
+            write_json_atomic(self.timing_file, self.timings)
         write_json_atomic(marker, dict(config=config, options=list(options),
                                        seconds=time.time() - start))
         return run_dir

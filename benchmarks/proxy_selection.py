@@ -26,9 +26,12 @@ resumable.
 
 The stages train one seed per fold. ``--confirm`` re-decides with every
 ``--spread-seeds`` seed (3 by default): the shipped recipe (``SHIPPED``)
-against each of ``CHALLENGERS``, a challenger winning only when its 3-seed
-mean beats the recipe's by more than the pooled per-seed std; it writes
-``benchmarks/results/proxy_confirm.md``.
+against each of ``CHALLENGERS``, a challenger winning only when its mean
+beats the recipe's significantly (t-test of the per-seed means, p < 0.05).
+Each finished fold run goes into the ledger ``<--out>/proxy_confirm_runs.json``
+(commit it: a new clone resumes from it); the report is
+``<--out>/proxy_confirm.md``. ``--confirm --report`` trains nothing and
+reports the seeds that every candidate has finished.
 """
 import argparse
 import json
@@ -208,16 +211,25 @@ def accuracy_by_size(correct: np.ndarray, sizes: np.ndarray) -> List[Dict]:
     return rows
 
 
+def _seed_run(name: str, k: int, seed: int) -> Tuple[str, List[str], str]:
+    """Run name, ``--cfg-options`` and size-test name of fold ``k`` of
+    candidate ``name`` with training ``seed`` (the names of
+    :func:`seed_spread` and :func:`held_out_by_size`)."""
+    if not seed:
+        return f'{name}/fold{k}', [], f'{name}_fold{k}_last'
+    return (f'{name}/seed{seed}/fold{k}', [f'randomness.seed={seed}'],
+            f'{name}_seed{seed}_fold{k}_last')
+
+
 def held_out_by_size(runs: ProxyRuns, c: dict, parts: List[List[int]],
                      data: str, cfg_dir: str,
-                     reference: Tuple[List[np.ndarray], np.ndarray],
-                     seed: int = 0) -> Dict:
+                     reference: Tuple[List[np.ndarray], np.ndarray]
+                     ) -> Dict:
     """Held-out accuracy by the clip's shorter side (native ``dim``) of the
     last checkpoint of candidate ``c`` on every fold (``tools/test.py``
     dumps) and of the reference baseline on the same folds (``reference``:
     :func:`reference_fold_scores`). A clip is correct when its top-scored
-    class is its label (one label per clip). ``seed``: the training seed
-    of the runs tested (:func:`seed_spread` names them)."""
+    class is its label (one label per clip)."""
     from proxy_runs import epoch_checkpoints
     from tiny_action.tools.ensemble import load_dump
     entries = read_annotation_entries(
@@ -227,13 +239,11 @@ def held_out_by_size(runs: ProxyRuns, c: dict, parts: List[List[int]],
     truth = y.argmax(1)
     model, forest = np.zeros(len(y), bool), np.zeros(len(y), bool)
     name = candidate_name(c)
-    run, test = (name, name) if not seed else (f'{name}/seed{seed}',
-                                               f'{name}_seed{seed}')
     for k, held in enumerate(parts):
+        run, _, test = _seed_run(name, k, 0)
         config = osp.join(cfg_dir, f'{name}_fold{k}.py')
-        ckpts = epoch_checkpoints(osp.join(runs.work_dir, run, f'fold{k}'))
-        dump = load_dump(runs.test(f'{test}_fold{k}_last', config,
-                                   ckpts[max(ckpts)]))
+        ckpts = epoch_checkpoints(osp.join(runs.work_dir, run))
+        dump = load_dump(runs.test(test, config, ckpts[max(ckpts)]))
         if not np.array_equal(dump.labels, y[held]):
             raise RuntimeError(f'{name} fold {k}: the dump\'s labels are '
                                'not those of the held-out clips')
@@ -507,10 +517,7 @@ def seed_spread(runs: ProxyRuns, c: dict, folds, cfg_dir: str,
             if not osp.isfile(config):
                 raise FileNotFoundError(f'{config}: score the candidate '
                                         'first (score_candidate)')
-            run, opts = f'{name}/fold{k}', []
-            if seed:
-                run, opts = f'{name}/seed{seed}/fold{k}', [
-                    f'randomness.seed={seed}']
+            run, opts, _ = _seed_run(name, k, seed)
             f1[seed].append(
                 trained_history(runs, run, config, opts)[1][-1]['f1'])
     means = [float(np.mean(v)) for v in f1.values()]
@@ -544,47 +551,54 @@ CHALLENGERS: Sequence[Tuple[str, str, object]] = (
 
 #: a comparison on fewer training seeds decides nothing.
 MIN_SEEDS = 3
+#: two-sided significance level of a challenger's change.
+ALPHA = 0.05
 
 
-def verdict(change: float, spread: float) -> str:
-    """"helps" / "hurts" when a mean moves by more than ``spread`` (the
-    pooled per-seed std), else "no clear effect" (the rule of the
-    benchmark table)."""
-    if change > spread:
-        return 'helps'
-    if change < -spread:
-        return 'hurts'
-    return 'no clear effect'
+def verdict(change: float, p_value: float) -> str:
+    """"helps" / "hurts" when the change of the mean is significant at
+    :data:`ALPHA`, else "no clear effect"."""
+    if p_value >= ALPHA:
+        return 'no clear effect'
+    return 'helps' if change > 0 else 'hurts'
+
+
+def mean_difference_test(a: Sequence[float], b: Sequence[float]
+                         ) -> Tuple[float, float, float]:
+    """Two-sample t-test of the per-seed means ``a`` against ``b`` (equal
+    sizes, ``2n - 2`` degrees of freedom): change of the mean, its standard
+    error and the two-sided p-value. The seeds are not paired: the same
+    seed in another pipeline draws another random stream."""
+    from scipy import stats
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    change = float(a.mean() - b.mean())
+    se = float(np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b)))
+    if se == 0:
+        return change, se, 1.0 if change == 0 else 0.0
+    df = len(a) + len(b) - 2
+    return change, se, float(2 * stats.t.sf(abs(change) / se, df))
 
 
 def compare_to_base(base: Dict, rows: List[Dict]) -> List[Dict]:
-    """Each challenger's :func:`seed_spread` against the base's (same
-    seeds, same folds): ``change`` of the mean, the per-seed paired
-    ``differences``, the pooled per-seed std and the :func:`verdict`."""
+    """Each challenger's seed spread against the base's (same seeds, same
+    folds): ``change`` of the mean, its ``se`` and ``p_value``
+    (:func:`mean_difference_test`), the change on each fold (``per_fold``,
+    mean over the seeds: the folds pair the same held-out clips) and the
+    :func:`verdict`; fewer than :data:`MIN_SEEDS` seeds decide nothing."""
     out = []
     for r in rows:
         if list(r['f1']) != list(base['f1']):
             raise ValueError(f"{r['name']}: seeds {list(r['f1'])}, the "
                              f"base has {list(base['f1'])}")
-        change = r['mean'] - base['mean']
-        pooled = float(np.sqrt((r['std']**2 + base['std']**2) / 2))
+        change, se, p = mean_difference_test(r['means'], base['means'])
+        per_fold = np.mean([np.subtract(r['f1'][s], base['f1'][s])
+                            for s in r['f1']], axis=0)
         decided = len(r['means']) >= MIN_SEEDS
-        out.append(dict(r, change=change, pooled_std=pooled,
-                        differences=[float(a - b) for a, b in
-                                     zip(r['means'], base['means'])],
-                        verdict=verdict(change, pooled) if decided else
+        out.append(dict(r, change=change, se=se, p_value=p,
+                        per_fold=[float(d) for d in per_fold],
+                        verdict=verdict(change, p) if decided else
                         f'undecided ({len(r["means"])} seeds)'))
     return out
-
-
-def _seed_run(name: str, k: int, seed: int) -> Tuple[str, List[str], str]:
-    """Run name, ``--cfg-options`` and size-test name of fold ``k`` of
-    candidate ``name`` with training ``seed`` (the names of
-    :func:`seed_spread` and :func:`held_out_by_size`)."""
-    if not seed:
-        return f'{name}/fold{k}', [], f'{name}_fold{k}_last'
-    return (f'{name}/seed{seed}/fold{k}', [f'randomness.seed={seed}'],
-            f'{name}_seed{seed}_fold{k}_last')
 
 
 def fold_record(runs: ProxyRuns, c: dict, k: int, seed: int, held: List[int],
@@ -596,7 +610,8 @@ def fold_record(runs: ProxyRuns, c: dict, k: int, seed: int, held: List[int],
         dict: ``f1`` / ``mAP`` of the last validation, ``correct`` (per
         held-out clip, in ``held`` order: top-scored class is the label),
         ``cpu`` / ``wall`` seconds of the training (None when it finished in
-        an earlier process whose timings are gone) and ``machine``.
+        an earlier process whose timings are gone), ``resumed`` (those
+        seconds are the last part's only) and ``machine``.
     """
     import platform
 
@@ -615,6 +630,7 @@ def fold_record(runs: ProxyRuns, c: dict, k: int, seed: int, held: List[int],
     return dict(f1=float(history[-1]['f1']), mAP=float(history[-1]['mAP']),
                 correct=(dump.scores.argmax(1) == y[held].argmax(1)).tolist(),
                 cpu=seconds.get('cpu'), wall=seconds.get('wall'),
+                resumed=bool(seconds.get('resumed', False)),
                 machine=f'{platform.machine()} {os.cpu_count()} cpus')
 
 
@@ -627,6 +643,23 @@ def _load_ledger(path: str) -> Dict:
     if not isinstance(ledger, dict):
         raise ValueError(f'{path}: expected an object of run records')
     return ledger
+
+
+def _check_record(path: str, run: str, record: Dict, c: dict,
+                  held_ids: List[str]) -> None:
+    """A ledger record is reused only for the same candidate on the same
+    held-out clips (ids, in order); anything else is an error that names
+    the entry."""
+    for key, want in (('candidate', c), ('held', held_ids)):
+        if record.get(key) != want:
+            raise ValueError(
+                f'{path}: entry {run!r} has {key} {record.get(key)!r}, '
+                f'expected {want!r} (the folds or the candidate changed: '
+                'move the ledger away to measure anew)')
+    if len(record.get('correct', ())) != len(held_ids):
+        raise ValueError(f'{path}: entry {run!r} has '
+                         f"{len(record.get('correct', ()))} per-clip results"
+                         f', expected {len(held_ids)}')
 
 
 def confirm(runs: ProxyRuns, base: dict, challengers, folds, parts,
@@ -649,15 +682,27 @@ def confirm(runs: ProxyRuns, base: dict, challengers, folds, parts,
 
     Returns:
         dict: ``base`` and ``challengers`` (spread rows with ``what``,
-        ``candidate``, ``cpu_seconds``, ``by_size``), ``chosen`` (the
-        challenger that helps most, else the base) and ``reference`` (its
-        mean held-out F1 on the folds).
+        ``candidate``, ``cpu_seconds``, ``by_size``; the base also has the
+        reference baseline's ``reference_by_size``, the challengers
+        :func:`compare_to_base`'s keys), ``seeds`` (those reported),
+        ``chosen`` (the significant challenger with the best mean, else the
+        base) and ``reference`` (the reference baseline's mean held-out F1
+        on the folds).
     """
+    if len(set(seeds)) != len(seeds):
+        raise ValueError(f'seeds {list(seeds)}: each seed once')
     ref_scores, y = reference
+    entries = read_annotation_entries(
+        osp.join(data, 'train', 'annotations.json'))
+    held_ids = [[entries[i]['id'] for i in held] for held in parts]
     ledger = _load_ledger(ledger_path)
     cands = [(what, dict(base) if key is None else _apply(base, key, value))
              for what, key, value in [('shipped recipe', None, None),
                                       *challengers]]
+    for what, c in cands:
+        if c['test_views'] != 1:
+            raise ValueError(f'{what}: the confirmation scores the last '
+                             'validation of a training (test_views=1)')
     for _, c in cands:
         write_fold_configs(c, folds, cfg_dir)
 
@@ -674,13 +719,15 @@ def confirm(runs: ProxyRuns, base: dict, challengers, folds, parts,
         for what, c in cands:
             for k, held in enumerate(parts):
                 run = _seed_run(candidate_name(c), k, seed)[0]
-                if run not in ledger:
-                    print(f'[confirm] {what}: {run}', flush=True)
-                    ledger[run] = fold_record(runs, c, k, seed, held, y,
-                                              cfg_dir)
-                    write_json_atomic(ledger_path, ledger)
-    entries = read_annotation_entries(
-        osp.join(data, 'train', 'annotations.json'))
+                if run in ledger:
+                    _check_record(ledger_path, run, ledger[run], c,
+                                  held_ids[k])
+                    continue
+                print(f'[confirm] {what}: {run}', flush=True)
+                ledger[run] = dict(
+                    fold_record(runs, c, k, seed, held, y, cfg_dir),
+                    candidate=c, held=held_ids[k])
+                write_json_atomic(ledger_path, ledger)
     sizes = np.array([min(e['dim'][1:]) for e in entries])
     truth = y.argmax(1)
     forest = np.zeros(len(y), bool)
@@ -702,12 +749,14 @@ def _ledger_row(what: str, c: dict, ledger: Dict, parts, seeds,
     """A candidate's seed spread (as :func:`seed_spread`), CPU seconds and
     accuracy by clip size (mean over the seeds) from the ledger."""
     name = candidate_name(c)
-    f1, by_seed, cpu = {}, [], 0.0
+    f1, by_seed, cpu, untimed = {}, [], 0.0, 0
     for seed in seeds:
         recs = [ledger[_seed_run(name, k, seed)[0]]
                 for k in range(len(parts))]
         f1[seed] = [r['f1'] for r in recs]
         cpu += sum(r['cpu'] or 0.0 for r in recs)
+        untimed += sum(r['cpu'] is None or r.get('resumed', False)
+                       for r in recs)
         correct = np.zeros(len(sizes), bool)
         for held, r in zip(parts, recs):
             correct[held] = r['correct']
@@ -716,7 +765,8 @@ def _ledger_row(what: str, c: dict, ledger: Dict, parts, seeds,
     return dict(name=name, what=what, candidate=c, f1=f1, means=means,
                 mean=float(np.mean(means)),
                 std=float(np.std(means, ddof=1)) if len(means) > 1 else 0.0,
-                cpu_seconds=cpu, by_size=_mean_by_size(by_seed))
+                cpu_seconds=cpu, cpu_untimed=untimed,
+                by_size=_mean_by_size(by_seed))
 
 
 def _mean_by_size(sized: List[Dict]) -> List[Dict]:
@@ -747,24 +797,28 @@ def confirm_markdown(result: Dict, seeds: Sequence[int]) -> str:
         f'candidate trained with seeds {seeds_txt} on every fold. Held-out '
         'macro-F1 at threshold 0.5, last epoch; per seed the mean over the '
         'folds. A challenger replaces the recipe only when its mean beats '
-        "the recipe's by more than the pooled per-seed std ('helps'). The "
-        'val split was not used.', '', *partial,
+        "the recipe's significantly (two-sample t-test of the per-seed "
+        f'means, two-sided p < {ALPHA}: "helps"). The val split was not '
+        'used.', '', *partial,
         f"Reference baseline on the same folds: {result['reference']:.3f}.",
         '',
-        '| candidate | F1 per seed | mean ± std | change | paired change '
-        'per seed | verdict | CPU s (trainings) |',
+        '| candidate | F1 per seed | mean ± std | change ± se | change per '
+        'fold | verdict (t-test) | CPU s (trainings) |',
         '|---|---|---|---|---|---|---|']
     for r in [base] + result['challengers']:
         per_seed = ' / '.join(f'{m:.3f}' for m in r['means'])
         if r is base:
             extra = ['', '', '']
         else:
-            extra = [f"{r['change']:+.3f}",
-                     ' / '.join(f'{d:+.3f}' for d in r['differences']),
-                     f"{r['verdict']} (pooled std {r['pooled_std']:.3f})"]
+            extra = [f"{r['change']:+.3f} ± {r['se']:.3f}",
+                     ' / '.join(f'{d:+.3f}' for d in r['per_fold']),
+                     f"{r['verdict']} (p = {r['p_value']:.2f})"]
+        cpu = f"{r['cpu_seconds']:.0f}" + (
+            f" (+ {r['cpu_untimed']} runs timed in part)"
+            if r['cpu_untimed'] else '')
         lines.append(f"| {r['what']} `{r['name']}` | {per_seed} | "
                      f"{r['mean']:.3f} ± {r['std']:.3f} | " +
-                     ' | '.join(extra) + f" | {r['cpu_seconds']:.0f} |")
+                     ' | '.join(extra) + f' | {cpu} |')
     bins = base['by_size']
     lines += ['', 'Held-out accuracy by the clip\'s shorter side (mean over '
               'the seeds; the reference baseline on the same folds):', '',
@@ -836,8 +890,9 @@ def run_confirm(args, runs: ProxyRuns, data: str, parts, folds,
     """``--confirm``: :func:`confirm` of SHIPPED against CHALLENGERS,
     written to ``confirm.json`` / ``proxy_confirm.md``."""
     seeds = args.spread_seeds
-    if len(seeds) < 3:
-        raise SystemExit('--confirm needs at least 3 --spread-seeds')
+    if len(set(seeds)) < MIN_SEEDS:
+        raise SystemExit(f'--confirm needs at least {MIN_SEEDS} different '
+                         '--spread-seeds')
     result = confirm(runs, SHIPPED, CHALLENGERS, folds, parts, data,
                      osp.join(runs.work_dir, 'configs'), seeds,
                      ref_fold_scores,
@@ -858,7 +913,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_run_arguments(parser, 'work_dirs/proxy_select')
     parser.add_argument('--out', default='benchmarks/results',
-                        help='where proxy_selection.md is copied')
+                        help='where proxy_selection.md, proxy_confirm.md '
+                        'and the confirmation\'s ledger '
+                        '(proxy_confirm_runs.json) are kept')
     parser.add_argument('--spread-seeds', type=int, nargs='*',
                         default=[0, 1, 2],
                         help='training seeds of the chosen candidate\'s '

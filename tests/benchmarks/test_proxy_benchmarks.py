@@ -129,19 +129,16 @@ class _SeedRuns:
     """Stands in for ProxyRuns: a training logs held-out F1 0.6 + fold / 10
     + seed / 100 in the layout ``val_history`` reads."""
 
-    def __init__(self, root: Path, bonus=None):
+    def __init__(self, root: Path):
         self.root, self.calls, self.timings = root, [], {}
-        self.bonus = bonus or {}  # name fragment -> added held-out F1
 
     def train(self, name, config, options=()):
         self.calls.append((name, list(options)))
-        self.timings.setdefault(f'train_{name}', dict(cpu=1.0))
         seed = int(options[0].split('=')[1]) if options else 0
         fold = int(name[-1])
         logs = self.root / name / '20260101_000000' / 'vis_data'
         logs.mkdir(parents=True, exist_ok=True)
-        f1 = 0.6 + fold / 10 + seed / 100 + sum(
-            b for part, b in self.bonus.items() if part in name)
+        f1 = 0.6 + fold / 10 + seed / 100
         rows = [dict(f1=0.5, mAP=0.5, step=40),
                 dict(f1=f1, mAP=0.7, step=80)]
         (logs / 'scalars.json').write_text(
@@ -192,10 +189,20 @@ def test_candidate_cpu_leaves_out_the_seed_spread_and_size_tests(tmp_path):
     assert scored['f1'] == pytest.approx([0.6, 0.7, 0.8])
 
 
-def test_verdict_needs_a_change_beyond_the_pooled_std():
-    assert proxy_selection.verdict(0.03, 0.02) == 'helps'
-    assert proxy_selection.verdict(-0.03, 0.02) == 'hurts'
-    assert proxy_selection.verdict(0.01, 0.02) == 'no clear effect'
+def test_verdict_needs_a_significant_change():
+    from scipy import stats
+    assert proxy_selection.verdict(0.03, 0.01) == 'helps'
+    assert proxy_selection.verdict(-0.03, 0.01) == 'hurts'
+    assert proxy_selection.verdict(0.03, 0.2) == 'no clear effect'
+    a, b = [0.75, 0.76, 0.78], [0.70, 0.71, 0.72]
+    change, se, p = proxy_selection.mean_difference_test(a, b)
+    assert change == pytest.approx(0.0533333)
+    assert p == pytest.approx(stats.ttest_ind(a, b).pvalue)
+    assert change / se == pytest.approx(stats.ttest_ind(a, b).statistic)
+    # a seed std of 0.027 (the recipe's) hides a gain of 0.03
+    _, _, p = proxy_selection.mean_difference_test(
+        [0.762, 0.710, 0.726], [0.732, 0.680, 0.696])
+    assert p > 0.05
     base = dict(name='a', f1={0: [], 1: []}, means=[0.7, 0.72],
                 mean=0.71, std=0.0141)
     with pytest.raises(ValueError, match='seeds'):
@@ -260,7 +267,8 @@ def test_confirm_trains_every_seed_and_replaces_only_on_a_clear_gain(
     assert trained == [(n, 2, k) for n in names for k in range(3)]
     (row, ) = result['challengers']
     assert result['base']['means'] == pytest.approx([0.7, 0.71, 0.72])
-    assert row['differences'] == pytest.approx([0.05] * 3)
+    assert row['per_fold'] == pytest.approx([0.05] * 3)
+    assert row['p_value'] < 0.01
     assert row['verdict'] == 'helps' and result['chosen'] == ds
     assert result['reference'] == pytest.approx(1 / 3)
     assert result['base']['cpu_seconds'] == 9.0  # 3 seeds x 3 folds
@@ -270,8 +278,8 @@ def test_confirm_trains_every_seed_and_replaces_only_on_a_clear_gain(
     assert [b['accuracy'] for b in result['base']['reference_by_size']] \
         == [1.0, 1.0, 0.0]
     text = proxy_selection.confirm_markdown(result, [0, 1, 2])
-    assert '| 0.760 ± 0.010 | +0.050 | +0.050 / +0.050 / +0.050 | helps' \
-        in text
+    assert ('| 0.760 ± 0.010 | +0.050 ± 0.008 | +0.050 / +0.050 / +0.050 '
+            '| helps (p = 0.00) | 9 |') in text
     assert '| reference baseline | 1.000 | 1.000 | 0.000 |' in text
     assert 'Partial' not in text
     # a report from the ledger alone: the seeds finished for everyone
@@ -286,6 +294,61 @@ def test_confirm_trains_every_seed_and_replaces_only_on_a_clear_gain(
     result = run('none', [0, 1, 2], path=tmp_path / 'runs2.json')
     assert result['challengers'][0]['verdict'] == 'no clear effect'
     assert result['chosen'] == base
+    # a record of other held-out clips or another candidate is not reused
+    records = json.loads(ledger.read_text())
+    key = f'{names[0]}/seed1/fold2'
+    for field, value in (('held', ['00001']), ('candidate', ds)):
+        (tmp_path / 'stale.json').write_text(json.dumps(
+            {**records, key: dict(records[key], **{field: value})}))
+        with pytest.raises(ValueError, match=f"entry '{key}' has {field}"):
+            run('gain', [0, 1, 2], path=tmp_path / 'stale.json')
+    with pytest.raises(ValueError, match='each seed once'):
+        run('gain', [0, 0, 1])
+    with pytest.raises(ValueError, match='test_views=1'):
+        proxy_selection.confirm(
+            'gain', base, [('+ views', 'test_views', 4)], folds, parts,
+            data, str(tmp_path / 'configs'), [0, 1, 2], reference,
+            str(ledger))
+
+
+def test_fold_record_scores_the_held_out_clips_in_order(tmp_path,
+                                                         monkeypatch):
+    import proxy_runs
+    c = dict(proxy_selection.SHIPPED)
+    name = proxy_selection.candidate_name(c)
+    runs = _SeedRuns(tmp_path / 'runs')
+    tests = []
+
+    def test(test_name, config, checkpoint, options=()):
+        tests.append((test_name, Path(checkpoint).name))
+        return 'dump.pkl'
+
+    runs.test = test
+    runs.timings[f'train_{name}/seed2/fold1'] = dict(cpu=5.0, wall=4.0,
+                                                    resumed=True)
+    monkeypatch.setattr(proxy_runs, 'epoch_checkpoints', lambda d: {
+        40: f'{d}/epoch_40.pth', 80: f'{d}/epoch_80.pth'})
+    y = np.eye(2)[[0, 1, 1, 0, 1]]
+    held = [1, 3, 4]
+    scores = np.array([[0.2, 0.8], [0.3, 0.7], [0.1, 0.9]])
+
+    class Dump:
+        labels = y[held]
+
+    Dump.scores = scores
+    import tiny_action.tools.ensemble as ensemble
+    monkeypatch.setattr(ensemble, 'load_dump', lambda path: Dump)
+    rec = proxy_selection.fold_record(runs, c, 1, 2, held, y,
+                                      str(tmp_path / 'configs'))
+    assert runs.calls == [(f'{name}/seed2/fold1', ['randomness.seed=2'])]
+    assert tests == [(f'{name}_seed2_fold1_last', 'epoch_80.pth')]
+    assert rec['correct'] == [True, False, True]
+    assert rec['f1'] == pytest.approx(0.6 + 0.1 + 0.02)
+    assert (rec['cpu'], rec['resumed']) == (5.0, True)
+    Dump.labels = y[[1, 4, 3]]  # not the held-out clips in order
+    with pytest.raises(RuntimeError, match='not those of the held-out'):
+        proxy_selection.fold_record(runs, c, 1, 2, held, y,
+                                    str(tmp_path / 'configs'))
 
 
 def test_accuracy_by_size_bins_the_shorter_side():
@@ -440,3 +503,21 @@ def test_kd_gradients_are_computed_once_and_a_skipped_student_added_later(
     assert calls == ['kd0', 'bce0']
     assert list(ps.kd_gradients(runs, dict(hr=['hr0'], kd=['kd0']))) == ['kd']
     assert calls == ['kd0', 'bce0']
+
+
+def test_a_resumed_training_says_its_seconds_are_the_last_part(tmp_path):
+    from proxy_runs import ProxyRuns
+    runs = ProxyRuns(str(tmp_path))
+    argv = []
+    runs._run = lambda step, args: (argv.append(args),
+                                    runs.record(step, 1.0, 2.0))
+    runs.train('fresh', 'c.py')
+    (tmp_path / 'again').mkdir()
+    (tmp_path / 'again' / 'last_checkpoint').write_text('epoch_40.pth')
+    runs.train('again', 'c.py')
+    assert '--resume' not in argv[0] and '--resume' in argv[1]
+    assert 'resumed' not in runs.timings['train_fresh']
+    assert runs.timings['train_again'] == dict(wall=1.0, cpu=2.0,
+                                               resumed=True)
+    saved = json.loads((tmp_path / 'timings.json').read_text())
+    assert saved['train_again']['resumed'] is True
