@@ -568,10 +568,13 @@ def mean_difference_test(a: Sequence[float], b: Sequence[float]
     """Two-sample t-test of the per-seed means ``a`` against ``b`` (equal
     sizes, ``2n - 2`` degrees of freedom): change of the mean, its standard
     error and the two-sided p-value. The seeds are not paired: the same
-    seed in another pipeline draws another random stream."""
+    seed in another pipeline draws another random stream. One seed each:
+    standard error and p-value are NaN (nothing to test)."""
     from scipy import stats
     a, b = np.asarray(a, float), np.asarray(b, float)
     change = float(a.mean() - b.mean())
+    if min(len(a), len(b)) < 2:
+        return change, float('nan'), float('nan')
     se = float(np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b)))
     if se == 0:
         return change, se, 1.0 if change == 0 else 0.0
@@ -810,9 +813,12 @@ def confirm_markdown(result: Dict, seeds: Sequence[int]) -> str:
         if r is base:
             extra = ['', '', '']
         else:
-            extra = [f"{r['change']:+.3f} ± {r['se']:.3f}",
+            tested = not np.isnan(r['p_value'])
+            extra = [f"{r['change']:+.3f}" + (f" ± {r['se']:.3f}"
+                                               if tested else ''),
                      ' / '.join(f'{d:+.3f}' for d in r['per_fold']),
-                     f"{r['verdict']} (p = {r['p_value']:.2f})"]
+                     r['verdict'] + (f" (p = {r['p_value']:.2f})"
+                                     if tested else '')]
         cpu = f"{r['cpu_seconds']:.0f}" + (
             f" (+ {r['cpu_untimed']} runs timed in part)"
             if r['cpu_untimed'] else '')

@@ -203,6 +203,8 @@ def test_verdict_needs_a_significant_change():
     _, _, p = proxy_selection.mean_difference_test(
         [0.762, 0.710, 0.726], [0.732, 0.680, 0.696])
     assert p > 0.05
+    change, se, p = proxy_selection.mean_difference_test([0.8], [0.7])
+    assert change == pytest.approx(0.1) and np.isnan(se) and np.isnan(p)
     base = dict(name='a', f1={0: [], 1: []}, means=[0.7, 0.72],
                 mean=0.71, std=0.0141)
     with pytest.raises(ValueError, match='seeds'):
@@ -288,6 +290,10 @@ def test_confirm_trains_every_seed_and_replaces_only_on_a_clear_gain(
     assert not trained and report['seeds'] == [0, 1, 2]
     assert 'Partial' in proxy_selection.confirm_markdown(report,
                                                          [0, 1, 2, 3])
+    one = run('gain', [0], path=tmp_path / 'one.json')
+    text = proxy_selection.confirm_markdown(one, [0, 1, 2])
+    assert '| +0.050 | +0.050 / +0.050 / +0.050 | undecided (1 seeds) |' \
+        in text and 'nan' not in text
     with pytest.raises(RuntimeError, match='no seed finished'):
         run('gain', [0], train=False, path=tmp_path / 'empty.json')
     # no gain: the shipped recipe stays
