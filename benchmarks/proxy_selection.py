@@ -221,6 +221,42 @@ def _seed_run(name: str, k: int, seed: int) -> Tuple[str, List[str], str]:
             f'{name}_seed{seed}_fold{k}_last')
 
 
+def clip_sizes(entries: List[dict]) -> np.ndarray:
+    """Each entry's shorter side (native ``dim``), for :data:`SIZE_BINS`."""
+    return np.array([min(e['dim'][1:]) for e in entries])
+
+
+def reference_correct(reference: Tuple[List[np.ndarray], np.ndarray],
+                      parts: List[List[int]]) -> np.ndarray:
+    """Per train clip: is the reference baseline's top-scored class its
+    label, fold by fold (``reference``: :func:`reference_fold_scores`)."""
+    ref_scores, y = reference
+    correct = np.zeros(len(y), bool)
+    for scores, held in zip(ref_scores, parts):
+        correct[held] = scores.argmax(1) == y[held].argmax(1)
+    return correct
+
+
+def last_checkpoint_correct(runs: ProxyRuns, run_dir: str, test: str,
+                            config: str, held: List[int],
+                            y: np.ndarray) -> np.ndarray:
+    """Test the last checkpoint in ``run_dir`` on its held-out clips (dump
+    ``test``) and say, per clip in ``held`` order, whether its top-scored
+    class is its label.
+
+    Raises:
+        RuntimeError: The dump's labels are not those of ``y[held]``.
+    """
+    from proxy_runs import epoch_checkpoints
+    from tiny_action.tools.ensemble import load_dump
+    ckpts = epoch_checkpoints(run_dir)
+    dump = load_dump(runs.test(test, config, ckpts[max(ckpts)]))
+    if not np.array_equal(dump.labels, y[held]):
+        raise RuntimeError(f'{run_dir}: the dump\'s labels are not those of '
+                           'the held-out clips')
+    return dump.scores.argmax(1) == y[held].argmax(1)
+
+
 def held_out_by_size(runs: ProxyRuns, c: dict, parts: List[List[int]],
                      data: str, cfg_dir: str,
                      reference: Tuple[List[np.ndarray], np.ndarray]
@@ -230,27 +266,19 @@ def held_out_by_size(runs: ProxyRuns, c: dict, parts: List[List[int]],
     dumps) and of the reference baseline on the same folds (``reference``:
     :func:`reference_fold_scores`). A clip is correct when its top-scored
     class is its label (one label per clip)."""
-    from proxy_runs import epoch_checkpoints
-    from tiny_action.tools.ensemble import load_dump
-    entries = read_annotation_entries(
-        osp.join(data, 'train', 'annotations.json'))
-    sizes = np.array([min(e['dim'][1:]) for e in entries])
-    ref_scores, y = reference
-    truth = y.argmax(1)
-    model, forest = np.zeros(len(y), bool), np.zeros(len(y), bool)
+    sizes = clip_sizes(read_annotation_entries(
+        osp.join(data, 'train', 'annotations.json')))
+    y = reference[1]
+    model = np.zeros(len(y), bool)
     name = candidate_name(c)
     for k, held in enumerate(parts):
         run, _, test = _seed_run(name, k, 0)
-        config = osp.join(cfg_dir, f'{name}_fold{k}.py')
-        ckpts = epoch_checkpoints(osp.join(runs.work_dir, run))
-        dump = load_dump(runs.test(test, config, ckpts[max(ckpts)]))
-        if not np.array_equal(dump.labels, y[held]):
-            raise RuntimeError(f'{name} fold {k}: the dump\'s labels are '
-                               'not those of the held-out clips')
-        model[held] = dump.scores.argmax(1) == truth[held]
-        forest[held] = ref_scores[k].argmax(1) == truth[held]
+        model[held] = last_checkpoint_correct(
+            runs, osp.join(runs.work_dir, run), test,
+            osp.join(cfg_dir, f'{name}_fold{k}.py'), held, y)
     return dict(name=name, model=accuracy_by_size(model, sizes),
-                reference=accuracy_by_size(forest, sizes))
+                reference=accuracy_by_size(reference_correct(reference, parts),
+                                           sizes))
 
 
 def size_markdown(by_size: Dict) -> str:
@@ -617,21 +645,14 @@ def fold_record(runs: ProxyRuns, c: dict, k: int, seed: int, held: List[int],
         seconds are the last part's only) and ``machine``.
     """
     import platform
-
-    from proxy_runs import epoch_checkpoints
-    from tiny_action.tools.ensemble import load_dump
     name = candidate_name(c)
     run, options, test = _seed_run(name, k, seed)
     config = osp.join(cfg_dir, f'{name}_fold{k}.py')
     run_dir, history = trained_history(runs, run, config, options)
-    ckpts = epoch_checkpoints(run_dir)
-    dump = load_dump(runs.test(test, config, ckpts[max(ckpts)]))
-    if not np.array_equal(dump.labels, y[held]):
-        raise RuntimeError(f'{run}: the dump\'s labels are not those of '
-                           'the held-out clips')
+    correct = last_checkpoint_correct(runs, run_dir, test, config, held, y)
     seconds = runs.timings.get(f'train_{run}', {})
     return dict(f1=float(history[-1]['f1']), mAP=float(history[-1]['mAP']),
-                correct=(dump.scores.argmax(1) == y[held].argmax(1)).tolist(),
+                correct=correct.tolist(),
                 cpu=seconds.get('cpu'), wall=seconds.get('wall'),
                 resumed=bool(seconds.get('resumed', False)),
                 machine=f'{platform.machine()} {os.cpu_count()} cpus')
@@ -731,18 +752,15 @@ def confirm(runs: ProxyRuns, base: dict, challengers, folds, parts,
                     fold_record(runs, c, k, seed, held, y, cfg_dir),
                     candidate=c, held=held_ids[k])
                 write_json_atomic(ledger_path, ledger)
-    sizes = np.array([min(e['dim'][1:]) for e in entries])
-    truth = y.argmax(1)
-    forest = np.zeros(len(y), bool)
-    for k, held in enumerate(parts):
-        forest[held] = ref_scores[k].argmax(1) == truth[held]
+    sizes = clip_sizes(entries)
     rows = [_ledger_row(what, c, ledger, parts, seeds, sizes)
             for what, c in cands]
     compared = compare_to_base(rows[0], rows[1:])
     helping = [r for r in compared if r['verdict'] == 'helps']
     chosen = max(helping, key=lambda r: r['mean']) if helping else rows[0]
     return dict(base=dict(rows[0], reference_by_size=accuracy_by_size(
-                    forest, sizes)), seeds=list(seeds),
+                    reference_correct(reference, parts), sizes)),
+                seeds=list(seeds),
                 challengers=compared, chosen=chosen['candidate'],
                 reference=float(np.mean(fold_f1(ref_scores, y, parts))))
 
