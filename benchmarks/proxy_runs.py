@@ -10,16 +10,18 @@ user + system time, data-loader workers included) are kept in
 ``<work_dir>/timings.json``, so the totals cover every invocation.
 """
 import glob
+import hashlib
 import json
 import os
 import os.path as osp
+import platform
 import re
 import resource
 import signal
 import subprocess
 import sys
 import time
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 if osp.join(REPO, 'projects') not in sys.path:
@@ -230,3 +232,84 @@ class ProxyRuns:
     def total(self, key: str = 'cpu') -> float:
         """Sum of ``key`` (``'cpu'`` or ``'wall'``) seconds of all steps."""
         return float(sum(t[key] for t in self.timings.values()))
+
+
+def machine() -> str:
+    """What a ledger record says about the machine that trained it (seeded
+    trainings do not reproduce on another CPU)."""
+    return f'{platform.machine()} {os.cpu_count()} cpus'
+
+
+def file_sha256(path: str) -> str:
+    """Hex SHA-256 of a file (e.g. the teacher checkpoint a KD run used)."""
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def training_seconds(runs: 'ProxyRuns', run: str) -> Dict[str, Any]:
+    """``cpu`` / ``wall`` seconds of the training ``run`` (None when it
+    finished in an earlier process whose timings are gone) and
+    ``resumed`` (those seconds cover its last part only)."""
+    seconds = runs.timings.get(f'train_{run}', {})
+    return dict(cpu=seconds.get('cpu'), wall=seconds.get('wall'),
+                resumed=bool(seconds.get('resumed', False)))
+
+
+class RunLedger:
+    """Finished runs of a benchmark kept in a JSON file of the repository
+    (``run name -> record``), so that a measurement longer than one
+    session resumes in a new clone, which has no work dir.
+
+    A record carries the identity it was measured under (the candidate or
+    config, the held-out clips, ...); it is reused only under the same
+    identity, anything else is an error naming the file and the entry.
+    Every :meth:`add` rewrites the file atomically.
+
+    Args:
+        path (str): The ledger file (created by the first :meth:`add`).
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.runs: Dict[str, Dict] = {}
+        if osp.isfile(path):
+            with open(path) as f:
+                self.runs = json.load(f)
+            if not isinstance(self.runs, dict):
+                raise ValueError(f'{path}: expected an object of run '
+                                 'records')
+
+    def __contains__(self, run: str) -> bool:
+        return run in self.runs
+
+    def __getitem__(self, run: str) -> Dict:
+        return self.runs[run]
+
+    def reuse(self, run: str, identity: Dict[str, Any]) -> Optional[Dict]:
+        """The record of ``run`` if the ledger has one (None otherwise).
+
+        Raises:
+            ValueError: The record was measured under another identity
+                (a key of ``identity`` differs).
+        """
+        record = self.runs.get(run)
+        if record is None:
+            return None
+        for key, want in identity.items():
+            if record.get(key) != want:
+                raise ValueError(
+                    f'{self.path}: entry {run!r} has {key} '
+                    f'{record.get(key)!r}, expected {want!r} (what it '
+                    'measured changed: move the ledger away to measure '
+                    'anew)')
+        return record
+
+    def add(self, run: str, identity: Dict[str, Any],
+            record: Dict[str, Any]) -> Dict:
+        """Keep ``record`` (with ``identity``) as ``run``; returns it."""
+        self.runs[run] = dict(record, **identity)
+        write_json_atomic(self.path, self.runs)
+        return self.runs[run]

@@ -35,15 +35,15 @@ reports the seeds that every candidate has finished.
 """
 import argparse
 import json
-import os
 import os.path as osp
 from collections import defaultdict
 from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
-from proxy_runs import (DATA_LINK, REPO, ProxyRuns, add_run_arguments,
-                        start_runs, val_history)
+from proxy_runs import (DATA_LINK, REPO, ProxyRuns, RunLedger,
+                        add_run_arguments, machine, start_runs,
+                        training_seconds, val_history)
 from tiny_action.datasets.annotations import read_annotation_entries
 from tiny_action.utils.fileio import atomic_write_bytes, write_json_atomic
 
@@ -640,50 +640,24 @@ def fold_record(runs: ProxyRuns, c: dict, k: int, seed: int, held: List[int],
     Returns:
         dict: ``f1`` / ``mAP`` of the last validation, ``correct`` (per
         held-out clip, in ``held`` order: top-scored class is the label),
-        ``cpu`` / ``wall`` seconds of the training (None when it finished in
-        an earlier process whose timings are gone), ``resumed`` (those
-        seconds are the last part's only) and ``machine``.
+        :func:`training_seconds` of the training and ``machine``.
     """
-    import platform
     name = candidate_name(c)
     run, options, test = _seed_run(name, k, seed)
     config = osp.join(cfg_dir, f'{name}_fold{k}.py')
     run_dir, history = trained_history(runs, run, config, options)
     correct = last_checkpoint_correct(runs, run_dir, test, config, held, y)
-    seconds = runs.timings.get(f'train_{run}', {})
     return dict(f1=float(history[-1]['f1']), mAP=float(history[-1]['mAP']),
-                correct=correct.tolist(),
-                cpu=seconds.get('cpu'), wall=seconds.get('wall'),
-                resumed=bool(seconds.get('resumed', False)),
-                machine=f'{platform.machine()} {os.cpu_count()} cpus')
+                correct=correct.tolist(), **training_seconds(runs, run),
+                machine=machine())
 
 
-def _load_ledger(path: str) -> Dict:
-    """The finished runs of :func:`confirm` (``run name -> record``)."""
-    if not osp.isfile(path):
-        return {}
-    with open(path) as f:
-        ledger = json.load(f)
-    if not isinstance(ledger, dict):
-        raise ValueError(f'{path}: expected an object of run records')
-    return ledger
-
-
-def _check_record(path: str, run: str, record: Dict, c: dict,
-                  held_ids: List[str]) -> None:
-    """A ledger record is reused only for the same candidate on the same
-    held-out clips (ids, in order); anything else is an error that names
-    the entry."""
-    for key, want in (('candidate', c), ('held', held_ids)):
-        if record.get(key) != want:
-            raise ValueError(
-                f'{path}: entry {run!r} has {key} {record.get(key)!r}, '
-                f'expected {want!r} (the folds or the candidate changed: '
-                'move the ledger away to measure anew)')
-    if len(record.get('correct', ())) != len(held_ids):
-        raise ValueError(f'{path}: entry {run!r} has '
-                         f"{len(record.get('correct', ()))} per-clip results"
-                         f', expected {len(held_ids)}')
+def _check_correct(ledger: RunLedger, run: str, n_held: int) -> None:
+    """A reused record must hold one result per held-out clip."""
+    got = len(ledger[run].get('correct', ()))
+    if got != n_held:
+        raise ValueError(f'{ledger.path}: entry {run!r} has {got} per-clip '
+                         f'results, expected {n_held}')
 
 
 def confirm(runs: ProxyRuns, base: dict, challengers, folds, parts,
@@ -719,7 +693,7 @@ def confirm(runs: ProxyRuns, base: dict, challengers, folds, parts,
     entries = read_annotation_entries(
         osp.join(data, 'train', 'annotations.json'))
     held_ids = [[entries[i]['id'] for i in held] for held in parts]
-    ledger = _load_ledger(ledger_path)
+    ledger = RunLedger(ledger_path)
     cands = [(what, dict(base) if key is None else _apply(base, key, value))
              for what, key, value in [('shipped recipe', None, None),
                                       *challengers]]
@@ -743,15 +717,12 @@ def confirm(runs: ProxyRuns, base: dict, challengers, folds, parts,
         for what, c in cands:
             for k, held in enumerate(parts):
                 run = _seed_run(candidate_name(c), k, seed)[0]
-                if run in ledger:
-                    _check_record(ledger_path, run, ledger[run], c,
-                                  held_ids[k])
-                    continue
-                print(f'[confirm] {what}: {run}', flush=True)
-                ledger[run] = dict(
-                    fold_record(runs, c, k, seed, held, y, cfg_dir),
-                    candidate=c, held=held_ids[k])
-                write_json_atomic(ledger_path, ledger)
+                identity = dict(candidate=c, held=held_ids[k])
+                if ledger.reuse(run, identity) is None:
+                    print(f'[confirm] {what}: {run}', flush=True)
+                    ledger.add(run, identity, fold_record(
+                        runs, c, k, seed, held, y, cfg_dir))
+                _check_correct(ledger, run, len(held))
     sizes = clip_sizes(entries)
     rows = [_ledger_row(what, c, ledger, parts, seeds, sizes)
             for what, c in cands]

@@ -3,7 +3,8 @@ real tiny CCTV clips (fight / no_fight), 3 seeds each, beside a handcrafted
 reference baseline.
 
     python benchmarks/proxy_surveillance.py [--data ../shared/data/tiny_surveillance] \
-        [--work-dir work_dirs/proxy] [--out benchmarks/results] [--seeds 0 1 2]
+        [--work-dir work_dirs/proxy] [--out benchmarks/results] [--seeds 0 1 2] \
+        [--skip kd_bce ...] [--report]
 
 The configs under configs/proxy/ read ``data/tiny_surveillance``; when that
 path is absent it is linked to ``--data`` (a user points it at their own
@@ -21,21 +22,36 @@ train, ``benchmarks/proxy_selection.py``). Rows:
 
 It also measures the gradient norms of the two KD terms. Writes
 ``proxy_surveillance.md`` (tables), ``proxy_surveillance.png`` (bar chart,
-mean and std over seeds) and ``proxy_surveillance.json`` to ``--out``;
-resumable (finished trainings and tests are skipped).
+mean and std over seeds) and ``proxy_surveillance.json`` to ``--out``.
+
+The 24 trainings take longer than a working session on a 2-core CPU, and a
+new clone has no work dir: each finished run (its val scores, timings,
+machine, the recipe's val scores of the ensemble checkpoints, the teacher
+checkpoint's SHA-256) goes into the ledger
+``<--out>/proxy_surveillance_runs.json``, committed with the results, and
+is not trained again while its config (resolved, bases merged) and options
+are unchanged. A KD student whose
+teacher checkpoint is not in the work dir trains that teacher again (its
+record says whether the checkpoint is the one the hr row measured). Until
+every variant has every seed the table is marked partial; ``--report``
+trains nothing.
 """
 import argparse
+import functools
+import hashlib
+import json
 import os
 import os.path as osp
 import time
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from proxy_runs import (REPO, ProxyRuns, add_run_arguments, epoch_checkpoints,
-                        start_runs, val_history)
-from tiny_action.evaluation import (binarize,
-                                                               macro_prf)
+from proxy_runs import (REPO, ProxyRuns, RunLedger, add_run_arguments,
+                        epoch_checkpoints, file_sha256, machine, start_runs,
+                        training_seconds, val_history)
+from tiny_action.evaluation import binarize, macro_prf
+from tiny_action.tools.ensemble import DumpScores
 from tiny_action.utils.fileio import atomic_path, atomic_write_bytes, \
     write_json_atomic
 
@@ -62,6 +78,10 @@ VARIANTS = {
 #: ensemble members: these fractions of the schedule (the checkpoints).
 ENSEMBLE_AT = (0.5, 0.75, 1.0)
 THRESHOLD_FOLDS = 5
+#: KD students whose gradient norms (first seed) the table reports.
+KD_GRADIENTS = ('kd', 'kd_bce')
+#: the ledger of finished runs, in ``--out``.
+LEDGER = 'proxy_surveillance_runs.json'
 BOOTSTRAP_ROUNDS = 2000
 
 
@@ -72,28 +92,106 @@ def stats(values: Sequence[float]) -> Dict:
     return dict(values=values, mean=float(np.mean(values)), std=std)
 
 
-def train_all(runs: ProxyRuns, seeds: Sequence[int], reference: Dict,
-              skip: Sequence[str] = ()) -> Dict[str, List[str]]:
-    """Train every variant but ``skip`` for every seed (teachers first),
-    printing each val score beside the reference baseline; run folders."""
-    order = [n for n, v in VARIANTS.items() if not v[3] and n not in skip] + \
+@functools.lru_cache(maxsize=None)
+def config_sha256(config: str) -> str:
+    """SHA-256 of a config as mmengine resolves it (bases merged), so a
+    ledger record is not reused after the config or a base changed."""
+    from mmengine.config import Config
+    text = json.dumps(Config.fromfile(osp.join(REPO, config)).to_dict(),
+                      sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode('utf-8')).hexdigest()
+
+
+def run_identity(name: str, seed: int) -> Dict:
+    """What the ledger record of variant ``name`` with ``seed`` measured."""
+    _, config, options, _ = VARIANTS[name]
+    return dict(variant=name, seed=seed, config=config,
+                options=list(options), config_sha256=config_sha256(config))
+
+
+def run_order(seeds: Sequence[int], skip: Sequence[str] = ()) -> List[tuple]:
+    """``(variant, seed)`` in training order: teachers and plain models
+    first, the KD students after them."""
+    names = [n for n, v in VARIANTS.items() if not v[3] and n not in skip] + \
         [n for n, v in VARIANTS.items() if v[3] and n not in skip]
-    total, done, dirs = len(order) * len(seeds), 0, {}
+    return [(name, seed) for name in names for seed in seeds]
+
+
+def teacher(runs: ProxyRuns, ledger: RunLedger, seed: int) -> Dict:
+    """The high-res teacher of the KD students of ``seed``: the last
+    checkpoint of ``hr/seed<seed>`` in the work dir, trained again when a
+    new clone has only its ledger record (seeded trainings do not
+    reproduce across CPUs, so ``same_as_hr_row`` says whether it is the
+    checkpoint the table's hr row measured)."""
+    run_dir = runs.train(f'hr/seed{seed}', VARIANTS['hr'][1],
+                         [f'randomness.seed={seed}'])
+    path = last_checkpoint(run_dir)
+    sha = file_sha256(path)
+    row = ledger.runs.get(f'hr/seed{seed}', {})
+    return dict(path=path, sha256=sha,
+                same_as_hr_row=row.get('checkpoint_sha256') == sha)
+
+
+def measure_run(runs: ProxyRuns, ledger: RunLedger, name: str, seed: int,
+                gradients: bool = False) -> Dict:
+    """Train variant ``name`` with ``seed`` (unless its run folder is
+    finished) and return its ledger record: the last validation ``val``,
+    :func:`training_seconds`, ``machine``; the hr teacher's
+    ``checkpoint_sha256``; the KD students' ``teacher``; the recipe's
+    ensemble ``scores`` (:func:`recipe_scores`); with ``gradients`` (KD
+    students) :func:`kd_gradient_norms` of the run; ``steps``: CPU and wall
+    seconds of all it ran (a teacher retrain, the training, the tests)."""
+    _, config, options, needs_teacher = VARIANTS[name]
+    opts, rec = [f'randomness.seed={seed}'] + list(options), {}
+    before = dict(cpu=runs.total('cpu'), wall=runs.total('wall'),
+                  own=time.process_time(), clock=time.time())
+    if needs_teacher:
+        rec['teacher'] = teacher(runs, ledger, seed)
+        opts.append(f"model.teacher_ckpt={rec['teacher']['path']}")
+    run = f'{name}/seed{seed}'
+    run_dir = runs.train(run, config, opts)
+    rec.update(val=final_val(run_dir), **training_seconds(runs, run),
+               machine=machine())
+    if name == 'hr':
+        rec['checkpoint_sha256'] = file_sha256(last_checkpoint(run_dir))
+    if name == 'lr':
+        rec['scores'] = recipe_scores(runs, run_dir)
+        check_single_against_val(rec['scores'], rec['val'])
+    if gradients and needs_teacher:
+        rec['gradients'] = kd_gradient_norms(config, rec['teacher']['path'],
+                                             run_dir)
+    if needs_teacher:
+        rec['teacher'].pop('path')
+    # every step of this run: teacher retrain, training, tests, gradients
+    rec['steps'] = dict(
+        cpu=runs.total('cpu') - before['cpu'] + time.process_time() -
+        before['own'], wall=time.time() - before['clock'])
+    return rec
+
+
+def measure_all(runs: ProxyRuns, ledger: RunLedger, seeds: Sequence[int],
+                reference: Dict, skip: Sequence[str] = (),
+                train: bool = True) -> None:
+    """Every variant but ``skip`` with every seed into the ledger, printing
+    each val score beside the reference baseline. A run already in the
+    ledger is not trained again; ``train=False`` trains nothing."""
+    order = run_order(seeds, skip)
     start = time.time()
-    for name in order:
-        label, config, options, needs_teacher = VARIANTS[name]
-        for seed in seeds:
-            opts = [f'randomness.seed={seed}'] + list(options)
-            if needs_teacher:
-                opts.append('model.teacher_ckpt=' +
-                            last_checkpoint(dirs['hr'][seeds.index(seed)]))
-            done += 1
-            print(f'[proxy] ({done}/{total}, {(time.time() - start) / 60:.1f}'
-                  f' min) {name} seed {seed}: {label}', flush=True)
-            run_dir = runs.train(f'{name}/seed{seed}', config, opts)
-            report_run(name, run_dir, reference)
-            dirs.setdefault(name, []).append(run_dir)
-    return dirs
+    for done, (name, seed) in enumerate(order, 1):
+        run = f'{name}/seed{seed}'
+        identity = run_identity(name, seed)
+        rec = ledger.reuse(run, identity)
+        if rec is None and not train:
+            continue
+        if rec is None:
+            print(f'[proxy] ({done}/{len(order)}, '
+                  f'{(time.time() - start) / 60:.1f} min) {run}: '
+                  f'{VARIANTS[name][0]}', flush=True)
+            rec = ledger.add(run, identity, measure_run(
+                runs, ledger, name, seed,
+                gradients=name in KD_GRADIENTS and seed == seeds[0]))
+        print(f"[proxy]   {run}: val macro-F1 {rec['val']['f1']:.3f} "
+              f"(reference baseline {reference['mean']:.3f})", flush=True)
 
 
 def last_checkpoint(run_dir: str) -> str:
@@ -113,23 +211,37 @@ def final_val(run_dir: str) -> Dict[str, float]:
     return {k: float(last[k]) for k in ('f1', 'precision', 'recall', 'mAP')}
 
 
-def recipe_dumps(runs: ProxyRuns, dirs: List[str]) -> List[Dict[int, str]]:
-    """Val dumps of the recipe's ensemble checkpoints, per seed."""
-    out = []
-    for run_dir in dirs:
-        ckpts = epoch_checkpoints(run_dir)
-        last = max(ckpts)
-        dumps = {}
-        for frac in ENSEMBLE_AT:
-            epoch = int(round(frac * last))
-            if epoch not in ckpts:
-                raise RuntimeError(f'{run_dir} has no checkpoint of epoch '
-                                   f'{epoch} (kept: {sorted(ckpts)})')
-            name = f'{osp.relpath(run_dir, runs.work_dir)}_e{epoch}'
-            dumps[epoch] = runs.test(name.replace('/', '_'),
-                                     VARIANTS['lr'][1], ckpts[epoch])
-        out.append(dumps)
+def recipe_scores(runs: ProxyRuns, run_dir: str) -> Dict:
+    """``tools/test.py --dump`` of the recipe run's ensemble checkpoints
+    (:data:`ENSEMBLE_AT` of its schedule) on val, as kept in the ledger:
+    ``{'epochs': {epoch: (N, C) scores}, 'labels': (N, C), 'ids': [...]}``
+    (lists; one entry per val clip, in the dump's order)."""
+    from tiny_action.tools.ensemble import load_dump
+    ckpts = epoch_checkpoints(run_dir)
+    last = max(ckpts)
+    out = dict(epochs={})
+    for frac in ENSEMBLE_AT:
+        epoch = int(round(frac * last))
+        if epoch not in ckpts:
+            raise RuntimeError(f'{run_dir} has no checkpoint of epoch '
+                               f'{epoch} (kept: {sorted(ckpts)})')
+        name = f'{osp.relpath(run_dir, runs.work_dir)}_e{epoch}'
+        dump = load_dump(runs.test(name.replace('/', '_'), VARIANTS['lr'][1],
+                                   ckpts[epoch]))
+        out['epochs'][str(epoch)] = dump.scores.tolist()
+        out.update(labels=dump.labels.tolist(), ids=dump.meta.get('id'))
     return out
+
+
+def scores_of(record: Dict, run: str) -> Dict[int, DumpScores]:
+    """The ensemble dumps a recipe record keeps, ``{epoch: DumpScores}``
+    (``path`` names the ledger entry)."""
+    kept = record['scores']
+    labels = np.asarray(kept['labels'], np.uint8)
+    meta = {} if kept.get('ids') is None else dict(id=kept['ids'])
+    return {int(e): DumpScores(f'ledger {run} epoch {e}',
+                               np.asarray(s, np.float64), labels, meta)
+            for e, s in kept['epochs'].items()}
 
 
 def cv_threshold_f1(scores: np.ndarray, labels: np.ndarray) -> float:
@@ -141,20 +253,20 @@ def cv_threshold_f1(scores: np.ndarray, labels: np.ndarray) -> float:
     return macro_prf(preds.astype(np.float64), labels)['f1']
 
 
-def post_rows(dumps: List[Dict[int, str]]) -> Dict[str, Dict]:
+def post_rows(dumps: List[Dict[int, DumpScores]]) -> Dict[str, Dict]:
     """Single model / checkpoint ensemble, at 0.5 / CV-tuned thresholds
     (per seed), and the ensemble of the seeds' last checkpoints (one
-    value)."""
-    from tiny_action.tools.ensemble import load_dump, load_ensemble
+    value); ``dumps`` as :func:`scores_of`, one per seed."""
+    from tiny_action.tools.ensemble import ensemble_of
     rows = {k: [] for k in ('single', 'single_thr', 'ens', 'ens_thr')}
     for per_seed in dumps:
-        last = load_dump(per_seed[max(per_seed)])
-        ens = load_ensemble([per_seed[e] for e in sorted(per_seed)])
+        last = per_seed[max(per_seed)]
+        ens = ensemble_of([per_seed[e] for e in sorted(per_seed)])
         rows['single'].append(macro_prf(last.scores, last.labels)['f1'])
         rows['single_thr'].append(cv_threshold_f1(last.scores, last.labels))
         rows['ens'].append(macro_prf(ens.scores, ens.labels)['f1'])
         rows['ens_thr'].append(cv_threshold_f1(ens.scores, ens.labels))
-    seeds = load_ensemble([d[max(d)] for d in dumps])
+    seeds = ensemble_of([d[max(d)] for d in dumps])
     rows['seed_ens'] = [macro_prf(seeds.scores, seeds.labels)['f1']]
     return {k: stats(v) for k, v in rows.items()}
 
@@ -264,16 +376,34 @@ def kd_gradient_norms(config: str, teacher_ckpt: str, run_dir: str,
     return out
 
 
-def verdict(without: Dict, with_: Dict) -> str:
-    """``helps`` / ``hurts`` when the mean moves by more than the pooled
-    per-seed std, otherwise ``no clear effect``."""
-    delta = with_['mean'] - without['mean']
-    pooled = float(np.sqrt((without['std']**2 + with_['std']**2) / 2))
-    if delta > pooled:
-        return 'helps'
-    if delta < -pooled:
-        return 'hurts'
-    return 'no clear effect'
+def verdict(without: Dict, with_: Dict, paired: bool = False
+            ) -> Tuple[str, float]:
+    """The verdict of a mechanism (as the confirmation's,
+    :func:`proxy_selection.verdict`): "helps" / "hurts" when a t-test of
+    the per-seed values gives p < 0.05, else "no clear effect"; fewer than
+    3 seeds decide nothing. ``paired``: the values come from the same runs
+    seed by seed (a post-hoc change such as the ensemble), so the test is
+    paired; a trained variant is another run (unpaired two-sample test).
+
+    Returns:
+        tuple: The verdict and the p-value (NaN when untested).
+    """
+    from proxy_selection import MIN_SEEDS, mean_difference_test
+    from proxy_selection import verdict as significant
+    a, b = with_['values'], without['values']
+    if min(len(a), len(b)) < MIN_SEEDS:
+        return f'undecided ({min(len(a), len(b))} seeds)', float('nan')
+    if paired:
+        d = np.subtract(a, b)
+        if np.all(d == d[0]):  # no spread: a constant change
+            p = 1.0 if d[0] == 0 else 0.0
+        else:
+            from scipy import stats as sp_stats
+            p = float(sp_stats.ttest_rel(a, b).pvalue)
+        change = float(d.mean())
+    else:
+        change, _, p = mean_difference_test(a, b)
+    return significant(change, p), p
 
 
 def _fmt(s: Dict) -> str:
@@ -309,7 +439,8 @@ def collect_rows(val: Dict[str, List[Dict]], post: Dict[str, Dict],
 
 
 def mechanisms(rows: Dict[str, Dict], post: Dict[str, Dict]) -> List[tuple]:
-    """``(mechanism, without, with)`` stats of each paper mechanism."""
+    """``(mechanism, without, with, paired)`` stats of each paper
+    mechanism (``paired``: the same runs, see :func:`verdict`)."""
     f1 = {k: r['f1'] for k, r in rows.items()}
     trained = [
         ('16 uniform segments instead of 16 dense consecutive frames (sec. 2)',
@@ -321,14 +452,14 @@ def mechanisms(rows: Dict[str, Dict], post: Dict[str, Dict]) -> List[tuple]:
         ('KD, paper MSE, alpha 0.8', 'lr', 'kd_a0.8'),
         ('KD, soft-target BCE option, alpha 0.5', 'lr', 'kd_bce'),
     ]
-    return [(name, f1[a], f1[b]) for name, a, b in trained
+    return [(name, f1[a], f1[b], False) for name, a, b in trained
             if a in f1 and b in f1] + [
         ('checkpoint ensemble instead of the last checkpoint (sec. 4)',
-         post['single'], post['ens']),
+         post['single'], post['ens'], True),
         ('tuned thresholds instead of 0.5, single model (sec. 4, CV)',
-         post['single'], post['single_thr']),
+         post['single'], post['single_thr'], True),
         ('tuned thresholds instead of 0.5, ensemble (sec. 4, CV)',
-         post['ens'], post['ens_thr']),
+         post['ens'], post['ens_thr'], True),
     ]
 
 
@@ -362,14 +493,17 @@ def markdown(rows: List[Dict], mech: List[tuple], grads: Dict[str, List],
                 f"{versus['by_video']['high']:+.3f} (recipe ahead in "
                 f"{versus['by_video']['p_better']:.0%})."
                 if 'by_video' in versus else ''), '',
-            '| mechanism | without | with | change | verdict |',
+            '| mechanism | without | with | change | verdict (t-test) |',
             '|---|---|---|---|---|']
-    for name, without, with_ in mech:
+    for name, without, with_, paired in mech:
+        said, p = verdict(without, with_, paired)
         out.append(f'| {name} | {_fmt(without)} | {_fmt(with_)} | '
-                   f"{with_['mean'] - without['mean']:+.3f} | "
-                   f'{verdict(without, with_)} |')
-    out += ['', 'Verdict: "helps" / "hurts" when the mean moves by more than '
-            'the pooled per-seed std, else "no clear effect".', '',
+                   f"{with_['mean'] - without['mean']:+.3f} | {said}" +
+                   ('' if np.isnan(p) else f' (p = {p:.2f})') + ' |')
+    out += ['', 'Verdict: "helps" / "hurts" when a t-test of the per-seed '
+            'values gives p < 0.05 (paired for the ensemble and threshold '
+            'rows, which change the same runs; two-sample for a trained '
+            'variant), else "no clear effect".', '',
             'KD gradient norms (seed 0, mean over 6 training batches, '
             'w.r.t. the student parameters, each term as weighted in the '
             'loss):', '',
@@ -380,8 +514,13 @@ def markdown(rows: List[Dict], mech: List[tuple], grads: Dict[str, List],
             out.append(f"| {VARIANTS[name][0]} | {g['epoch']} | "
                        f"{g['cls']:.4f} | {g['kd']:.4f} | "
                        f"{g['kd'] / g['cls']:.3f} |")
+    untimed = (f" ({totals['untimed']} runs timed in part: resumed, or "
+               'finished before their timings were kept)'
+               if totals['untimed'] else '')
     out += ['', f"Whole command: {totals['wall'] / 60:.1f} min wall, "
-            f"{totals['cpu'] / 60:.1f} min CPU (all steps, all invocations)."]
+            f"{totals['cpu'] / 60:.1f} min CPU{untimed}: every training, "
+            'test, teacher retrain and gradient measurement of the rows, '
+            'summed over the invocations that measured them.']
     return '\n'.join(out) + '\n'
 
 
@@ -432,48 +571,22 @@ def cached_step(runs: ProxyRuns, step: str, path: str, compute):
     return result
 
 
-def kd_gradients(runs: ProxyRuns, dirs: Dict[str, List[str]]
-                 ) -> Dict[str, List[Dict]]:
-    """:func:`kd_gradient_norms` of the ``kd`` and ``kd_bce`` students that
-    were trained (seed 0), each computed once and kept in
-    ``<work_dir>/kd_gradients.json`` (a later run that trains a skipped
-    one adds it)."""
-    import json
-    path = osp.join(runs.work_dir, 'kd_gradients.json')
-    cache = {}
-    if osp.isfile(path):
-        with open(path) as f:
-            cache = json.load(f)
-    for name in ('kd', 'kd_bce'):
-        if name in dirs and name not in cache:
-            wall, cpu = time.time(), time.process_time()
-            cache[name] = kd_gradient_norms(
-                VARIANTS[name][1], last_checkpoint(dirs['hr'][0]),
-                dirs[name][0])
-            runs.record(f'kd_gradients_{name}', time.time() - wall,
-                        time.process_time() - cpu)
-            write_json_atomic(path, cache)
-    return {name: cache[name] for name in ('kd', 'kd_bce') if name in dirs}
-
-
-def report_run(name: str, run_dir: str, reference: Dict) -> Dict:
-    """The val scores of a finished run, printed beside the reference."""
-    scores = final_val(run_dir)
-    print(f'[proxy]   {name} {osp.basename(run_dir)}: val macro-F1 '
-          f"{scores['f1']:.3f} (reference baseline {reference['mean']:.3f})",
-          flush=True)
-    return scores
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_run_arguments(parser, 'work_dirs/proxy')
-    parser.add_argument('--out', default='benchmarks/results')
+    parser.add_argument('--out', default='benchmarks/results',
+                        help='where the table and its ledger '
+                        f'({LEDGER}) are kept')
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument('--skip', nargs='+', default=[],
                         choices=[n for n in VARIANTS if n not in ('lr', 'hr')],
                         help='variants not trained (their rows are left out)')
+    parser.add_argument('--report', action='store_true',
+                        help='train nothing: the table of what the ledger '
+                        'holds')
     args = parser.parse_args()
+    if len(set(args.seeds)) != len(args.seeds):
+        raise SystemExit(f'--seeds {args.seeds}: each seed once')
     os.chdir(REPO)
     data, runs = start_runs(args)
     import reference_baseline
@@ -483,19 +596,12 @@ def main() -> None:
     reference['mean'] = stats(reference['f1'])['mean']
     print('[proxy] reference baseline: val macro-F1 '
           f"{_fmt(stats(reference['f1']))}", flush=True)
-    dirs = train_all(runs, args.seeds, reference, args.skip)
-    val = {name: [final_val(d) for d in run_dirs]
-           for name, run_dirs in dirs.items()}
-    dumps = recipe_dumps(runs, dirs['lr'])
-    post = post_rows(dumps)
-    check_single_against_val(post['single'], val['lr'])
-    grads = kd_gradients(runs, dirs)
-    write_results(args, runs, dict(val=val, post=post, grads=grads,
-                                   reference=reference, dumps=dumps,
-                                   versus=recipe_versus_reference(
-                                       dumps, reference, osp.join(
-                                           data, 'val',
-                                           'annotations.json'))))
+    ledger = RunLedger(osp.join(REPO, args.out, LEDGER))
+    measure_all(runs, ledger, args.seeds, reference, args.skip,
+                train=not args.report)
+    write_results(args, ledger, table_results(
+        ledger, args.seeds, reference, args.skip,
+        osp.join(data, 'val', 'annotations.json')))
 
 
 def video_groups(ann_file: str, num_clips: int) -> List[np.ndarray]:
@@ -516,55 +622,106 @@ def video_groups(ann_file: str, num_clips: int) -> List[np.ndarray]:
             for v in clips_by_video(entries, ann_file).values()]
 
 
-def recipe_versus_reference(dumps: List[Dict[int, str]], reference: Dict,
+def recipe_versus_reference(dumps: List[Dict[int, DumpScores]],
+                            reference: Dict,
                             val_ann: Optional[str] = None) -> Dict:
-    """:func:`paired_bootstrap` of the recipe's last checkpoints against
-    the reference forests, on the same val clips; with ``val_ann`` (the val
-    annotation file) also by source video, under ``'by_video'``.
+    """:func:`paired_bootstrap` of the recipe's last checkpoints (``dumps``
+    as :func:`scores_of`, one per seed) against the reference forests, on
+    the same val clips; with ``val_ann`` (the val annotation file) also by
+    source video, under ``'by_video'``.
 
     Raises:
         RuntimeError: The dumps' labels are not the reference's (another
             clip order or split).
     """
-    from tiny_action.tools.ensemble import load_dump
-    last = [load_dump(d[max(d)]) for d in dumps]
+    last = [d[max(d)] for d in dumps]
     ref = [np.asarray(s, np.float64) for s in reference['scores']]
     labels = last[0].labels
     if not np.array_equal(np.asarray(reference['labels']), labels):
         raise RuntimeError('the reference scores and the recipe dumps do not '
                            'cover the same val clips in the same order')
     recipe = [d.scores for d in last]
-    out = paired_bootstrap(recipe, ref, labels)
+    out = paired_bootstrap(recipe, ref, labels, rounds=BOOTSTRAP_ROUNDS)
     if val_ann is not None:
         groups = video_groups(val_ann, len(labels))
         out['by_video'] = dict(
-            paired_bootstrap(recipe, ref, labels, groups=groups),
+            paired_bootstrap(recipe, ref, labels, rounds=BOOTSTRAP_ROUNDS,
+                             groups=groups),
             videos=len(groups))
     return out
 
 
-def check_single_against_val(single: Dict, val: List[Dict]) -> None:
-    """The recipe's last-checkpoint dump must score what its training's
-    own val loop logged (same model, same test pipeline)."""
-    logged = [v['f1'] for v in val]
-    if not np.allclose(single['values'], logged, atol=1e-6):
-        raise RuntimeError(f"tools/test.py F1 {single['values']} differs "
-                           f'from the training val F1 {logged}')
+def check_single_against_val(scores: Dict, val: Dict) -> None:
+    """The recipe's last-checkpoint dump (``scores`` as
+    :func:`recipe_scores`) must score what its training's own val loop
+    logged (same model, same test pipeline)."""
+    last = max(scores['epochs'], key=int)
+    f1 = macro_prf(np.asarray(scores['epochs'][last], np.float64),
+                   np.asarray(scores['labels'], np.float64))['f1']
+    if not np.isclose(f1, val['f1'], atol=1e-6):
+        raise RuntimeError(f'tools/test.py F1 {f1} of epoch {last} differs '
+                           f"from the training val F1 {val['f1']}")
 
 
-def write_results(args, runs: ProxyRuns, res: Dict) -> None:
+def table_results(ledger: RunLedger, seeds: Sequence[int], reference: Dict,
+                  skip: Sequence[str] = (),
+                  val_ann: Optional[str] = None) -> Dict:
+    """The table's numbers from the ledger: the variants that have every
+    seed (``val``), the recipe's post-hoc rows (``post``), the KD gradient
+    norms of the first seed that has them (``grads``), the recipe against
+    the reference (``versus``), ``minutes`` per training, CPU / wall
+    ``totals`` of all the runs' steps, and the variants still ``missing``.
+
+    Raises:
+        RuntimeError: The recipe (``lr``) lacks a seed: nothing to compare.
+    """
+    val, grads, missing = {}, {}, []
+    totals = dict(cpu=0.0, wall=0.0, untimed=0)
+    minutes = {}
+    for name in dict.fromkeys(n for n, _ in run_order(seeds, skip)):
+        runs = [f'{name}/seed{s}' for s in seeds]
+        if not all(r in ledger for r in runs):
+            missing.append(name)
+            continue
+        recs = [ledger[r] for r in runs]
+        val[name] = [r['val'] for r in recs]
+        for r in recs:
+            totals['cpu'] += r['steps']['cpu']
+            totals['wall'] += r['steps']['wall']
+            totals['untimed'] += r['cpu'] is None or r['resumed']
+        walls = [r['wall'] for r in recs if r['wall'] and not r['resumed']]
+        if walls:
+            minutes[name] = float(np.mean(walls)) / 60
+        with_grads = [r['gradients'] for r in recs if 'gradients' in r]
+        if with_grads:
+            grads[name] = with_grads[0]
+    if 'lr' in missing:
+        raise RuntimeError(f'{ledger.path}: the recipe (lr) has not every '
+                           f'seed of {list(seeds)}: nothing to report')
+    dumps = [scores_of(ledger[f'lr/seed{s}'], f'lr/seed{s}') for s in seeds]
+    return dict(val=val, post=post_rows(dumps), grads=grads,
+                reference=reference, minutes=minutes, totals=totals,
+                missing=missing,
+                machines=sorted({ledger[f'{n}/seed{s}']['machine']
+                                 for n in val for s in seeds}),
+                labels=dumps[0][max(dumps[0])].labels,
+                versus=recipe_versus_reference(dumps, reference, val_ann))
+
+
+def write_results(args, ledger: RunLedger, res: Dict) -> None:
     """Tables (markdown), bar chart (PNG) and raw numbers (JSON)."""
-    from tiny_action.tools.ensemble import load_dump
-    labels = load_dump(res['dumps'][0][max(res['dumps'][0])]).labels
+    labels = res['labels']
     chance = macro_prf(np.ones(labels.shape), labels)['f1']
     rows = collect_rows(res['val'], res['post'], res['reference'], chance)
     by_key = {r['key']: r for r in rows}
-    minutes = {name: float(np.mean([
-        runs.timings[f'train_{name}/seed{s}']['wall'] for s in args.seeds]))
-        / 60 for name in VARIANTS if name in res['val']}
-    totals = dict(wall=runs.total('wall'), cpu=runs.total('cpu'))
     text = markdown(rows, mechanisms(by_key, res['post']), res['grads'],
-                    minutes, args.seeds, totals, res['versus'])
+                    res['minutes'], args.seeds, res['totals'], res['versus'])
+    text += (f"\nTrained on: {', '.join(res['machines'])}. Every run is kept "
+             f'in `{LEDGER}`; a new clone resumes from it.\n')
+    if res['missing']:
+        text += (f"\n**Partial**: not yet measured with every seed: "
+                 f"{', '.join(res['missing'])} (the next run of the command "
+                 'trains them).\n')
     if args.skip:
         text += (f"\nNot trained in this table (`--skip`): "
                  f"{', '.join(args.skip)}.\n")
@@ -575,8 +732,9 @@ def write_results(args, runs: ProxyRuns, res: Dict) -> None:
     write_json_atomic(osp.join(args.out, 'proxy_surveillance.json'),
                       dict(rows=rows, kd_gradients=res['grads'],
                            recipe_vs_reference=res['versus'],
-                           minutes_per_run=minutes, totals=totals,
-                           seeds=list(args.seeds), skipped=list(args.skip)))
+                           minutes_per_run=res['minutes'],
+                           totals=res['totals'], seeds=list(args.seeds),
+                           missing=res['missing'], skipped=list(args.skip)))
     print('\n' + text)
     print(f'[proxy] wrote {args.out}/proxy_surveillance.{{md,png,json}}')
 

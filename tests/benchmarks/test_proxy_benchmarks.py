@@ -488,27 +488,190 @@ def test_link_data_names_what_the_folder_lacks(tmp_path):
     assert not (tmp_path / 'repo' / 'data').exists()
 
 
-def test_kd_gradients_are_computed_once_and_a_skipped_student_added_later(
+class _TableRuns:
+    """Stands in for ProxyRuns in the table: a training writes an epoch
+    checkpoint whose bytes name the run and the work dir (so a teacher
+    retrained in another clone has another SHA-256) and times itself."""
+
+    def __init__(self, root: Path):
+        self.work_dir, self.calls, self.timings = str(root), [], {}
+
+    def train(self, name, config, options=()):
+        run_dir = Path(self.work_dir) / name
+        if (run_dir / 'epoch_80.pth').is_file():  # finished
+            return str(run_dir)
+        self.calls.append((name, list(options)))
+        run_dir.mkdir(parents=True, exist_ok=True)
+        (run_dir / 'epoch_80.pth').write_text(f'{self.work_dir} {name}')
+        self.timings[f'train_{name}'] = dict(cpu=60.0, wall=30.0)
+        return str(run_dir)
+
+    def total(self, key='cpu'):
+        return sum(t[key] for t in self.timings.values())
+
+
+def _fake_table(monkeypatch, gradients):
+    """The table's measurements without training: val F1 0.6 + seed / 100
+    (+ 0.05 for KD at alpha 0.8), the recipe's scores right on every clip
+    but one."""
+    import proxy_surveillance as ps
+    labels = np.eye(2)[[0, 1] * 5]
+    scores = labels * 0.8 + 0.1
+    scores[3] = [0.7, 0.3]  # the one wrong clip
+    f1 = float(ps.macro_prf(scores, labels)['f1'])
+
+    def final_val(run_dir):
+        name, seed = Path(run_dir).parent.name, int(run_dir[-1])
+        val = 0.6 + seed / 100 + (0.05 if name == 'kd_a0.8' else 0.0)
+        if name == 'lr':
+            val = f1
+        return dict(f1=val, precision=val, recall=val, mAP=0.7)
+
+    def norms(config, teacher, run_dir):
+        gradients.append((Path(run_dir).parent.name, Path(teacher).name))
+        return [dict(epoch=80, cls=1.0, kd=0.5)]
+
+    monkeypatch.setattr(ps, 'BOOTSTRAP_ROUNDS', 50)
+    monkeypatch.setattr(ps, 'final_val', final_val)
+    monkeypatch.setattr(ps, 'kd_gradient_norms', norms)
+    monkeypatch.setattr(ps, 'recipe_scores', lambda runs, d: dict(
+        epochs={'40': scores.tolist(), '80': scores.tolist()},
+        labels=labels.tolist(), ids=[f'{i:05d}' for i in range(10)]))
+    return labels, scores
+
+
+def test_table_ledger_resumes_in_a_new_clone_and_retrains_a_lost_teacher(
         tmp_path, monkeypatch):
     import proxy_surveillance as ps
-    from proxy_runs import ProxyRuns
-    calls = []
+    from proxy_runs import RunLedger
+    gradients = []
+    labels, scores = _fake_table(monkeypatch, gradients)
+    reference = dict(mean=0.7, f1=[0.7] * 3, labels=labels.tolist(),
+                     scores=[scores.tolist()] * 3)
+    path = tmp_path / 'runs.json'
+    first = _TableRuns(tmp_path / 'clone1')
+    skip = ['lr_dense', 'lr_balance', 'kd_bce']
+    # the first session measures seeds 0 and 1 only
+    ps.measure_all(first, RunLedger(str(path)), [0, 1], reference, skip)
+    trained = [n for n, _ in first.calls]
+    assert trained == ['lr/seed0', 'lr/seed1', 'hr/seed0', 'hr/seed1',
+                       'kd/seed0', 'kd/seed1', 'kd_a0.2/seed0',
+                       'kd_a0.2/seed1', 'kd_a0.8/seed0', 'kd_a0.8/seed1']
+    kd_options = dict(first.calls)['kd_a0.8/seed1']
+    assert kd_options == ['randomness.seed=1',
+                          'model.student_overrides.cls_head.alpha=0.8',
+                          'model.teacher_ckpt=' + str(
+                              tmp_path / 'clone1/hr/seed1/epoch_80.pth')]
+    assert gradients == [('kd', 'epoch_80.pth')]  # first seed of kd only
+    ledger = json.loads(path.read_text())
+    assert ledger['kd/seed0']['teacher']['same_as_hr_row']
+    # the child processes' seconds of the run (+ a little in-process)
+    assert ledger['lr/seed0']['steps']['cpu'] == pytest.approx(60.0, abs=1)
+    # a new clone (empty work dir) adds seed 2: seeds 0 and 1 come from the
+    # ledger; a KD student of seed 2 has the teacher trained in this clone
+    second = _TableRuns(tmp_path / 'clone2')
+    ps.measure_all(second, RunLedger(str(path)), [0, 1, 2], reference,
+                   skip)
+    assert [n for n, _ in second.calls] == [
+        'lr/seed2', 'hr/seed2', 'kd/seed2', 'kd_a0.2/seed2', 'kd_a0.8/seed2']
+    assert RunLedger(str(path))['kd/seed2']['teacher']['same_as_hr_row']
+    # the hr row of seed 2 gone from the work dir: its KD student retrains
+    # a teacher, which the record says is not the hr row's checkpoint
+    ledger = json.loads(path.read_text())
+    del ledger['kd_a0.8/seed2']
+    path.write_text(json.dumps(ledger))
+    third = _TableRuns(tmp_path / 'clone3')
+    ps.measure_all(third, RunLedger(str(path)), [0, 1, 2], reference, skip)
+    assert [n for n, _ in third.calls] == ['hr/seed2', 'kd_a0.8/seed2']
+    assert not RunLedger(str(path))['kd_a0.8/seed2']['teacher'][
+        'same_as_hr_row']
+    res = ps.table_results(RunLedger(str(path)), [0, 1, 2], reference,
+                           skip + ['kd_a0.2'])
+    assert res['missing'] == [] and set(res['val']) == {'lr', 'hr', 'kd',
+                                                         'kd_a0.8'}
+    assert res['grads'] == {'kd': [dict(epoch=80, cls=1.0, kd=0.5)]}
+    # 3 seeds of lr, hr, kd and kd_a0.8, whose seed 2 retrained a teacher
+    assert res['totals']['cpu'] == pytest.approx(60.0 * 13, abs=5)
+    assert res['post']['single']['values'] == pytest.approx(
+        [ps.macro_prf(scores, labels)['f1']] * 3)
+    # the same ledger under a changed config is not reused
+    monkeypatch.setattr(ps, 'config_sha256', lambda config: 'changed')
+    with pytest.raises(ValueError, match="entry 'lr/seed0' has config_sha256"):
+        ps.measure_all(third, RunLedger(str(path)), [0], reference, skip)
 
-    def fake_norms(config, teacher, run_dir):
-        calls.append(run_dir)
-        return [dict(epoch=0, cls=1.0, kd=0.5)]
 
-    monkeypatch.setattr(ps, 'kd_gradient_norms', fake_norms)
-    monkeypatch.setattr(ps, 'last_checkpoint', lambda d: d + '/epoch_80.pth')
-    runs = ProxyRuns(str(tmp_path))
-    dirs = dict(hr=['hr0'], kd=['kd0'])  # kd_bce skipped
-    assert list(ps.kd_gradients(runs, dirs)) == ['kd']
-    assert calls == ['kd0']
-    dirs['kd_bce'] = ['bce0']  # a later run trains it: only it is computed
-    assert list(ps.kd_gradients(runs, dirs)) == ['kd', 'kd_bce']
-    assert calls == ['kd0', 'bce0']
-    assert list(ps.kd_gradients(runs, dict(hr=['hr0'], kd=['kd0']))) == ['kd']
-    assert calls == ['kd0', 'bce0']
+def test_table_of_a_partial_ledger_names_what_is_missing(tmp_path,
+                                                         monkeypatch):
+    import proxy_surveillance as ps
+    from proxy_runs import RunLedger
+    labels, scores = _fake_table(monkeypatch, [])
+    reference = dict(mean=0.7, f1=[0.7] * 3, labels=labels.tolist(),
+                     scores=[scores.tolist()] * 3)
+    ledger = RunLedger(str(tmp_path / 'runs.json'))
+    runs = _TableRuns(tmp_path / 'work')
+    with pytest.raises(RuntimeError, match='the recipe .lr. has not every'):
+        ps.table_results(ledger, [0, 1, 2], reference)
+    ps.measure_all(runs, ledger, [0, 1, 2], reference,
+                   skip=['lr_dense', 'hr', 'kd', 'kd_a0.2', 'kd_a0.8',
+                         'kd_bce'])
+    calls = len(runs.calls)
+    # --report trains nothing
+    ps.measure_all(runs, ledger, [0, 1, 2], reference, train=False)
+    assert len(runs.calls) == calls
+    res = ps.table_results(ledger, [0, 1, 2], reference)
+    assert res['missing'] == ['lr_dense', 'hr', 'kd', 'kd_a0.2', 'kd_a0.8',
+                              'kd_bce']
+    assert set(res['val']) == {'lr', 'lr_balance'}
+    import argparse
+    out = tmp_path / 'results'
+    ps.write_results(argparse.Namespace(out=str(out), seeds=[0, 1, 2],
+                                        skip=[]), ledger, res)
+    text = (out / 'proxy_surveillance.md').read_text()
+    assert ('**Partial**: not yet measured with every seed: lr_dense, hr, '
+            'kd, kd_a0.2, kd_a0.8, kd_bce') in text
+    assert '| recipe + data balance (flipped fight copies) | 0.610 ± 0.010 ' \
+        in text
+    assert (out / 'proxy_surveillance.png').stat().st_size > 0
+
+
+def test_table_verdicts_are_t_tests_paired_for_the_same_runs():
+    import proxy_surveillance as ps
+    base = ps.stats([0.70, 0.72, 0.74])
+    # +0.01 on every seed: no spread, a sure change when paired ...
+    shifted = ps.stats([0.71, 0.73, 0.75])
+    assert ps.verdict(base, shifted, paired=True) == ('helps', 0.0)
+    # ... but not between independent runs of that spread
+    said, p = ps.verdict(base, shifted)
+    assert said == 'no clear effect' and p > 0.5
+    assert ps.verdict(base, ps.stats([0.60, 0.61, 0.62]))[0] == 'hurts'
+    said, p = ps.verdict(base, ps.stats([0.9, 0.9]))
+    assert said == 'undecided (2 seeds)' and np.isnan(p)
+
+
+def test_a_dump_that_does_not_score_the_logged_val_is_an_error():
+    import proxy_surveillance as ps
+    labels = np.eye(2)[[0, 1]]
+    kept = dict(epochs={'40': (1 - labels).tolist(), '80': labels.tolist()},
+                labels=labels.tolist())
+    ps.check_single_against_val(kept, dict(f1=1.0))  # epoch 80 is the last
+    with pytest.raises(RuntimeError, match='F1 1.0 of epoch 80 differs'):
+        ps.check_single_against_val(kept, dict(f1=0.5))
+
+
+def test_run_ledger_reuses_a_record_only_under_its_identity(tmp_path):
+    from proxy_runs import RunLedger
+    path = tmp_path / 'ledger.json'
+    ledger = RunLedger(str(path))
+    assert ledger.reuse('a', dict(seed=0)) is None
+    ledger.add('a', dict(seed=0), dict(f1=0.5))
+    again = RunLedger(str(path))  # a new process reads the file
+    assert again.reuse('a', dict(seed=0)) == dict(f1=0.5, seed=0)
+    with pytest.raises(ValueError, match=r"ledger.json: entry 'a' has seed "
+                       r'0, expected 1'):
+        again.reuse('a', dict(seed=1))
+    path.write_text('[]')
+    with pytest.raises(ValueError, match='expected an object'):
+        RunLedger(str(path))
 
 
 def test_a_resumed_training_says_its_seconds_are_the_last_part(tmp_path):
