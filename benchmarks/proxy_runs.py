@@ -9,6 +9,7 @@ checkpoint. The wall and CPU seconds of every step (the child processes'
 user + system time, data-loader workers included) are kept in
 ``<work_dir>/timings.json``, so the totals cover every invocation.
 """
+import functools
 import glob
 import hashlib
 import json
@@ -128,6 +129,62 @@ def val_history(run_dir: str) -> List[Dict]:
     return []
 
 
+@functools.lru_cache(maxsize=None)
+def config_sha256(config: str) -> str:
+    """SHA-256 of a config as mmengine resolves it (bases merged; relative
+    paths from the repository root), so a run or a ledger record is not
+    reused after the config or one of its bases changed."""
+    from mmengine.config import Config
+    text = json.dumps(Config.fromfile(osp.join(REPO, config)).to_dict(),
+                      sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode('utf-8')).hexdigest()
+
+
+def check_run_identity(run_dir: str, want: Dict[str, Any]) -> None:
+    """A run folder that exists must be a run of ``want`` (its
+    ``identity.json``; a folder from before identities were kept is
+    checked on its ``finished.json`` options).
+
+    Raises:
+        ValueError: Naming the file, the key and what was expected.
+    """
+    path = osp.join(run_dir, 'identity.json')
+    if osp.isfile(path):
+        with open(path) as f:
+            kept = json.load(f)
+        keys = sorted(set(kept) | set(want))
+    else:
+        path = osp.join(run_dir, 'finished.json')
+        if not osp.isfile(path):
+            return
+        with open(path) as f:
+            kept = json.load(f)
+        keys = ['options']
+    for key in keys:
+        if kept.get(key) != want.get(key):
+            raise ValueError(
+                f'{path}: the run has {key} {kept.get(key)!r}, expected '
+                f'{want.get(key)!r} (the config or its options changed: move '
+                f'{run_dir} away to train it anew)')
+
+
+def last_checkpoint(run_dir: str) -> str:
+    """The checkpoint of the last epoch of a finished run."""
+    ckpts = epoch_checkpoints(run_dir)
+    if not ckpts:
+        raise RuntimeError(f'{run_dir} has no epoch checkpoint')
+    return ckpts[max(ckpts)]
+
+
+def final_val(run_dir: str) -> Dict[str, float]:
+    """Val macro-F1 / P / R / mAP logged at the last epoch of a run."""
+    history = val_history(run_dir)
+    if not history:
+        raise RuntimeError(f'{run_dir} logged no validation')
+    last = history[-1]
+    return {k: float(last[k]) for k in ('f1', 'precision', 'recall', 'mAP')}
+
+
 class ProxyRuns:
     """Runs ``tools/train.py`` / ``tools/test.py`` from the repository root.
 
@@ -174,20 +231,33 @@ class ProxyRuns:
                                f'{proc.returncode}); end of {log}:\n{tail}')
         self.record(step, time.time() - start, cpu)
 
-    def train(self, name: str, config: str,
-              options: Sequence[str] = ()) -> str:
+    def train(self, name: str, config: str, options: Sequence[str] = (),
+              identity: Optional[Dict[str, Any]] = None) -> str:
         """Train ``config`` into ``<work_dir>/<name>`` unless finished.
+
+        The run folder keeps what it is a run of (``identity.json``: the
+        resolved config's :func:`config_sha256`, the options and
+        ``identity``); a finished or interrupted run is reused only for the
+        same, so a changed config is never answered from an old run.
 
         Args:
             name (str): Run name (folder and step name).
             config (str): Config path, relative to the repository root or
                 absolute.
             options (Sequence[str]): ``--cfg-options`` items.
+            identity (dict, optional): More that must match on reuse (e.g.
+                the teacher checkpoint's SHA-256).
 
         Returns:
             str: The run folder.
+
+        Raises:
+            ValueError: The folder holds a run of something else.
         """
         run_dir = osp.join(self.work_dir, name)
+        want = dict(config_sha256=config_sha256(config),
+                    options=list(options), **(identity or {}))
+        check_run_identity(run_dir, want)
         marker = osp.join(run_dir, 'finished.json')
         if osp.isfile(marker):
             return run_dir
@@ -196,6 +266,7 @@ class ProxyRuns:
             args.append('--resume')
         if options:
             args += ['--cfg-options'] + list(options)
+        write_json_atomic(osp.join(run_dir, 'identity.json'), want)
         start = time.time()
         self._run(f'train_{name}', args)
         if '--resume' in args:  # the seconds of the last part only
@@ -207,13 +278,28 @@ class ProxyRuns:
 
     def test(self, name: str, config: str, checkpoint: str,
              options: Sequence[str] = ()) -> str:
-        """``tools/test.py --dump`` of ``checkpoint`` (kept if it exists).
+        """``tools/test.py --dump`` of ``checkpoint`` (kept if it exists and
+        was made from the same checkpoint file: its SHA-256 is kept beside
+        the dump).
 
         Returns:
             str: The dump path ``<work_dir>/dumps/<name>.pkl``.
+
+        Raises:
+            ValueError: The kept dump was made from another checkpoint.
         """
         dump = osp.join(self.work_dir, 'dumps', f'{name}.pkl')
+        sidecar = dump[:-len('.pkl')] + '.json'
+        made_from = dict(checkpoint_sha256=file_sha256(checkpoint),
+                         options=list(options))
         if osp.isfile(dump):
+            if osp.isfile(sidecar):
+                with open(sidecar) as f:
+                    kept = json.load(f)
+                if kept != made_from:
+                    raise ValueError(
+                        f'{dump} was made from {kept}, not from '
+                        f'{checkpoint} with {made_from}: move it away')
             return dump
         partial = dump[:-len('.pkl')] + '.part.pkl'  # renamed when complete
         args = ['tools/test.py', config, checkpoint, '--dump', partial,
@@ -221,6 +307,7 @@ class ProxyRuns:
         if options:
             args += ['--cfg-options'] + list(options)
         self._run(f'test_{name}', args)
+        write_json_atomic(sidecar, made_from)
         os.replace(partial, dump)
         return dump
 
@@ -258,6 +345,12 @@ def training_seconds(runs: 'ProxyRuns', run: str) -> Dict[str, Any]:
                 resumed=bool(seconds.get('resumed', False)))
 
 
+def timed_in_part(record: Dict[str, Any]) -> bool:
+    """A record whose training seconds are unknown or cover only the last
+    part of a resumed training."""
+    return record.get('cpu') is None or bool(record.get('resumed'))
+
+
 class RunLedger:
     """Finished runs of a benchmark kept in a JSON file of the repository
     (``run name -> record``), so that a measurement longer than one
@@ -277,7 +370,11 @@ class RunLedger:
         self.runs: Dict[str, Dict] = {}
         if osp.isfile(path):
             with open(path) as f:
-                self.runs = json.load(f)
+                try:
+                    self.runs = json.load(f)
+                except json.JSONDecodeError as exc:
+                    raise ValueError(f'{path}: not a JSON ledger ({exc}); '
+                                     'a merge conflict?') from None
             if not isinstance(self.runs, dict):
                 raise ValueError(f'{path}: expected an object of run '
                                  'records')

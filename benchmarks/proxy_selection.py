@@ -42,8 +42,9 @@ from typing import Dict, List, Sequence, Tuple
 import numpy as np
 
 from proxy_runs import (DATA_LINK, REPO, ProxyRuns, RunLedger,
-                        add_run_arguments, machine, start_runs,
-                        training_seconds, val_history)
+                        add_run_arguments, epoch_checkpoints,
+                        last_checkpoint, machine, start_runs,
+                        timed_in_part, training_seconds, val_history)
 from tiny_action.datasets.annotations import read_annotation_entries
 from tiny_action.utils.fileio import atomic_write_bytes, write_json_atomic
 
@@ -247,10 +248,8 @@ def last_checkpoint_correct(runs: ProxyRuns, run_dir: str, test: str,
     Raises:
         RuntimeError: The dump's labels are not those of ``y[held]``.
     """
-    from proxy_runs import epoch_checkpoints
     from tiny_action.tools.ensemble import load_dump
-    ckpts = epoch_checkpoints(run_dir)
-    dump = load_dump(runs.test(test, config, ckpts[max(ckpts)]))
+    dump = load_dump(runs.test(test, config, last_checkpoint(run_dir)))
     if not np.array_equal(dump.labels, y[held]):
         raise RuntimeError(f'{run_dir}: the dump\'s labels are not those of '
                            'the held-out clips')
@@ -447,15 +446,14 @@ def test_views_score(runs: ProxyRuns, name: str, config: str, run_dir: str,
                      views: int) -> Dict:
     """Held-out F1 / mAP of the last checkpoint of ``run_dir`` tested with
     ``views`` frame samplings per clip (``tools/test.py``)."""
-    from proxy_runs import epoch_checkpoints
     from tiny_action.evaluation import (
         macro_prf, mean_average_precision)
     from tiny_action.tools.ensemble import load_dump
-    ckpts = epoch_checkpoints(run_dir)
+    ckpt = last_checkpoint(run_dir)
     dump = load_dump(runs.test(
-        name, config, ckpts[max(ckpts)],
+        name, config, ckpt,
         [f'test_dataloader.dataset.pipeline.1.num_views={views}']))
-    return dict(step=max(ckpts),
+    return dict(step=max(epoch_checkpoints(run_dir)),
                 f1=macro_prf(dump.scores, dump.labels)['f1'],
                 mAP=mean_average_precision(dump.scores, dump.labels))
 
@@ -585,7 +583,10 @@ ALPHA = 0.05
 
 def verdict(change: float, p_value: float) -> str:
     """"helps" / "hurts" when the change of the mean is significant at
-    :data:`ALPHA`, else "no clear effect"."""
+    :data:`ALPHA`, else "no clear effect"; "undecided" when there is no
+    p-value (NaN: nothing to test)."""
+    if not np.isfinite(p_value):
+        return 'undecided'
     if p_value >= ALPHA:
         return 'no clear effect'
     return 'helps' if change > 0 else 'hurts'
@@ -597,17 +598,52 @@ def mean_difference_test(a: Sequence[float], b: Sequence[float]
     sizes, ``2n - 2`` degrees of freedom): change of the mean, its standard
     error and the two-sided p-value. The seeds are not paired: the same
     seed in another pipeline draws another random stream. One seed each:
-    standard error and p-value are NaN (nothing to test)."""
+    standard error and p-value are NaN (nothing to test), as is the
+    p-value of a change without any spread."""
     from scipy import stats
     a, b = np.asarray(a, float), np.asarray(b, float)
     change = float(a.mean() - b.mean())
     if min(len(a), len(b)) < 2:
         return change, float('nan'), float('nan')
     se = float(np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b)))
-    if se == 0:
-        return change, se, 1.0 if change == 0 else 0.0
+    if se == 0:  # no spread: no change, or one the test cannot weigh
+        return change, se, 1.0 if change == 0 else float('nan')
     df = len(a) + len(b) - 2
     return change, se, float(2 * stats.t.sf(abs(change) / se, df))
+
+
+def paired_difference_test(a: Sequence[float], b: Sequence[float]
+                           ) -> Tuple[float, float, float]:
+    """As :func:`mean_difference_test` for values paired seed by seed (the
+    same runs, e.g. an ensemble of a run's checkpoints against its last
+    one): paired t-test of ``a - b``."""
+    from scipy import stats
+    d = np.subtract(np.asarray(a, float), np.asarray(b, float))
+    change = float(d.mean())
+    if len(d) < 2:
+        return change, float('nan'), float('nan')
+    se = float(d.std(ddof=1) / np.sqrt(len(d)))
+    if se == 0:
+        return change, se, 1.0 if change == 0 else float('nan')
+    return change, se, float(2 * stats.t.sf(abs(change) / se, len(d) - 1))
+
+
+def decide(a: Sequence[float], b: Sequence[float], paired: bool = False
+           ) -> Dict:
+    """Whether ``a`` (per-seed values with a change) beats ``b`` (without):
+    ``change``, ``se``, ``p_value`` (:func:`mean_difference_test`, or
+    :func:`paired_difference_test` when ``paired``) and the
+    :func:`verdict`; fewer than :data:`MIN_SEEDS` seeds decide nothing."""
+    test = paired_difference_test if paired else mean_difference_test
+    change, se, p = test(a, b)
+    n = min(len(a), len(b))
+    if n < MIN_SEEDS:
+        said = f'undecided ({n} seeds)'
+    elif not np.isfinite(p):
+        said = 'undecided (no spread)'
+    else:
+        said = verdict(change, p)
+    return dict(change=change, se=se, p_value=p, verdict=said)
 
 
 def compare_to_base(base: Dict, rows: List[Dict]) -> List[Dict]:
@@ -621,14 +657,10 @@ def compare_to_base(base: Dict, rows: List[Dict]) -> List[Dict]:
         if list(r['f1']) != list(base['f1']):
             raise ValueError(f"{r['name']}: seeds {list(r['f1'])}, the "
                              f"base has {list(base['f1'])}")
-        change, se, p = mean_difference_test(r['means'], base['means'])
         per_fold = np.mean([np.subtract(r['f1'][s], base['f1'][s])
                             for s in r['f1']], axis=0)
-        decided = len(r['means']) >= MIN_SEEDS
-        out.append(dict(r, change=change, se=se, p_value=p,
-                        per_fold=[float(d) for d in per_fold],
-                        verdict=verdict(change, p) if decided else
-                        f'undecided ({len(r["means"])} seeds)'))
+        out.append(dict(r, **decide(r['means'], base['means']),
+                        per_fold=[float(d) for d in per_fold]))
     return out
 
 
@@ -652,11 +684,12 @@ def fold_record(runs: ProxyRuns, c: dict, k: int, seed: int, held: List[int],
                 machine=machine())
 
 
-def _check_correct(ledger: RunLedger, run: str, n_held: int) -> None:
-    """A reused record must hold one result per held-out clip."""
-    got = len(ledger[run].get('correct', ()))
+def _check_correct(path: str, run: str, record: Dict, n_held: int) -> None:
+    """A fold record (of the ledger ``path``) must hold one result per
+    held-out clip."""
+    got = len(record.get('correct', ()))
     if got != n_held:
-        raise ValueError(f'{ledger.path}: entry {run!r} has {got} per-clip '
+        raise ValueError(f'{path}: entry {run!r} has {got} per-clip '
                          f'results, expected {n_held}')
 
 
@@ -718,11 +751,13 @@ def confirm(runs: ProxyRuns, base: dict, challengers, folds, parts,
             for k, held in enumerate(parts):
                 run = _seed_run(candidate_name(c), k, seed)[0]
                 identity = dict(candidate=c, held=held_ids[k])
-                if ledger.reuse(run, identity) is None:
+                rec = ledger.reuse(run, identity)
+                if rec is None:
                     print(f'[confirm] {what}: {run}', flush=True)
-                    ledger.add(run, identity, fold_record(
-                        runs, c, k, seed, held, y, cfg_dir))
-                _check_correct(ledger, run, len(held))
+                    rec = fold_record(runs, c, k, seed, held, y, cfg_dir)
+                _check_correct(ledger.path, run, rec, len(held))
+                if run not in ledger:
+                    ledger.add(run, identity, rec)
     sizes = clip_sizes(entries)
     rows = [_ledger_row(what, c, ledger, parts, seeds, sizes)
             for what, c in cands]
@@ -747,8 +782,7 @@ def _ledger_row(what: str, c: dict, ledger: Dict, parts, seeds,
                 for k in range(len(parts))]
         f1[seed] = [r['f1'] for r in recs]
         cpu += sum(r['cpu'] or 0.0 for r in recs)
-        untimed += sum(r['cpu'] is None or r.get('resumed', False)
-                       for r in recs)
+        untimed += sum(timed_in_part(r) for r in recs)
         correct = np.zeros(len(sizes), bool)
         for held, r in zip(parts, recs):
             correct[held] = r['correct']

@@ -30,16 +30,12 @@ machine, the recipe's val scores of the ensemble checkpoints, the teacher
 checkpoint's SHA-256) goes into the ledger
 ``<--out>/proxy_surveillance_runs.json``, committed with the results, and
 is not trained again while its config (resolved, bases merged) and options
-are unchanged. A KD student whose
-teacher checkpoint is not in the work dir trains that teacher again (its
-record says whether the checkpoint is the one the hr row measured). Until
-every variant has every seed the table is marked partial; ``--report``
-trains nothing.
+are unchanged. A KD student whose teacher checkpoint is not in the work dir
+trains that teacher again (its record says whether the checkpoint is the
+one the hr row measured). Until every variant has every seed the table is
+marked partial; ``--report`` trains nothing.
 """
 import argparse
-import functools
-import hashlib
-import json
 import os
 import os.path as osp
 import time
@@ -48,8 +44,9 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from proxy_runs import (REPO, ProxyRuns, RunLedger, add_run_arguments,
-                        epoch_checkpoints, file_sha256, machine, start_runs,
-                        training_seconds, val_history)
+                        config_sha256, epoch_checkpoints, file_sha256,
+                        final_val, last_checkpoint, machine, start_runs,
+                        timed_in_part)
 from tiny_action.evaluation import binarize, macro_prf
 from tiny_action.tools.ensemble import DumpScores
 from tiny_action.utils.fileio import atomic_path, atomic_write_bytes, \
@@ -92,21 +89,22 @@ def stats(values: Sequence[float]) -> Dict:
     return dict(values=values, mean=float(np.mean(values)), std=std)
 
 
-@functools.lru_cache(maxsize=None)
-def config_sha256(config: str) -> str:
-    """SHA-256 of a config as mmengine resolves it (bases merged), so a
-    ledger record is not reused after the config or a base changed."""
-    from mmengine.config import Config
-    text = json.dumps(Config.fromfile(osp.join(REPO, config)).to_dict(),
-                      sort_keys=True, default=repr)
-    return hashlib.sha256(text.encode('utf-8')).hexdigest()
+def seed_options(name: str, seed: int) -> List[str]:
+    """The ``--cfg-options`` of variant ``name`` trained with ``seed``
+    (without the teacher checkpoint)."""
+    return [f'randomness.seed={seed}'] + list(VARIANTS[name][2])
 
 
 def run_identity(name: str, seed: int) -> Dict:
-    """What the ledger record of variant ``name`` with ``seed`` measured."""
-    _, config, options, _ = VARIANTS[name]
-    return dict(variant=name, seed=seed, config=config,
-                options=list(options), config_sha256=config_sha256(config))
+    """What the ledger record of variant ``name`` with ``seed`` measured:
+    the variant's resolved config and options, and for a KD student its
+    teacher's (the hr row's) config too."""
+    _, config, options, needs_teacher = VARIANTS[name]
+    out = dict(variant=name, seed=seed, config=config,
+               options=list(options), config_sha256=config_sha256(config))
+    if needs_teacher:
+        out['teacher_config_sha256'] = config_sha256(VARIANTS['hr'][1])
+    return out
 
 
 def run_order(seeds: Sequence[int], skip: Sequence[str] = ()) -> List[tuple]:
@@ -124,7 +122,7 @@ def teacher(runs: ProxyRuns, ledger: RunLedger, seed: int) -> Dict:
     reproduce across CPUs, so ``same_as_hr_row`` says whether it is the
     checkpoint the table's hr row measured)."""
     run_dir = runs.train(f'hr/seed{seed}', VARIANTS['hr'][1],
-                         [f'randomness.seed={seed}'])
+                         seed_options('hr', seed))
     path = last_checkpoint(run_dir)
     sha = file_sha256(path)
     row = ledger.runs.get(f'hr/seed{seed}', {})
@@ -136,37 +134,57 @@ def measure_run(runs: ProxyRuns, ledger: RunLedger, name: str, seed: int,
                 gradients: bool = False) -> Dict:
     """Train variant ``name`` with ``seed`` (unless its run folder is
     finished) and return its ledger record: the last validation ``val``,
-    :func:`training_seconds`, ``machine``; the hr teacher's
-    ``checkpoint_sha256``; the KD students' ``teacher``; the recipe's
-    ensemble ``scores`` (:func:`recipe_scores`); with ``gradients`` (KD
-    students) :func:`kd_gradient_norms` of the run; ``steps``: CPU and wall
-    seconds of all it ran (a teacher retrain, the training, the tests)."""
-    _, config, options, needs_teacher = VARIANTS[name]
-    opts, rec = [f'randomness.seed={seed}'] + list(options), {}
-    before = dict(cpu=runs.total('cpu'), wall=runs.total('wall'),
-                  own=time.process_time(), clock=time.time())
+    ``machine``; the hr teacher's ``checkpoint_sha256``; the KD students'
+    ``teacher`` (:func:`teacher`; the student's run folder is reused only
+    with that same checkpoint); the recipe's ensemble ``scores``
+    (:func:`recipe_scores`); with ``gradients`` (KD students)
+    :func:`kd_gradient_norms` of the run; ``steps``
+    (:func:`run_seconds`)."""
+    _, config, _, needs_teacher = VARIANTS[name]
+    opts, rec, identity = seed_options(name, seed), {}, None
+    before = dict(runs.timings)
     if needs_teacher:
         rec['teacher'] = teacher(runs, ledger, seed)
         opts.append(f"model.teacher_ckpt={rec['teacher']['path']}")
+        identity = dict(teacher_sha256=rec['teacher']['sha256'])
     run = f'{name}/seed{seed}'
-    run_dir = runs.train(run, config, opts)
-    rec.update(val=final_val(run_dir), **training_seconds(runs, run),
-               machine=machine())
+    run_dir = runs.train(run, config, opts, identity)
+    rec.update(val=final_val(run_dir), machine=machine())
     if name == 'hr':
         rec['checkpoint_sha256'] = file_sha256(last_checkpoint(run_dir))
     if name == 'lr':
         rec['scores'] = recipe_scores(runs, run_dir)
-        check_single_against_val(rec['scores'], rec['val'])
+        check_single_against_val(rec['scores'], rec['val'], run)
     if gradients and needs_teacher:
-        rec['gradients'] = kd_gradient_norms(config, rec['teacher']['path'],
-                                             run_dir)
+        wall, cpu = time.time(), time.process_time()
+        rec['gradients'] = kd_gradient_norms(
+            config, rec['teacher']['path'], run_dir, VARIANTS[name][2])
+        runs.record(f'kd_gradients_{run}', time.time() - wall,
+                    time.process_time() - cpu)
     if needs_teacher:
         rec['teacher'].pop('path')
-    # every step of this run: teacher retrain, training, tests, gradients
-    rec['steps'] = dict(
-        cpu=runs.total('cpu') - before['cpu'] + time.process_time() -
-        before['own'], wall=time.time() - before['clock'])
+    rec.update(run_seconds(runs, run, before))
     return rec
+
+
+def run_seconds(runs: ProxyRuns, run: str, before: Dict[str, Dict]
+                ) -> Dict:
+    """What a run cost: its training's ``cpu`` / ``wall`` / ``resumed``
+    and ``steps``, the CPU and wall seconds of every step it ran
+    (``runs.timings`` entries new or changed since ``before``: a teacher
+    retrain, the training, the tests, the gradient norms) plus its
+    training's when that finished in an earlier process of this work dir.
+    The training's seconds are None when unknown (it finished in a work
+    dir whose timings are gone)."""
+    train = runs.timings.get(f'train_{run}')
+    changed = {k: v for k, v in runs.timings.items() if before.get(k) != v}
+    if train is not None:
+        changed[f'train_{run}'] = train
+    steps = dict(cpu=sum(v['cpu'] for v in changed.values()),
+                 wall=sum(v['wall'] for v in changed.values()))
+    return dict(cpu=None if train is None else train['cpu'],
+                wall=None if train is None else train['wall'],
+                resumed=bool(train and train.get('resumed')), steps=steps)
 
 
 def measure_all(runs: ProxyRuns, ledger: RunLedger, seeds: Sequence[int],
@@ -176,6 +194,8 @@ def measure_all(runs: ProxyRuns, ledger: RunLedger, seeds: Sequence[int],
     each val score beside the reference baseline. A run already in the
     ledger is not trained again; ``train=False`` trains nothing."""
     order = run_order(seeds, skip)
+    for name, seed in order:  # a changed config fails before any training
+        ledger.reuse(f'{name}/seed{seed}', run_identity(name, seed))
     start = time.time()
     for done, (name, seed) in enumerate(order, 1):
         run = f'{name}/seed{seed}'
@@ -192,23 +212,6 @@ def measure_all(runs: ProxyRuns, ledger: RunLedger, seeds: Sequence[int],
                 gradients=name in KD_GRADIENTS and seed == seeds[0]))
         print(f"[proxy]   {run}: val macro-F1 {rec['val']['f1']:.3f} "
               f"(reference baseline {reference['mean']:.3f})", flush=True)
-
-
-def last_checkpoint(run_dir: str) -> str:
-    """The checkpoint of the last epoch of a finished run."""
-    ckpts = epoch_checkpoints(run_dir)
-    if not ckpts:
-        raise RuntimeError(f'{run_dir} has no epoch checkpoint')
-    return ckpts[max(ckpts)]
-
-
-def final_val(run_dir: str) -> Dict[str, float]:
-    """Val macro-F1 / P / R / mAP logged at the last epoch of a run."""
-    history = val_history(run_dir)
-    if not history:
-        raise RuntimeError(f'{run_dir} logged no validation')
-    last = history[-1]
-    return {k: float(last[k]) for k in ('f1', 'precision', 'recall', 'mAP')}
 
 
 def recipe_scores(runs: ProxyRuns, run_dir: str) -> Dict:
@@ -326,11 +329,13 @@ def _grad_norm(loss, params) -> float:
 
 
 def kd_gradient_norms(config: str, teacher_ckpt: str, run_dir: str,
-                      batches: int = 6, seed: int = 0) -> List[Dict]:
+                      options: Sequence[str] = (), batches: int = 6,
+                      seed: int = 0) -> List[Dict]:
     """Norms of the gradients of ``alpha * L_cls`` and ``(1 - alpha) *
     L_kd`` with respect to the student's parameters, on the same training
     batches, for the student at initialisation and at every kept checkpoint
-    of ``run_dir`` (a run of ``config``).
+    of ``run_dir`` (a run of ``config`` with the ``--cfg-options``
+    ``options``, e.g. another ``alpha``).
 
     Returns:
         list[dict]: ``epoch``, ``alpha``, ``cls``, ``kd`` (mean norms over
@@ -342,7 +347,11 @@ def kd_gradient_norms(config: str, teacher_ckpt: str, run_dir: str,
     from mmengine.dataset import pseudo_collate
     from mmengine.registry import DefaultScope
     from mmengine.runner import load_checkpoint
+    from mmengine.config import DictAction
     cfg = Config.fromfile(config)
+    cfg.merge_from_dict({
+        key: DictAction._parse_iterable(value)
+        for key, value in (o.split('=', 1) for o in options)})
     cfg.model.teacher_ckpt = teacher_ckpt
     with DefaultScope.overwrite_default_scope('mmaction'):
         model = MODELS.build(cfg.model)
@@ -378,32 +387,19 @@ def kd_gradient_norms(config: str, teacher_ckpt: str, run_dir: str,
 
 def verdict(without: Dict, with_: Dict, paired: bool = False
             ) -> Tuple[str, float]:
-    """The verdict of a mechanism (as the confirmation's,
-    :func:`proxy_selection.verdict`): "helps" / "hurts" when a t-test of
+    """The verdict of a mechanism, the confirmation's rule
+    (:func:`proxy_selection.decide`): "helps" / "hurts" when a t-test of
     the per-seed values gives p < 0.05, else "no clear effect"; fewer than
     3 seeds decide nothing. ``paired``: the values come from the same runs
     seed by seed (a post-hoc change such as the ensemble), so the test is
-    paired; a trained variant is another run (unpaired two-sample test).
+    paired; a trained variant is another run (two-sample test).
 
     Returns:
         tuple: The verdict and the p-value (NaN when untested).
     """
-    from proxy_selection import MIN_SEEDS, mean_difference_test
-    from proxy_selection import verdict as significant
-    a, b = with_['values'], without['values']
-    if min(len(a), len(b)) < MIN_SEEDS:
-        return f'undecided ({min(len(a), len(b))} seeds)', float('nan')
-    if paired:
-        d = np.subtract(a, b)
-        if np.all(d == d[0]):  # no spread: a constant change
-            p = 1.0 if d[0] == 0 else 0.0
-        else:
-            from scipy import stats as sp_stats
-            p = float(sp_stats.ttest_rel(a, b).pvalue)
-        change = float(d.mean())
-    else:
-        change, _, p = mean_difference_test(a, b)
-    return significant(change, p), p
+    from proxy_selection import decide
+    said = decide(with_['values'], without['values'], paired)
+    return said['verdict'], said['p_value']
 
 
 def _fmt(s: Dict) -> str:
@@ -463,10 +459,12 @@ def mechanisms(rows: Dict[str, Dict], post: Dict[str, Dict]) -> List[tuple]:
     ]
 
 
-def markdown(rows: List[Dict], mech: List[tuple], grads: Dict[str, List],
+def markdown(rows: List[Dict], mech: List[tuple], grads: Dict[str, Dict],
              minutes: Dict[str, float], seeds: Sequence[int],
-             totals: Dict[str, float], versus: Dict[str, float]) -> str:
-    """The results as markdown (main table, mechanisms, KD gradients)."""
+             totals: Dict[str, float], versus: Dict[str, float],
+             teachers: Dict) -> str:
+    """The results as markdown (main table, mechanisms, KD gradients,
+    timings, which teachers the KD rows had)."""
     ref = rows[0]['f1']['mean']
     out = [f'Val macro-F1 (threshold 0.5 unless stated) on tiny_surveillance '
            f'val (51 clips), mean ± std over seeds {list(seeds)}; every model '
@@ -504,15 +502,14 @@ def markdown(rows: List[Dict], mech: List[tuple], grads: Dict[str, List],
             'values gives p < 0.05 (paired for the ensemble and threshold '
             'rows, which change the same runs; two-sample for a trained '
             'variant), else "no clear effect".', '',
-            'KD gradient norms (seed 0, mean over 6 training batches, '
-            'w.r.t. the student parameters, each term as weighted in the '
-            'loss):', '',
-            '| student | epoch | ‖∇ α·L_cls‖ | ‖∇ (1−α)·L_kd‖ | kd / cls |',
-            '|---|---|---|---|---|']
-    for name, states in grads.items():
-        for g in states:
-            out.append(f"| {VARIANTS[name][0]} | {g['epoch']} | "
-                       f"{g['cls']:.4f} | {g['kd']:.4f} | "
+            'KD gradient norms (mean over 6 training batches, w.r.t. the '
+            'student parameters, each term as weighted in the loss):', '',
+            '| student | seed | epoch | ‖∇ α·L_cls‖ | ‖∇ (1−α)·L_kd‖ | '
+            'kd / cls |', '|---|---|---|---|---|---|']
+    for name, measured in grads.items():
+        for g in measured['states']:
+            out.append(f"| {VARIANTS[name][0]} | {measured['seed']} | "
+                       f"{g['epoch']} | {g['cls']:.4f} | {g['kd']:.4f} | "
                        f"{g['kd'] / g['cls']:.3f} |")
     untimed = (f" ({totals['untimed']} runs timed in part: resumed, or "
                'finished before their timings were kept)'
@@ -521,6 +518,13 @@ def markdown(rows: List[Dict], mech: List[tuple], grads: Dict[str, List],
             f"{totals['cpu'] / 60:.1f} min CPU{untimed}: every training, "
             'test, teacher retrain and gradient measurement of the rows, '
             'summed over the invocations that measured them.']
+    if teachers['records']:
+        out += ['', f"KD teachers: {teachers['retrained']} of the "
+                f"{teachers['records']} KD runs learned from a teacher "
+                'retrained in another clone, not the checkpoint the hr row '
+                'measured' + (f"; seeds {teachers['mixed']} had more than "
+                              'one teacher across their KD rows'
+                              if teachers['mixed'] else '') + '.']
     return '\n'.join(out) + '\n'
 
 
@@ -651,16 +655,48 @@ def recipe_versus_reference(dumps: List[Dict[int, DumpScores]],
     return out
 
 
-def check_single_against_val(scores: Dict, val: Dict) -> None:
+def check_single_against_val(scores: Dict, val: Dict, run: str) -> None:
     """The recipe's last-checkpoint dump (``scores`` as
-    :func:`recipe_scores`) must score what its training's own val loop
-    logged (same model, same test pipeline)."""
+    :func:`recipe_scores`) must score what the training ``run`` logged in
+    its own val loop (same model, same test pipeline)."""
     last = max(scores['epochs'], key=int)
     f1 = macro_prf(np.asarray(scores['epochs'][last], np.float64),
                    np.asarray(scores['labels'], np.float64))['f1']
     if not np.isclose(f1, val['f1'], atol=1e-6):
-        raise RuntimeError(f'tools/test.py F1 {f1} of epoch {last} differs '
-                           f"from the training val F1 {val['f1']}")
+        raise RuntimeError(f'{run}: tools/test.py F1 {f1} of epoch {last} '
+                           f"differs from the training val F1 {val['f1']}")
+
+
+def check_val_clips(ledger: RunLedger, run: str, val_ann: str) -> None:
+    """The recipe record ``run`` must hold the scores of the clips of
+    ``val_ann``, in its order (the ledger may come from other clips).
+
+    Raises:
+        ValueError: Naming the ledger entry and the annotation file.
+    """
+    from tiny_action.datasets.annotations import read_annotation_entries
+    ids = [e['id'] for e in read_annotation_entries(val_ann)]
+    kept = ledger[run]['scores'].get('ids')
+    if kept != ids:
+        raise ValueError(f'{ledger.path}: entry {run!r} scored the val clips '
+                         f'{kept}, not those of {val_ann} ({ids}); measure '
+                         'with another --out or move the ledger away')
+
+
+def teacher_summary(ledger: RunLedger, kd: Sequence[str],
+                    seeds: Sequence[int]) -> Dict:
+    """Which teachers the KD rows learned from: the number of KD records
+    whose teacher is not the checkpoint the hr row measured
+    (``retrained``, see :func:`teacher`) and the seeds whose KD students
+    had more than one teacher (``mixed``)."""
+    retrained, mixed = 0, []
+    for seed in seeds:
+        recs = [ledger[f'{n}/seed{seed}']['teacher'] for n in kd]
+        retrained += sum(not t['same_as_hr_row'] for t in recs)
+        if len({t['sha256'] for t in recs}) > 1:
+            mixed.append(seed)
+    return dict(retrained=retrained, records=len(kd) * len(seeds),
+                mixed=mixed)
 
 
 def table_results(ledger: RunLedger, seeds: Sequence[int], reference: Dict,
@@ -668,9 +704,12 @@ def table_results(ledger: RunLedger, seeds: Sequence[int], reference: Dict,
                   val_ann: Optional[str] = None) -> Dict:
     """The table's numbers from the ledger: the variants that have every
     seed (``val``), the recipe's post-hoc rows (``post``), the KD gradient
-    norms of the first seed that has them (``grads``), the recipe against
-    the reference (``versus``), ``minutes`` per training, CPU / wall
-    ``totals`` of all the runs' steps, and the variants still ``missing``.
+    norms of the first of ``seeds`` that has them (``grads``: ``seed``,
+    ``states``), the KD rows' :func:`teacher_summary` (``teachers``), the
+    recipe against the reference (``versus``), ``minutes`` per training,
+    CPU / wall ``totals`` of all the runs' steps, and the variants still
+    ``missing``. With ``val_ann`` the recipe's scores are checked to be of
+    its clips (:func:`check_val_clips`).
 
     Raises:
         RuntimeError: The recipe (``lr``) lacks a seed: nothing to compare.
@@ -688,18 +727,24 @@ def table_results(ledger: RunLedger, seeds: Sequence[int], reference: Dict,
         for r in recs:
             totals['cpu'] += r['steps']['cpu']
             totals['wall'] += r['steps']['wall']
-            totals['untimed'] += r['cpu'] is None or r['resumed']
-        walls = [r['wall'] for r in recs if r['wall'] and not r['resumed']]
+            totals['untimed'] += timed_in_part(r)
+        walls = [r['wall'] for r in recs if not timed_in_part(r)]
         if walls:
             minutes[name] = float(np.mean(walls)) / 60
-        with_grads = [r['gradients'] for r in recs if 'gradients' in r]
+        with_grads = [r for r in recs if 'gradients' in r]
         if with_grads:
-            grads[name] = with_grads[0]
+            grads[name] = dict(seed=with_grads[0]['seed'],
+                               states=with_grads[0]['gradients'])
     if 'lr' in missing:
         raise RuntimeError(f'{ledger.path}: the recipe (lr) has not every '
                            f'seed of {list(seeds)}: nothing to report')
+    if val_ann is not None:
+        for s in seeds:
+            check_val_clips(ledger, f'lr/seed{s}', val_ann)
     dumps = [scores_of(ledger[f'lr/seed{s}'], f'lr/seed{s}') for s in seeds]
+    kd = [n for n in val if VARIANTS[n][3]]
     return dict(val=val, post=post_rows(dumps), grads=grads,
+                teachers=teacher_summary(ledger, kd, seeds),
                 reference=reference, minutes=minutes, totals=totals,
                 missing=missing,
                 machines=sorted({ledger[f'{n}/seed{s}']['machine']
@@ -715,7 +760,8 @@ def write_results(args, ledger: RunLedger, res: Dict) -> None:
     rows = collect_rows(res['val'], res['post'], res['reference'], chance)
     by_key = {r['key']: r for r in rows}
     text = markdown(rows, mechanisms(by_key, res['post']), res['grads'],
-                    res['minutes'], args.seeds, res['totals'], res['versus'])
+                    res['minutes'], args.seeds, res['totals'], res['versus'],
+                    res['teachers'])
     text += (f"\nTrained on: {', '.join(res['machines'])}. Every run is kept "
              f'in `{LEDGER}`; a new clone resumes from it.\n')
     if res['missing']:
@@ -733,7 +779,8 @@ def write_results(args, ledger: RunLedger, res: Dict) -> None:
                       dict(rows=rows, kd_gradients=res['grads'],
                            recipe_vs_reference=res['versus'],
                            minutes_per_run=res['minutes'],
-                           totals=res['totals'], seeds=list(args.seeds),
+                           totals=res['totals'], teachers=res['teachers'],
+                           seeds=list(args.seeds),
                            missing=res['missing'], skipped=list(args.skip)))
     print('\n' + text)
     print(f'[proxy] wrote {args.out}/proxy_surveillance.{{md,png,json}}')

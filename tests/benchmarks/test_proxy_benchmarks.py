@@ -308,6 +308,17 @@ def test_confirm_trains_every_seed_and_replaces_only_on_a_clear_gain(
             {**records, key: dict(records[key], **{field: value})}))
         with pytest.raises(ValueError, match=f"entry '{key}' has {field}"):
             run('gain', [0, 1, 2], path=tmp_path / 'stale.json')
+    (tmp_path / 'stale.json').write_text(json.dumps(
+        {**records, key: dict(records[key], correct=[])}))
+    with pytest.raises(ValueError, match=f"entry '{key}' has 0 per-clip "
+                       'results, expected 1'):
+        run('gain', [0, 1, 2], path=tmp_path / 'stale.json')
+    # a new record with a result per clip missing is not kept
+    monkeypatch.setattr(proxy_selection, 'fold_record',
+                        lambda *a: dict(record(*a), correct=[]))
+    with pytest.raises(ValueError, match='0 per-clip results'):
+        run('gain', [0], path=tmp_path / 'bad.json')
+    assert not (tmp_path / 'bad.json').exists()
     with pytest.raises(ValueError, match='each seed once'):
         run('gain', [0, 0, 1])
     with pytest.raises(ValueError, match='test_views=1'):
@@ -488,37 +499,45 @@ def test_link_data_names_what_the_folder_lacks(tmp_path):
     assert not (tmp_path / 'repo' / 'data').exists()
 
 
-class _TableRuns:
-    """Stands in for ProxyRuns in the table: a training writes an epoch
-    checkpoint whose bytes name the run and the work dir (so a teacher
-    retrained in another clone has another SHA-256) and times itself."""
+def _table_runs(root: Path):
+    """The real ProxyRuns in ``root`` whose tools only pretend: a training
+    writes epoch 40 / 60 / 80 checkpoints whose bytes name the work dir and
+    the run (a teacher retrained in another clone has another SHA-256), a
+    test an empty dump file; each takes 60 s CPU, 30 s wall. ``calls``:
+    the trainings run, with their options."""
+    from proxy_runs import ProxyRuns
+    runs = ProxyRuns(str(root))
+    runs.calls = []
 
-    def __init__(self, root: Path):
-        self.work_dir, self.calls, self.timings = str(root), [], {}
+    def run(step, args):
+        out = Path(args[args.index('--work-dir') + 1])
+        if args[0] == 'tools/train.py':
+            opts = args[args.index('--cfg-options') + 1:]
+            runs.calls.append((step[len('train_'):], opts))
+            out.mkdir(parents=True, exist_ok=True)
+            for epoch in (40, 60, 80):
+                (out / f'epoch_{epoch}.pth').write_text(f'{root} {step}')
+        else:
+            Path(args[args.index('--dump') + 1]).parent.mkdir(
+                parents=True, exist_ok=True)
+            Path(args[args.index('--dump') + 1]).write_bytes(b'')
+        runs.record(step, 30.0, 60.0)
 
-    def train(self, name, config, options=()):
-        run_dir = Path(self.work_dir) / name
-        if (run_dir / 'epoch_80.pth').is_file():  # finished
-            return str(run_dir)
-        self.calls.append((name, list(options)))
-        run_dir.mkdir(parents=True, exist_ok=True)
-        (run_dir / 'epoch_80.pth').write_text(f'{self.work_dir} {name}')
-        self.timings[f'train_{name}'] = dict(cpu=60.0, wall=30.0)
-        return str(run_dir)
-
-    def total(self, key='cpu'):
-        return sum(t[key] for t in self.timings.values())
+    runs._run = run
+    return runs
 
 
 def _fake_table(monkeypatch, gradients):
     """The table's measurements without training: val F1 0.6 + seed / 100
-    (+ 0.05 for KD at alpha 0.8), the recipe's scores right on every clip
-    but one."""
+    (+ 0.05 for KD at alpha 0.8); the recipe's dumps score every val clip
+    right but one, and the recipe's val F1 is theirs."""
     import proxy_surveillance as ps
+    import tiny_action.tools.ensemble as ensemble
     labels = np.eye(2)[[0, 1] * 5]
     scores = labels * 0.8 + 0.1
     scores[3] = [0.7, 0.3]  # the one wrong clip
     f1 = float(ps.macro_prf(scores, labels)['f1'])
+    ids = [f'{i:05d}' for i in range(10)]
 
     def final_val(run_dir):
         name, seed = Path(run_dir).parent.name, int(run_dir[-1])
@@ -527,16 +546,16 @@ def _fake_table(monkeypatch, gradients):
             val = f1
         return dict(f1=val, precision=val, recall=val, mAP=0.7)
 
-    def norms(config, teacher, run_dir):
-        gradients.append((Path(run_dir).parent.name, Path(teacher).name))
+    def norms(config, teacher, run_dir, options):
+        gradients.append((Path(run_dir).parent.name, teacher, options))
         return [dict(epoch=80, cls=1.0, kd=0.5)]
 
     monkeypatch.setattr(ps, 'BOOTSTRAP_ROUNDS', 50)
     monkeypatch.setattr(ps, 'final_val', final_val)
     monkeypatch.setattr(ps, 'kd_gradient_norms', norms)
-    monkeypatch.setattr(ps, 'recipe_scores', lambda runs, d: dict(
-        epochs={'40': scores.tolist(), '80': scores.tolist()},
-        labels=labels.tolist(), ids=[f'{i:05d}' for i in range(10)]))
+    monkeypatch.setattr(
+        ensemble, 'load_dump', lambda path: ensemble.DumpScores(
+            path, scores.copy(), labels.astype(np.uint8), dict(id=ids)))
     return labels, scores
 
 
@@ -549,7 +568,7 @@ def test_table_ledger_resumes_in_a_new_clone_and_retrains_a_lost_teacher(
     reference = dict(mean=0.7, f1=[0.7] * 3, labels=labels.tolist(),
                      scores=[scores.tolist()] * 3)
     path = tmp_path / 'runs.json'
-    first = _TableRuns(tmp_path / 'clone1')
+    first = _table_runs(tmp_path / 'clone1')
     skip = ['lr_dense', 'lr_balance', 'kd_bce']
     # the first session measures seeds 0 and 1 only
     ps.measure_all(first, RunLedger(str(path)), [0, 1], reference, skip)
@@ -562,14 +581,18 @@ def test_table_ledger_resumes_in_a_new_clone_and_retrains_a_lost_teacher(
                           'model.student_overrides.cls_head.alpha=0.8',
                           'model.teacher_ckpt=' + str(
                               tmp_path / 'clone1/hr/seed1/epoch_80.pth')]
-    assert gradients == [('kd', 'epoch_80.pth')]  # first seed of kd only
+    # the first seed of kd only, with its own teacher and options
+    assert gradients == [('kd', str(tmp_path / 'clone1/hr/seed0/epoch_80.pth'),
+                          ())]
     ledger = json.loads(path.read_text())
     assert ledger['kd/seed0']['teacher']['same_as_hr_row']
-    # the child processes' seconds of the run (+ a little in-process)
-    assert ledger['lr/seed0']['steps']['cpu'] == pytest.approx(60.0, abs=1)
+    # the recipe's training and its 3 ensemble tests
+    assert ledger['lr/seed0']['steps'] == dict(cpu=240.0, wall=120.0)
+    assert ledger['lr/seed0']['scores']['ids'] == [f'{i:05d}'
+                                                   for i in range(10)]
     # a new clone (empty work dir) adds seed 2: seeds 0 and 1 come from the
     # ledger; a KD student of seed 2 has the teacher trained in this clone
-    second = _TableRuns(tmp_path / 'clone2')
+    second = _table_runs(tmp_path / 'clone2')
     ps.measure_all(second, RunLedger(str(path)), [0, 1, 2], reference,
                    skip)
     assert [n for n, _ in second.calls] == [
@@ -580,18 +603,42 @@ def test_table_ledger_resumes_in_a_new_clone_and_retrains_a_lost_teacher(
     ledger = json.loads(path.read_text())
     del ledger['kd_a0.8/seed2']
     path.write_text(json.dumps(ledger))
-    third = _TableRuns(tmp_path / 'clone3')
+    third = _table_runs(tmp_path / 'clone3')
     ps.measure_all(third, RunLedger(str(path)), [0, 1, 2], reference, skip)
     assert [n for n, _ in third.calls] == ['hr/seed2', 'kd_a0.8/seed2']
     assert not RunLedger(str(path))['kd_a0.8/seed2']['teacher'][
         'same_as_hr_row']
+    val_ann = tmp_path / 'val.json'
+    val_ann.write_text(json.dumps([
+        dict(id=f'{i:05d}', path=f'{i:05d}.mp4', video_id=f'v{i // 2}',
+             dim=[16, 32, 32], label=['fight']) for i in range(10)]))
     res = ps.table_results(RunLedger(str(path)), [0, 1, 2], reference,
-                           skip + ['kd_a0.2'])
+                           skip + ['kd_a0.2'], str(val_ann))
     assert res['missing'] == [] and set(res['val']) == {'lr', 'hr', 'kd',
                                                          'kd_a0.8'}
-    assert res['grads'] == {'kd': [dict(epoch=80, cls=1.0, kd=0.5)]}
-    # 3 seeds of lr, hr, kd and kd_a0.8, whose seed 2 retrained a teacher
-    assert res['totals']['cpu'] == pytest.approx(60.0 * 13, abs=5)
+    assert res['grads'] == {'kd': dict(seed=0, states=[
+        dict(epoch=80, cls=1.0, kd=0.5)])}
+    assert res['versus']['by_video']['videos'] == 5
+    # the KD rows: kd_a0.8 of seed 2 learned from another teacher than
+    # kd of seed 2
+    assert res['teachers'] == dict(retrained=1, records=6, mixed=[2])
+    # trainings of lr (+ 3 tests each), hr, kd and kd_a0.8, whose seed 2
+    # retrained its teacher
+    # retrained its teacher; 60 s CPU and 30 s wall each (and the gradient
+    # norms' instant)
+    steps = 3 * 4 + 3 + 3 + 4
+    assert res['totals'] == pytest.approx(dict(cpu=60.0 * steps,
+                                               wall=30.0 * steps, untimed=0),
+                                          abs=1.0)
+    # the ledger's recipe scores are of other clips than val's
+    val_ann.write_text(json.dumps([
+        dict(id=f'{i:05d}', path=f'{i:05d}.mp4', video_id='v', dim=[16, 32,
+                                                                  32],
+             label=['fight']) for i in range(1, 11)]))
+    with pytest.raises(ValueError, match="entry 'lr/seed0' scored the val "
+                       'clips'):
+        ps.table_results(RunLedger(str(path)), [0, 1, 2], reference,
+                         skip, str(val_ann))
     assert res['post']['single']['values'] == pytest.approx(
         [ps.macro_prf(scores, labels)['f1']] * 3)
     # the same ledger under a changed config is not reused
@@ -608,7 +655,7 @@ def test_table_of_a_partial_ledger_names_what_is_missing(tmp_path,
     reference = dict(mean=0.7, f1=[0.7] * 3, labels=labels.tolist(),
                      scores=[scores.tolist()] * 3)
     ledger = RunLedger(str(tmp_path / 'runs.json'))
-    runs = _TableRuns(tmp_path / 'work')
+    runs = _table_runs(tmp_path / 'work')
     with pytest.raises(RuntimeError, match='the recipe .lr. has not every'):
         ps.table_results(ledger, [0, 1, 2], reference)
     ps.measure_all(runs, ledger, [0, 1, 2], reference,
@@ -636,16 +683,24 @@ def test_table_of_a_partial_ledger_names_what_is_missing(tmp_path,
 
 def test_table_verdicts_are_t_tests_paired_for_the_same_runs():
     import proxy_surveillance as ps
+    from scipy import stats
     base = ps.stats([0.70, 0.72, 0.74])
-    # +0.01 on every seed: no spread, a sure change when paired ...
-    shifted = ps.stats([0.71, 0.73, 0.75])
-    assert ps.verdict(base, shifted, paired=True) == ('helps', 0.0)
+    # +0.010 / +0.015 / +0.010 on the same runs: a clear change paired ...
+    shifted = ps.stats([0.71, 0.735, 0.75])
+    said, p = ps.verdict(base, shifted, paired=True)
+    assert said == 'helps' and p == pytest.approx(
+        stats.ttest_rel(shifted['values'], base['values']).pvalue)
     # ... but not between independent runs of that spread
     said, p = ps.verdict(base, shifted)
-    assert said == 'no clear effect' and p > 0.5
+    assert said == 'no clear effect' and p > 0.4
+    # the same change on every seed: no spread to weigh it by
+    assert ps.verdict(base, ps.stats([0.75, 0.77, 0.79]), paired=True)[0] \
+        == 'undecided (no spread)'
+    assert ps.verdict(base, base, paired=True) == ('no clear effect', 1.0)
     assert ps.verdict(base, ps.stats([0.60, 0.61, 0.62]))[0] == 'hurts'
-    said, p = ps.verdict(base, ps.stats([0.9, 0.9]))
-    assert said == 'undecided (2 seeds)' and np.isnan(p)
+    assert ps.verdict(base, ps.stats([0.9, 0.9]))[0] == 'undecided (2 seeds)'
+    said, p = ps.verdict(base, ps.stats([0.9]))
+    assert said == 'undecided (1 seeds)' and np.isnan(p)
 
 
 def test_a_dump_that_does_not_score_the_logged_val_is_an_error():
@@ -653,9 +708,49 @@ def test_a_dump_that_does_not_score_the_logged_val_is_an_error():
     labels = np.eye(2)[[0, 1]]
     kept = dict(epochs={'40': (1 - labels).tolist(), '80': labels.tolist()},
                 labels=labels.tolist())
-    ps.check_single_against_val(kept, dict(f1=1.0))  # epoch 80 is the last
-    with pytest.raises(RuntimeError, match='F1 1.0 of epoch 80 differs'):
-        ps.check_single_against_val(kept, dict(f1=0.5))
+    ps.check_single_against_val(kept, dict(f1=1.0), 'lr/seed0')  # epoch 80
+    with pytest.raises(RuntimeError,
+                       match='lr/seed0: tools/test.py F1 1.0 of epoch 80 '
+                       'differs from the training val F1 0.5'):
+        ps.check_single_against_val(kept, dict(f1=0.5), 'lr/seed0')
+
+
+def test_a_run_folder_or_dump_is_reused_only_for_what_made_it(tmp_path):
+    runs = _table_runs(tmp_path / 'work')
+    config = 'configs/proxy/surveillance_lr.py'
+    run_dir = runs.train('lr/seed0', config, ['randomness.seed=0'])
+    assert runs.train('lr/seed0', config, ['randomness.seed=0']) == run_dir
+    assert len(runs.calls) == 1
+    with pytest.raises(ValueError, match=r"identity.json: the run has "
+                       r"options \['randomness.seed=0'\], expected "
+                       r"\['randomness.seed=1'\] .*move .*lr/seed0 away"):
+        runs.train('lr/seed0', config, ['randomness.seed=1'])
+    with pytest.raises(ValueError, match='the run has config_sha256'):
+        runs.train('lr/seed0', 'configs/proxy/surveillance_hr.py',
+                   ['randomness.seed=0'])
+    with pytest.raises(ValueError, match='the run has teacher_sha256 None'):
+        runs.train('lr/seed0', config, ['randomness.seed=0'],
+                   dict(teacher_sha256='abc'))
+    ckpt = Path(run_dir) / 'epoch_80.pth'
+    dump = runs.test('lr_e80', config, str(ckpt))
+    assert runs.test('lr_e80', config, str(ckpt)) == dump
+    ckpt.write_text('retrained')  # another checkpoint at the same path
+    with pytest.raises(ValueError, match='lr_e80.pkl was made from'):
+        runs.test('lr_e80', config, str(ckpt))
+
+
+def test_config_hash_follows_a_change_of_a_base(tmp_path):
+    from proxy_runs import config_sha256
+    (tmp_path / 'base.py').write_text('a = 1\nb = dict(c=2)\n')
+    (tmp_path / 'child.py').write_text(
+        "_base_ = ['./base.py']\nb = dict(d=3)\n")
+    before = config_sha256(str(tmp_path / 'child.py'))
+    config_sha256.cache_clear()
+    assert config_sha256(str(tmp_path / 'child.py')) == before
+    config_sha256.cache_clear()
+    (tmp_path / 'base.py').write_text('a = 1\nb = dict(c=5)\n')
+    assert config_sha256(str(tmp_path / 'child.py')) != before
+    config_sha256.cache_clear()
 
 
 def test_run_ledger_reuses_a_record_only_under_its_identity(tmp_path):
@@ -680,10 +775,11 @@ def test_a_resumed_training_says_its_seconds_are_the_last_part(tmp_path):
     argv = []
     runs._run = lambda step, args: (argv.append(args),
                                     runs.record(step, 1.0, 2.0))
-    runs.train('fresh', 'c.py')
+    config = 'configs/proxy/surveillance_lr.py'
+    runs.train('fresh', config)
     (tmp_path / 'again').mkdir()
     (tmp_path / 'again' / 'last_checkpoint').write_text('epoch_40.pth')
-    runs.train('again', 'c.py')
+    runs.train('again', config)
     assert '--resume' not in argv[0] and '--resume' in argv[1]
     assert 'resumed' not in runs.timings['train_fresh']
     assert runs.timings['train_again'] == dict(wall=1.0, cpu=2.0,
