@@ -754,7 +754,10 @@ def table_results(ledger: RunLedger, seeds: Sequence[int], reference: Dict,
 
 
 def write_results(args, ledger: RunLedger, res: Dict) -> None:
-    """Tables (markdown), bar chart (PNG) and raw numbers (JSON)."""
+    """Tables (markdown), bar chart (PNG) and raw numbers (JSON) as
+    ``proxy_surveillance.*``; a partial table (variants ``missing``) as
+    ``proxy_surveillance_partial.*``, so that it never replaces the last
+    complete one."""
     labels = res['labels']
     chance = macro_prf(np.ones(labels.shape), labels)['f1']
     rows = collect_rows(res['val'], res['post'], res['reference'], chance)
@@ -772,10 +775,11 @@ def write_results(args, ledger: RunLedger, res: Dict) -> None:
         text += (f"\nNot trained in this table (`--skip`): "
                  f"{', '.join(args.skip)}.\n")
     os.makedirs(args.out, exist_ok=True)
-    atomic_write_bytes(osp.join(args.out, 'proxy_surveillance.md'),
-                       text.encode('utf-8'))
-    bar_chart(osp.join(args.out, 'proxy_surveillance.png'), rows)
-    write_json_atomic(osp.join(args.out, 'proxy_surveillance.json'),
+    stem = osp.join(args.out, 'proxy_surveillance' +
+                    ('_partial' if res['missing'] else ''))
+    atomic_write_bytes(stem + '.md', text.encode('utf-8'))
+    bar_chart(stem + '.png', rows)
+    write_json_atomic(stem + '.json',
                       dict(rows=rows, kd_gradients=res['grads'],
                            recipe_vs_reference=res['versus'],
                            minutes_per_run=res['minutes'],
@@ -783,7 +787,7 @@ def write_results(args, ledger: RunLedger, res: Dict) -> None:
                            seeds=list(args.seeds),
                            missing=res['missing'], skipped=list(args.skip)))
     print('\n' + text)
-    print(f'[proxy] wrote {args.out}/proxy_surveillance.{{md,png,json}}')
+    print(f'[proxy] wrote {stem}.{{md,png,json}}')
 
 
 if __name__ == '__main__':

@@ -673,12 +673,14 @@ def test_table_of_a_partial_ledger_names_what_is_missing(tmp_path,
     out = tmp_path / 'results'
     ps.write_results(argparse.Namespace(out=str(out), seeds=[0, 1, 2],
                                         skip=[]), ledger, res)
-    text = (out / 'proxy_surveillance.md').read_text()
+    # a partial table does not replace the last complete one
+    assert not (out / 'proxy_surveillance.md').exists()
+    text = (out / 'proxy_surveillance_partial.md').read_text()
     assert ('**Partial**: not yet measured with every seed: lr_dense, hr, '
             'kd, kd_a0.2, kd_a0.8, kd_bce') in text
     assert '| recipe + data balance (flipped fight copies) | 0.610 ± 0.010 ' \
         in text
-    assert (out / 'proxy_surveillance.png').stat().st_size > 0
+    assert (out / 'proxy_surveillance_partial.png').stat().st_size > 0
 
 
 def test_table_verdicts_are_t_tests_paired_for_the_same_runs():
