@@ -581,13 +581,13 @@ MIN_SEEDS = 3
 ALPHA = 0.05
 
 
-def verdict(change: float, p_value: float) -> str:
+def verdict(change: float, p_value: float, alpha: float = ALPHA) -> str:
     """"helps" / "hurts" when the change of the mean is significant at
-    :data:`ALPHA`, else "no clear effect"; "undecided" when there is no
+    ``alpha`` (:data:`ALPHA`), else "no clear effect"; "undecided" when there is no
     p-value (NaN: nothing to test)."""
     if not np.isfinite(p_value):
         return 'undecided'
-    if p_value >= ALPHA:
+    if p_value >= alpha:
         return 'no clear effect'
     return 'helps' if change > 0 else 'hurts'
 
@@ -628,8 +628,8 @@ def paired_difference_test(a: Sequence[float], b: Sequence[float]
     return change, se, float(2 * stats.t.sf(abs(change) / se, len(d) - 1))
 
 
-def decide(a: Sequence[float], b: Sequence[float], paired: bool = False
-           ) -> Dict:
+def decide(a: Sequence[float], b: Sequence[float], paired: bool = False,
+           alpha: float = ALPHA) -> Dict:
     """Whether ``a`` (per-seed values with a change) beats ``b`` (without):
     ``change``, ``se``, ``p_value`` (:func:`mean_difference_test`, or
     :func:`paired_difference_test` when ``paired``) and the
@@ -642,11 +642,12 @@ def decide(a: Sequence[float], b: Sequence[float], paired: bool = False
     elif not np.isfinite(p):
         said = 'undecided (no spread)'
     else:
-        said = verdict(change, p)
+        said = verdict(change, p, alpha)
     return dict(change=change, se=se, p_value=p, verdict=said)
 
 
-def compare_to_base(base: Dict, rows: List[Dict]) -> List[Dict]:
+def compare_to_base(base: Dict, rows: List[Dict], alpha: float = ALPHA
+                    ) -> List[Dict]:
     """Each challenger's seed spread against the base's (same seeds, same
     folds): ``change`` of the mean, its ``se`` and ``p_value``
     (:func:`mean_difference_test`), the change on each fold (``per_fold``,
@@ -659,7 +660,8 @@ def compare_to_base(base: Dict, rows: List[Dict]) -> List[Dict]:
                              f"base has {list(base['f1'])}")
         per_fold = np.mean([np.subtract(r['f1'][s], base['f1'][s])
                             for s in r['f1']], axis=0)
-        out.append(dict(r, **decide(r['means'], base['means']),
+        out.append(dict(r, **decide(r['means'], base['means'],
+                                    alpha=alpha),
                         per_fold=[float(d) for d in per_fold]))
     return out
 
@@ -696,7 +698,8 @@ def _check_correct(path: str, run: str, record: Dict, n_held: int) -> None:
 def confirm(runs: ProxyRuns, base: dict, challengers, folds, parts,
             data: str, cfg_dir: str, seeds: Sequence[int],
             reference: Tuple[List[np.ndarray], np.ndarray],
-            ledger_path: str, train: bool = True) -> Dict:
+            ledger_path: str, train: bool = True,
+            alpha: float = ALPHA) -> Dict:
     """Train ``base`` and each of ``challengers`` (:data:`CHALLENGERS`) on
     every fold with every seed in ``seeds`` (seed by seed, so that a
     partial result pairs the candidates on the same seeds); their seed
@@ -709,7 +712,9 @@ def confirm(runs: ProxyRuns, base: dict, challengers, folds, parts,
     process resumes where this one stopped; a run in the ledger is not
     trained again. ``train=False`` trains nothing and reports the seeds that
     the ledger holds for every candidate (a partial confirmation: fewer
-    than 3 seeds decide nothing).
+    than 3 seeds decide nothing). ``alpha``: the significance level of
+    the verdicts (lower when the ledger is looked at again after more
+    seeds, see ``--alpha``).
 
     Returns:
         dict: ``base`` and ``challengers`` (spread rows with ``what``,
@@ -761,12 +766,12 @@ def confirm(runs: ProxyRuns, base: dict, challengers, folds, parts,
     sizes = clip_sizes(entries)
     rows = [_ledger_row(what, c, ledger, parts, seeds, sizes)
             for what, c in cands]
-    compared = compare_to_base(rows[0], rows[1:])
+    compared = compare_to_base(rows[0], rows[1:], alpha)
     helping = [r for r in compared if r['verdict'] == 'helps']
     chosen = max(helping, key=lambda r: r['mean']) if helping else rows[0]
     return dict(base=dict(rows[0], reference_by_size=accuracy_by_size(
                     reference_correct(reference, parts), sizes)),
-                seeds=list(seeds),
+                seeds=list(seeds), alpha=alpha,
                 challengers=compared, chosen=chosen['candidate'],
                 reference=float(np.mean(fold_f1(ref_scores, y, parts))))
 
@@ -824,8 +829,8 @@ def confirm_markdown(result: Dict, seeds: Sequence[int]) -> str:
         'macro-F1 at threshold 0.5, last epoch; per seed the mean over the '
         'folds. A challenger replaces the recipe only when its mean beats '
         "the recipe's significantly (two-sample t-test of the per-seed "
-        f'means, two-sided p < {ALPHA}: "helps"). The val split was not '
-        'used.', '', *partial,
+        f"means, two-sided p < {result['alpha']:g}: \"helps\"). The val "
+        'split was not used.', '', *partial,
         f"Reference baseline on the same folds: {result['reference']:.3f}.",
         '',
         '| candidate | F1 per seed | mean ± std | change ± se | change per '
@@ -926,7 +931,7 @@ def run_confirm(args, runs: ProxyRuns, data: str, parts, folds,
                      osp.join(runs.work_dir, 'configs'), seeds,
                      ref_fold_scores,
                      osp.join(REPO, args.out, 'proxy_confirm_runs.json'),
-                     train=not args.report)
+                     train=not args.report, alpha=args.alpha)
     write_json_atomic(osp.join(runs.work_dir, 'confirm.json'), result)
     text = confirm_markdown(result, seeds)
     atomic_write_bytes(osp.join(REPO, args.out, 'proxy_confirm.md'),
@@ -954,6 +959,12 @@ def main() -> None:
                         help='only the confirmation: the shipped recipe '
                         'and CHALLENGERS, each with every --spread-seeds '
                         'seed (writes proxy_confirm.md)')
+    parser.add_argument('--alpha', type=float, default=ALPHA,
+                        help='significance level of the confirmation\'s '
+                        'verdicts; lower it when the ledger is decided again '
+                        'after adding seeds to an undecided confirmation '
+                        '(e.g. 0.025 at the second look: with the first '
+                        'look at 0.05, at most 0.075 false positives)')
     parser.add_argument('--report', action='store_true',
                         help='with --confirm: train nothing, report the '
                         'seeds the ledger holds for every candidate')

@@ -272,6 +272,13 @@ def test_confirm_trains_every_seed_and_replaces_only_on_a_clear_gain(
     assert row['per_fold'] == pytest.approx([0.05] * 3)
     assert row['p_value'] < 0.01
     assert row['verdict'] == 'helps' and result['chosen'] == ds
+    # a stricter level (a second look at the ledger) can keep the recipe
+    strict = proxy_selection.confirm(
+        'gain', base, challengers, folds, parts, data,
+        str(tmp_path / 'configs'), [0, 1, 2], reference, str(ledger),
+        alpha=row['p_value'] / 2)
+    assert strict['challengers'][0]['verdict'] == 'no clear effect'
+    assert strict['chosen'] == base and strict['alpha'] < 0.01
     assert result['reference'] == pytest.approx(1 / 3)
     assert result['base']['cpu_seconds'] == 9.0  # 3 seeds x 3 folds
     by_size = result['base']['by_size']
