@@ -108,11 +108,15 @@ def run_identity(name: str, seed: int) -> Dict:
 
 
 def run_order(seeds: Sequence[int], skip: Sequence[str] = ()) -> List[tuple]:
-    """``(variant, seed)`` in training order: teachers and plain models
-    first, the KD students after them."""
-    names = [n for n, v in VARIANTS.items() if not v[3] and n not in skip] + \
-        [n for n, v in VARIANTS.items() if v[3] and n not in skip]
-    return [(name, seed) for name in names for seed in seeds]
+    """``(variant, seed)`` in training order: the plain low-res models,
+    then seed by seed the high-res teacher and its KD students, so that a
+    teacher is rarely trained in one session and its students in another
+    (a new clone would have to train the teacher again)."""
+    kept = [n for n in VARIANTS if n not in skip]
+    plain = [n for n in kept if n != 'hr' and not VARIANTS[n][3]]
+    taught = [n for n in kept if n == 'hr' or VARIANTS[n][3]]
+    return [(n, s) for n in plain for s in seeds] + \
+        [(n, s) for s in seeds for n in taught]
 
 
 def teacher(runs: ProxyRuns, ledger: RunLedger, seed: int) -> Dict:

@@ -580,9 +580,10 @@ def test_table_ledger_resumes_in_a_new_clone_and_retrains_a_lost_teacher(
     # the first session measures seeds 0 and 1 only
     ps.measure_all(first, RunLedger(str(path)), [0, 1], reference, skip)
     trained = [n for n, _ in first.calls]
-    assert trained == ['lr/seed0', 'lr/seed1', 'hr/seed0', 'hr/seed1',
-                       'kd/seed0', 'kd/seed1', 'kd_a0.2/seed0',
-                       'kd_a0.2/seed1', 'kd_a0.8/seed0', 'kd_a0.8/seed1']
+    # plain models first, then seed by seed the teacher and its students
+    assert trained == ['lr/seed0', 'lr/seed1', 'hr/seed0', 'kd/seed0',
+                       'kd_a0.2/seed0', 'kd_a0.8/seed0', 'hr/seed1',
+                       'kd/seed1', 'kd_a0.2/seed1', 'kd_a0.8/seed1']
     kd_options = dict(first.calls)['kd_a0.8/seed1']
     assert kd_options == ['randomness.seed=1',
                           'model.student_overrides.cls_head.alpha=0.8',
