@@ -505,11 +505,13 @@ def markdown(rows: List[Dict], mech: List[tuple], grads: Dict[str, Dict],
     out += ['', 'Verdict: "helps" / "hurts" when a t-test of the per-seed '
             'values gives p < 0.05 (paired for the ensemble and threshold '
             'rows, which change the same runs; two-sample for a trained '
-            'variant), else "no clear effect".', '',
-            'KD gradient norms (mean over 6 training batches, w.r.t. the '
-            'student parameters, each term as weighted in the loss):', '',
-            '| student | seed | epoch | ‖∇ α·L_cls‖ | ‖∇ (1−α)·L_kd‖ | '
-            'kd / cls |', '|---|---|---|---|---|---|']
+            'variant), else "no clear effect".']
+    if grads:
+        out += ['', 'KD gradient norms (mean over 6 training batches, w.r.t. '
+                'the student parameters, each term as weighted in the '
+                'loss):', '',
+                '| student | seed | epoch | ‖∇ α·L_cls‖ | ‖∇ (1−α)·L_kd‖ | '
+                'kd / cls |', '|---|---|---|---|---|---|']
     for name, measured in grads.items():
         for g in measured['states']:
             out.append(f"| {VARIANTS[name][0]} | {measured['seed']} | "

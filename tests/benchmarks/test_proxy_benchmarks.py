@@ -689,6 +689,7 @@ def test_table_of_a_partial_ledger_names_what_is_missing(tmp_path,
     assert '| recipe + data balance (flipped fight copies) | 0.610 ± 0.010 ' \
         in text
     assert (out / 'proxy_surveillance_partial.png').stat().st_size > 0
+    assert 'KD gradient norms' not in text  # no KD row measured yet
 
 
 def test_table_verdicts_are_t_tests_paired_for_the_same_runs():
