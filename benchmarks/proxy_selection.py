@@ -583,8 +583,8 @@ ALPHA = 0.05
 
 def verdict(change: float, p_value: float, alpha: float = ALPHA) -> str:
     """"helps" / "hurts" when the change of the mean is significant at
-    ``alpha`` (:data:`ALPHA`), else "no clear effect"; "undecided" when there is no
-    p-value (NaN: nothing to test)."""
+    ``alpha`` (:data:`ALPHA`), else "no clear effect"; "undecided" when
+    there is no p-value (NaN: nothing to test)."""
     if not np.isfinite(p_value):
         return 'undecided'
     if p_value >= alpha:
@@ -600,16 +600,22 @@ def mean_difference_test(a: Sequence[float], b: Sequence[float]
     seed in another pipeline draws another random stream. One seed each:
     standard error and p-value are NaN (nothing to test), as is the
     p-value of a change without any spread."""
-    from scipy import stats
     a, b = np.asarray(a, float), np.asarray(b, float)
     change = float(a.mean() - b.mean())
     if min(len(a), len(b)) < 2:
         return change, float('nan'), float('nan')
     se = float(np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b)))
-    if se == 0:  # no spread: no change, or one the test cannot weigh
-        return change, se, 1.0 if change == 0 else float('nan')
-    df = len(a) + len(b) - 2
-    return change, se, float(2 * stats.t.sf(abs(change) / se, df))
+    return change, se, _two_sided_p(change, se, len(a) + len(b) - 2)
+
+
+def _two_sided_p(change: float, se: float, df: int) -> float:
+    """Two-sided t-test p-value of ``change`` with standard error ``se``;
+    without any spread (``se`` 0): 1 for no change, NaN for a change the
+    test cannot weigh."""
+    from scipy import stats
+    if se == 0:
+        return 1.0 if change == 0 else float('nan')
+    return float(2 * stats.t.sf(abs(change) / se, df))
 
 
 def paired_difference_test(a: Sequence[float], b: Sequence[float]
@@ -617,15 +623,12 @@ def paired_difference_test(a: Sequence[float], b: Sequence[float]
     """As :func:`mean_difference_test` for values paired seed by seed (the
     same runs, e.g. an ensemble of a run's checkpoints against its last
     one): paired t-test of ``a - b``."""
-    from scipy import stats
     d = np.subtract(np.asarray(a, float), np.asarray(b, float))
     change = float(d.mean())
     if len(d) < 2:
         return change, float('nan'), float('nan')
     se = float(d.std(ddof=1) / np.sqrt(len(d)))
-    if se == 0:
-        return change, se, 1.0 if change == 0 else float('nan')
-    return change, se, float(2 * stats.t.sf(abs(change) / se, len(d) - 1))
+    return change, se, _two_sided_p(change, se, len(d) - 1)
 
 
 def decide(a: Sequence[float], b: Sequence[float], paired: bool = False,

@@ -46,7 +46,7 @@ import numpy as np
 from proxy_runs import (REPO, ProxyRuns, RunLedger, add_run_arguments,
                         config_sha256, epoch_checkpoints, file_sha256,
                         final_val, last_checkpoint, machine, start_runs,
-                        timed_in_part)
+                        timed_in_part, training_seconds)
 from tiny_action.evaluation import binarize, macro_prf
 from tiny_action.tools.ensemble import DumpScores
 from tiny_action.utils.fileio import atomic_path, atomic_write_bytes, \
@@ -180,15 +180,12 @@ def run_seconds(runs: ProxyRuns, run: str, before: Dict[str, Dict]
     training's when that finished in an earlier process of this work dir.
     The training's seconds are None when unknown (it finished in a work
     dir whose timings are gone)."""
-    train = runs.timings.get(f'train_{run}')
     changed = {k: v for k, v in runs.timings.items() if before.get(k) != v}
-    if train is not None:
-        changed[f'train_{run}'] = train
+    if f'train_{run}' in runs.timings:
+        changed[f'train_{run}'] = runs.timings[f'train_{run}']
     steps = dict(cpu=sum(v['cpu'] for v in changed.values()),
                  wall=sum(v['wall'] for v in changed.values()))
-    return dict(cpu=None if train is None else train['cpu'],
-                wall=None if train is None else train['wall'],
-                resumed=bool(train and train.get('resumed')), steps=steps)
+    return dict(training_seconds(runs, run), steps=steps)
 
 
 def measure_all(runs: ProxyRuns, ledger: RunLedger, seeds: Sequence[int],
@@ -198,12 +195,14 @@ def measure_all(runs: ProxyRuns, ledger: RunLedger, seeds: Sequence[int],
     each val score beside the reference baseline. A run already in the
     ledger is not trained again; ``train=False`` trains nothing."""
     order = run_order(seeds, skip)
-    for name, seed in order:  # a changed config fails before any training
-        ledger.reuse(f'{name}/seed{seed}', run_identity(name, seed))
+    identities = [run_identity(name, seed) for name, seed in order]
+    for (name, seed), identity in zip(order, identities):
+        # a changed config fails before any training
+        ledger.reuse(f'{name}/seed{seed}', identity)
     start = time.time()
-    for done, (name, seed) in enumerate(order, 1):
+    for done, ((name, seed), identity) in enumerate(zip(order, identities),
+                                                    1):
         run = f'{name}/seed{seed}'
-        identity = run_identity(name, seed)
         rec = ledger.reuse(run, identity)
         if rec is None and not train:
             continue
@@ -609,7 +608,7 @@ def main() -> None:
     ledger = RunLedger(osp.join(REPO, args.out, LEDGER))
     measure_all(runs, ledger, args.seeds, reference, args.skip,
                 train=not args.report)
-    write_results(args, ledger, table_results(
+    write_results(args, table_results(
         ledger, args.seeds, reference, args.skip,
         osp.join(data, 'val', 'annotations.json')))
 
@@ -759,7 +758,7 @@ def table_results(ledger: RunLedger, seeds: Sequence[int], reference: Dict,
                 versus=recipe_versus_reference(dumps, reference, val_ann))
 
 
-def write_results(args, ledger: RunLedger, res: Dict) -> None:
+def write_results(args, res: Dict) -> None:
     """Tables (markdown), bar chart (PNG) and raw numbers (JSON) as
     ``proxy_surveillance.*``; a partial table (variants ``missing``) as
     ``proxy_surveillance_partial.*``, so that it never replaces the last

@@ -680,7 +680,7 @@ def test_table_of_a_partial_ledger_names_what_is_missing(tmp_path,
     import argparse
     out = tmp_path / 'results'
     ps.write_results(argparse.Namespace(out=str(out), seeds=[0, 1, 2],
-                                        skip=[]), ledger, res)
+                                        skip=[]), res)
     # a partial table does not replace the last complete one
     assert not (out / 'proxy_surveillance.md').exists()
     text = (out / 'proxy_surveillance_partial.md').read_text()
