@@ -133,10 +133,13 @@ def val_history(run_dir: str) -> List[Dict]:
 def config_sha256(config: str) -> str:
     """SHA-256 of a config as mmengine resolves it (bases merged; relative
     paths from the repository root), so a run or a ledger record is not
-    reused after the config or one of its bases changed."""
+    reused after the config or one of its bases changed. Paths under the
+    repository count from its root, so that generated configs (the folds'
+    absolute data files) hash alike in every clone."""
     from mmengine.config import Config
     text = json.dumps(Config.fromfile(osp.join(REPO, config)).to_dict(),
                       sort_keys=True, default=repr)
+    text = text.replace(REPO.rstrip(os.sep) + os.sep, '')
     return hashlib.sha256(text.encode('utf-8')).hexdigest()
 
 

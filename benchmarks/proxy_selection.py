@@ -42,7 +42,7 @@ from typing import Dict, List, Sequence, Tuple
 import numpy as np
 
 from proxy_runs import (DATA_LINK, REPO, ProxyRuns, RunLedger,
-                        add_run_arguments, epoch_checkpoints,
+                        add_run_arguments, config_sha256, epoch_checkpoints,
                         last_checkpoint, machine, start_runs,
                         timed_in_part, training_seconds, val_history)
 from tiny_action.datasets.annotations import read_annotation_entries
@@ -713,7 +713,8 @@ def confirm(runs: ProxyRuns, base: dict, challengers, folds, parts,
     in the repository: a 2-core machine trains about 6 runs an hour, fewer
     than a confirmation needs, and a new clone has no work dir), so a later
     process resumes where this one stopped; a run in the ledger is not
-    trained again. ``train=False`` trains nothing and reports the seeds that
+    trained again while its candidate, held-out clips and fold config
+    (resolved, :func:`config_sha256`) are unchanged. ``train=False`` trains nothing and reports the seeds that
     the ledger holds for every candidate (a partial confirmation: fewer
     than 3 seeds decide nothing). ``alpha``: the significance level of
     the verdicts (lower when the ledger is looked at again after more
@@ -742,8 +743,8 @@ def confirm(runs: ProxyRuns, base: dict, challengers, folds, parts,
         if c['test_views'] != 1:
             raise ValueError(f'{what}: the confirmation scores the last '
                              'validation of a training (test_views=1)')
-    for _, c in cands:
-        write_fold_configs(c, folds, cfg_dir)
+    configs = {candidate_name(c): write_fold_configs(c, folds, cfg_dir)
+               for _, c in cands}
 
     def done(seed):
         return all(_seed_run(candidate_name(c), k, seed)[0] in ledger
@@ -758,7 +759,9 @@ def confirm(runs: ProxyRuns, base: dict, challengers, folds, parts,
         for what, c in cands:
             for k, held in enumerate(parts):
                 run = _seed_run(candidate_name(c), k, seed)[0]
-                identity = dict(candidate=c, held=held_ids[k])
+                identity = dict(candidate=c, held=held_ids[k],
+                                config_sha256=config_sha256(
+                                    configs[candidate_name(c)][k]))
                 rec = ledger.reuse(run, identity)
                 if rec is None:
                     print(f'[confirm] {what}: {run}', flush=True)

@@ -217,11 +217,13 @@ def measure_all(runs: ProxyRuns, ledger: RunLedger, seeds: Sequence[int],
               f"(reference baseline {reference['mean']:.3f})", flush=True)
 
 
-def recipe_scores(runs: ProxyRuns, run_dir: str) -> Dict:
-    """``tools/test.py --dump`` of the recipe run's ensemble checkpoints
-    (:data:`ENSEMBLE_AT` of its schedule) on val, as kept in the ledger:
-    ``{'epochs': {epoch: (N, C) scores}, 'labels': (N, C), 'ids': [...]}``
-    (lists; one entry per val clip, in the dump's order)."""
+def recipe_scores(runs: ProxyRuns, run_dir: str,
+                  config: str = VARIANTS['lr'][1]) -> Dict:
+    """``tools/test.py --dump`` (with ``config``'s test data: val for the
+    table) of the recipe run's ensemble checkpoints (:data:`ENSEMBLE_AT` of
+    its schedule), as kept in a ledger: ``{'epochs': {epoch: (N, C)
+    scores}, 'labels': (N, C), 'ids': [...]}`` (lists; one entry per clip,
+    in the dump's order)."""
     from tiny_action.tools.ensemble import load_dump
     ckpts = epoch_checkpoints(run_dir)
     last = max(ckpts)
@@ -232,7 +234,7 @@ def recipe_scores(runs: ProxyRuns, run_dir: str) -> Dict:
             raise RuntimeError(f'{run_dir} has no checkpoint of epoch '
                                f'{epoch} (kept: {sorted(ckpts)})')
         name = f'{osp.relpath(run_dir, runs.work_dir)}_e{epoch}'
-        dump = load_dump(runs.test(name.replace('/', '_'), VARIANTS['lr'][1],
+        dump = load_dump(runs.test(name.replace('/', '_'), config,
                                    ckpts[epoch]))
         out['epochs'][str(epoch)] = dump.scores.tolist()
         out.update(labels=dump.labels.tolist(), ids=dump.meta.get('id'))
@@ -259,19 +261,28 @@ def cv_threshold_f1(scores: np.ndarray, labels: np.ndarray) -> float:
     return macro_prf(preds.astype(np.float64), labels)['f1']
 
 
+def posthoc_f1(per_run: Dict[int, DumpScores]) -> Dict[str, float]:
+    """Macro-F1 of one run's ensemble dumps (``{epoch: DumpScores}`` as
+    :func:`scores_of`): ``single`` (last checkpoint) and ``ens`` (checkpoint
+    ensemble) at threshold 0.5, ``single_thr`` / ``ens_thr`` with per-class
+    thresholds tuned out-of-fold (:func:`cv_threshold_f1`)."""
+    from tiny_action.tools.ensemble import ensemble_of
+    last = per_run[max(per_run)]
+    ens = ensemble_of([per_run[e] for e in sorted(per_run)])
+    return dict(single=macro_prf(last.scores, last.labels)['f1'],
+                single_thr=cv_threshold_f1(last.scores, last.labels),
+                ens=macro_prf(ens.scores, ens.labels)['f1'],
+                ens_thr=cv_threshold_f1(ens.scores, ens.labels))
+
+
 def post_rows(dumps: List[Dict[int, DumpScores]]) -> Dict[str, Dict]:
     """Single model / checkpoint ensemble, at 0.5 / CV-tuned thresholds
-    (per seed), and the ensemble of the seeds' last checkpoints (one
-    value); ``dumps`` as :func:`scores_of`, one per seed."""
+    (per seed, :func:`posthoc_f1`), and the ensemble of the seeds' last
+    checkpoints (one value); ``dumps`` as :func:`scores_of`, one per
+    seed."""
     from tiny_action.tools.ensemble import ensemble_of
-    rows = {k: [] for k in ('single', 'single_thr', 'ens', 'ens_thr')}
-    for per_seed in dumps:
-        last = per_seed[max(per_seed)]
-        ens = ensemble_of([per_seed[e] for e in sorted(per_seed)])
-        rows['single'].append(macro_prf(last.scores, last.labels)['f1'])
-        rows['single_thr'].append(cv_threshold_f1(last.scores, last.labels))
-        rows['ens'].append(macro_prf(ens.scores, ens.labels)['f1'])
-        rows['ens_thr'].append(cv_threshold_f1(ens.scores, ens.labels))
+    per_seed = [posthoc_f1(d) for d in dumps]
+    rows = {k: [p[k] for p in per_seed] for k in per_seed[0]}
     seeds = ensemble_of([d[max(d)] for d in dumps])
     rows['seed_ens'] = [macro_prf(seeds.scores, seeds.labels)['f1']]
     return {k: stats(v) for k, v in rows.items()}

@@ -310,7 +310,8 @@ def test_confirm_trains_every_seed_and_replaces_only_on_a_clear_gain(
     # a record of other held-out clips or another candidate is not reused
     records = json.loads(ledger.read_text())
     key = f'{names[0]}/seed1/fold2'
-    for field, value in (('held', ['00001']), ('candidate', ds)):
+    for field, value in (('held', ['00001']), ('candidate', ds),
+                         ('config_sha256', 'f' * 64)):
         (tmp_path / 'stale.json').write_text(json.dumps(
             {**records, key: dict(records[key], **{field: value})}))
         with pytest.raises(ValueError, match=f"entry '{key}' has {field}"):
