@@ -130,16 +130,18 @@ def val_history(run_dir: str) -> List[Dict]:
 
 
 @functools.lru_cache(maxsize=None)
-def config_sha256(config: str) -> str:
-    """SHA-256 of a config as mmengine resolves it (bases merged; relative
-    paths from the repository root), so a run or a ledger record is not
-    reused after the config or one of its bases changed. Paths under the
-    repository count from its root, so that generated configs (the folds'
-    absolute data files) hash alike in every clone."""
+def config_sha256(config: str, *roots: str) -> str:
+    """SHA-256 of a config as mmengine resolves it (bases merged), so a run
+    or a ledger record is not reused after the config or one of its bases
+    changed. A path under one of ``roots`` (in their order), else under the
+    repository, counts from that folder: a generated config (a fold's
+    absolute data files, ``roots`` = the folds' folder) hashes alike in
+    every clone and work dir."""
     from mmengine.config import Config
     text = json.dumps(Config.fromfile(osp.join(REPO, config)).to_dict(),
                       sort_keys=True, default=repr)
-    text = text.replace(REPO.rstrip(os.sep) + os.sep, '')
+    for root in (*roots, REPO):
+        text = text.replace(osp.abspath(root).rstrip(os.sep) + os.sep, '')
     return hashlib.sha256(text.encode('utf-8')).hexdigest()
 
 

@@ -669,6 +669,16 @@ def compare_to_base(base: Dict, rows: List[Dict], alpha: float = ALPHA
     return out
 
 
+def fold_identity(c: dict, held_ids: List[str], config: str,
+                  fold_files: Tuple[str, str]) -> Dict:
+    """What a ledger record of a fold run of candidate ``c`` was measured
+    under: the candidate, the ids of its held-out clips and the hash of its
+    fold ``config`` (resolved, with the ``(fit, held)`` annotation files
+    ``fold_files`` counted from their folder, :func:`config_sha256`)."""
+    return dict(candidate=c, held=held_ids, config_sha256=config_sha256(
+        config, osp.dirname(osp.abspath(fold_files[0]))))
+
+
 def fold_record(runs: ProxyRuns, c: dict, k: int, seed: int, held: List[int],
                 y: np.ndarray, cfg_dir: str) -> Dict:
     """Train fold ``k`` of candidate ``c`` with ``seed`` (unless finished)
@@ -713,10 +723,10 @@ def confirm(runs: ProxyRuns, base: dict, challengers, folds, parts,
     in the repository: a 2-core machine trains about 6 runs an hour, fewer
     than a confirmation needs, and a new clone has no work dir), so a later
     process resumes where this one stopped; a run in the ledger is not
-    trained again while its candidate, held-out clips and fold config
-    (resolved, :func:`config_sha256`) are unchanged. ``train=False`` trains nothing and reports the seeds that
-    the ledger holds for every candidate (a partial confirmation: fewer
-    than 3 seeds decide nothing). ``alpha``: the significance level of
+    trained again while its :func:`fold_identity` is unchanged.
+    ``train=False`` trains nothing and reports the seeds that the ledger
+    holds for every candidate (a partial confirmation: fewer than 3 seeds
+    decide nothing). ``alpha``: the significance level of
     the verdicts (lower when the ledger is looked at again after more
     seeds, see ``--alpha``).
 
@@ -759,9 +769,9 @@ def confirm(runs: ProxyRuns, base: dict, challengers, folds, parts,
         for what, c in cands:
             for k, held in enumerate(parts):
                 run = _seed_run(candidate_name(c), k, seed)[0]
-                identity = dict(candidate=c, held=held_ids[k],
-                                config_sha256=config_sha256(
-                                    configs[candidate_name(c)][k]))
+                identity = fold_identity(c, held_ids[k],
+                                         configs[candidate_name(c)][k],
+                                         folds[k])
                 rec = ledger.reuse(run, identity)
                 if rec is None:
                     print(f'[confirm] {what}: {run}', flush=True)

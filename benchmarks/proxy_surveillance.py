@@ -233,12 +233,17 @@ def recipe_scores(runs: ProxyRuns, run_dir: str,
         if epoch not in ckpts:
             raise RuntimeError(f'{run_dir} has no checkpoint of epoch '
                                f'{epoch} (kept: {sorted(ckpts)})')
-        name = f'{osp.relpath(run_dir, runs.work_dir)}_e{epoch}'
-        dump = load_dump(runs.test(name.replace('/', '_'), config,
-                                   ckpts[epoch]))
+        dump = load_dump(runs.test(checkpoint_test(runs, run_dir, epoch),
+                                   config, ckpts[epoch]))
         out['epochs'][str(epoch)] = dump.scores.tolist()
         out.update(labels=dump.labels.tolist(), ids=dump.meta.get('id'))
     return out
+
+
+def checkpoint_test(runs: ProxyRuns, run_dir: str, epoch: int) -> str:
+    """Name of :func:`recipe_scores`'s test of the checkpoint of ``epoch``
+    in ``run_dir`` (its dump ``<name>.pkl``, its timing ``test_<name>``)."""
+    return f'{osp.relpath(run_dir, runs.work_dir)}_e{epoch}'.replace('/', '_')
 
 
 def scores_of(record: Dict, run: str) -> Dict[int, DumpScores]:

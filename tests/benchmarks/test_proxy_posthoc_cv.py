@@ -18,13 +18,18 @@ N_HELD = 10
 
 
 def _scores(seed: int, k: int, y: np.ndarray) -> dict:
-    """Ensemble dumps of a fold run: epochs 40 and 60 right on every clip,
-    epoch 80 wrong on 2, 3, 2 clips with seed 0, 1, 2 (at 0.45), so the
-    ensemble (mean 0.75) is right everywhere."""
+    """Ensemble dumps of a fold run: epoch 80 wrong on 2, 4, 3 clips with
+    seed 0, 1, 2 (at 0.45); epochs 40 and 60 right on every clip but, with
+    seeds 1 and 2, wrong on clip 9 (at 0.1), which the ensemble then gets
+    wrong too: the ensemble's gain varies by seed, in another order than
+    the last checkpoint's F1."""
     right = np.where(y > 0, 0.9, 0.1)
-    last, wrong = right.copy(), (2, 3, 2)[seed]
+    last, wrong = right.copy(), (2, 4, 3)[seed]
     last[:wrong] = np.where(y[:wrong] > 0, 0.45, 0.55)
-    return dict(epochs={'40': right.tolist(), '60': right.tolist(),
+    early = right.copy()
+    if seed:
+        early[9] = 1 - right[9]
+    return dict(epochs={'40': early.tolist(), '60': early.tolist(),
                         '80': last.tolist()},
                 labels=y.tolist(), ids=None)
 
@@ -50,11 +55,9 @@ def test_posthoc_cv_resumes_from_its_ledger_and_pairs_the_seeds(
         k = int(run[-1])
         seed = int(options[0].split('=')[1]) if options else 0
         assert Path(config).name == f'{name}_fold{k}.py'
-        assert held_ids == [e['id'] for e in entries[k * N_HELD:
-                                                     (k + 1) * N_HELD]]
         measured.append((seed, k))
-        return dict(scores=_scores(seed, k, y_held), machine='x',
-                    test_cpu=2.0)
+        return dict(scores=dict(_scores(seed, k, y_held), ids=held_ids),
+                    machine='x', test_cpu=2.0, tests_untimed=int(k == 2))
 
     monkeypatch.setattr(posthoc, 'fold_scores', fold_scores)
     path = tmp_path / 'ledger.json'
@@ -80,32 +83,84 @@ def test_posthoc_cv_resumes_from_its_ledger_and_pairs_the_seeds(
     result = posthoc.summarize(per_seed)
     rows, mech = result['rows'], {m['with_'] + '-' + m['without']: m
                                   for m in result['mechanisms']}
-    assert rows['ens']['values'] == pytest.approx([1.0] * 3)
-    single = rows['single']['values']
-    assert single[0] == single[2] > single[1] and single[0] < 0.85
+    single, ensemble = rows['single']['values'], rows['ens']['values']
+    assert single[0] > single[2] > single[1]
+    assert ensemble[0] == 1.0 > ensemble[1] == ensemble[2] > single[0]
     ens = mech['ens-single']
     assert (ens['runs_up'], ens['runs_down'], ens['runs']) == (9, 0, 9)
+    # a paired t-test of the per-seed means, in seed order
+    from scipy import stats
+    paired = stats.ttest_rel(ensemble, single)
+    assert ens['p_value'] == pytest.approx(paired.pvalue)
+    assert ens['change'] == pytest.approx(np.mean(ensemble) - np.mean(single))
+    assert ens['p_value'] != pytest.approx(
+        stats.ttest_ind(ensemble, single).pvalue)
     assert ens['verdict'] == 'helps' and ens['p_value'] < 0.05
-    assert result['test_cpu'] == 18.0
-    text = posthoc.markdown(result, [0, 1, 2], 0.664)
+    assert (result['test_cpu'], result['tests_untimed']) == (18.0, 3)
+    text = posthoc.markdown(result, [0, 1, 2], 0.664, 3 * N_HELD, 3)
     assert '| reference baseline (motion features + forest) | | 0.664 |' \
         in text
-    assert '| recipe, checkpoint ensemble, threshold 0.5 | 1.000 / 1.000 / ' \
-        '1.000 | 1.000 ± 0.000 |' in text
+    assert f"| recipe, checkpoint ensemble, threshold 0.5 | 1.000 / " \
+        f"{ensemble[1]:.3f} / {ensemble[2]:.3f} |" in text
     assert '| 9 / 0 of 9 | helps (p = ' in text and 'Partial' not in text
-    assert 'Partial' in posthoc.markdown(posthoc.summarize(
-        {0: per_seed[0]}), [0, 1, 2], 0.664)
-    assert 'undecided (1 seeds)' in posthoc.markdown(posthoc.summarize(
-        {0: per_seed[0]}), [0, 1, 2], 0.664)
+    assert 'inside the 30 train clips' in text and '(+ 3 tests not timed)' \
+        in text
+    one = posthoc.markdown(posthoc.summarize({0: per_seed[0]}), [0, 1, 2],
+                           0.664, 3 * N_HELD, 3)
+    assert 'Partial' in one and 'undecided (1 seeds)' in one
 
-    # a record of other clips or of another fold config is not reused
+    # a record of other clips, fold config or ensemble is not reused
     key = f'{name}/seed1/fold2'
-    for field, value in (('held', ['00001']), ('config_sha256', 'f' * 64)):
-        stale = tmp_path / 'stale.json'
+    stale = tmp_path / 'stale.json'
+    for field, value in (('held', ['00001']), ('config_sha256', 'f' * 64),
+                         ('ensemble_at', [1.0])):
         stale.write_text(json.dumps({**kept, key: dict(kept[key],
                                                        **{field: value})}))
         with pytest.raises(ValueError, match=f"entry '{key}' has {field}"):
             measure([0, 1], ledger_path=stale)
+    # nor one whose scores are of other clips than its identity says
+    scores = dict(kept[key]['scores'], ids=kept[key]['held'][::-1])
+    stale.write_text(json.dumps({**kept, key: dict(kept[key],
+                                                   scores=scores)}))
+    with pytest.raises(RuntimeError, match=f"entry '{key}': scores the "
+                       'clips'):
+        measure([0, 1], ledger_path=stale)
+
+
+def test_posthoc_scores_must_be_of_the_confirmations_training(
+        tmp_path, monkeypatch):
+    from proxy_runs import RunLedger
+    entries, parts, y, folds = _setup(tmp_path)
+    c = dict(proxy_selection.SHIPPED)
+    name = proxy_selection.candidate_name(c)
+
+    def fold_scores(runs, config, run, options, held_ids, y_held):
+        return dict(scores=dict(_scores(0, 0, y_held), ids=held_ids),
+                    machine='x', test_cpu=1.0, tests_untimed=0)
+
+    monkeypatch.setattr(posthoc, 'fold_scores', fold_scores)
+    from tiny_action.evaluation import macro_prf
+    y0 = y[parts[0]]
+    last = np.asarray(_scores(0, 0, y0)['epochs']['80'])
+    correct = (last.argmax(1) == y0.argmax(1)).tolist()
+    confirm = RunLedger(str(tmp_path / 'confirm.json'))
+    confirm.add(f'{name}/fold0', {}, dict(f1=macro_prf(last, y0)['f1'],
+                                          correct=correct))
+
+    def measure(path):
+        return posthoc.measure('runs', RunLedger(str(path)), c, folds[:1],
+                               parts[:1], entries, y,
+                               str(tmp_path / 'configs'), [0],
+                               confirm=confirm)
+
+    assert list(measure(tmp_path / 'a.json')) == [0]
+    # the confirmation trained another model (another clone, another CPU)
+    confirm.runs[f'{name}/fold0']['correct'] = [not v for v in correct]
+    with pytest.raises(RuntimeError, match='not of the training in '):
+        measure(tmp_path / 'b.json')
+    assert not (tmp_path / 'b.json').exists()  # not kept
+    with pytest.raises(RuntimeError, match='not of the training in '):
+        measure(tmp_path / 'a.json')  # nor reused
 
 
 class _Runs:
@@ -138,20 +193,21 @@ def test_fold_scores_checks_the_clips_and_the_logged_f1(tmp_path,
     runs = _Runs(tmp_path, f1)
     rec = posthoc.fold_scores(runs, 'fold0.py', 'cand/seed1/fold0',
                               ['randomness.seed=1'], ids, y)
-    assert rec['scores'] == scores and rec['test_cpu'] == 7.0
-    with pytest.raises(RuntimeError, match='not of the held-out clips'):
+    assert rec['scores'] == scores
+    assert (rec['test_cpu'], rec['tests_untimed']) == (7.0, 1)  # e60 untimed
+    with pytest.raises(RuntimeError, match='not the held-out clips'):
         posthoc.fold_scores(runs, 'fold0.py', 'cand/seed1/fold0', [],
                             ids[::-1], y)
-    with pytest.raises(RuntimeError, match='not of the held-out clips'):
+    with pytest.raises(RuntimeError, match='labels of the dumps'):
         posthoc.fold_scores(runs, 'fold0.py', 'cand/seed1/fold0', [], ids,
                             1 - y)
     runs.f1 = f1 - 0.1  # the dump does not score what the training logged
-    with pytest.raises(RuntimeError, match='differs from the training'):
+    with pytest.raises(RuntimeError, match='differs from the training val F1'):
         posthoc.fold_scores(runs, 'fold0.py', 'cand/seed1/fold0', [], ids,
                             y)
 
 
-def test_config_hash_counts_paths_from_the_repository_root(tmp_path):
+def test_config_hash_counts_paths_from_the_repository_or_a_root(tmp_path):
     from proxy_runs import config_sha256
     rel, absolute = tmp_path / 'rel.py', tmp_path / 'abs.py'
     rel.write_text("ann_file = 'work_dirs/folds/fold0_held.json'\n")
@@ -161,4 +217,32 @@ def test_config_hash_counts_paths_from_the_repository_root(tmp_path):
     other = tmp_path / 'other.py'
     other.write_text("ann_file = 'work_dirs/folds/fold1_held.json'\n")
     assert config_sha256(str(other)) != config_sha256(str(rel))
+    # the fold files of two work dirs, counted from their folders
+    hashes = []
+    for work_dir in ('/tmp/a/work', str(REPO / 'work_dirs' / 'x')):
+        cfg = tmp_path / f'{len(hashes)}.py'
+        cfg.write_text(f"ann_file = '{work_dir}/folds/fold0_held.json'\n")
+        hashes.append(config_sha256(str(cfg), f'{work_dir}/folds'))
+    assert hashes[0] == hashes[1] != config_sha256(str(cfg))
     config_sha256.cache_clear()
+
+
+def test_shipped_fold_configs_hash_as_the_committed_ledgers(tmp_path):
+    """The confirmation's and the post-hoc ledgers are reused in a new clone
+    only while the fold configs they record hash the same: a change of the
+    shipped configs or of the fold configs' generation shows here."""
+    c = dict(proxy_selection.SHIPPED)
+    name = proxy_selection.candidate_name(c)
+    folds = [(str(tmp_path / 'folds' / f'fold{k}_fit.json'),
+              str(tmp_path / 'folds' / f'fold{k}_held.json'))
+             for k in range(3)]
+    configs = proxy_selection.write_fold_configs(c, folds,
+                                                 str(tmp_path / 'configs'))
+    for ledger in ('proxy_confirm_runs.json', 'proxy_posthoc_cv_runs.json'):
+        kept = json.loads((REPO / 'benchmarks' / 'results' /
+                           ledger).read_text())
+        for k in range(3):
+            rec = kept[f'{name}/fold{k}']
+            want = proxy_selection.fold_identity(c, rec['held'], configs[k],
+                                                 folds[k])
+            assert rec['config_sha256'] == want['config_sha256'], (ledger, k)
