@@ -43,6 +43,7 @@ from proxy_surveillance import (ENSEMBLE_AT, check_single_against_val,
                                 checkpoint_test, posthoc_f1, recipe_scores,
                                 scores_of, stats)
 from tiny_action.datasets.annotations import read_annotation_entries
+from tiny_action.evaluation import macro_prf
 from tiny_action.utils.fileio import atomic_write_bytes, write_json_atomic
 
 LEDGER = 'proxy_posthoc_cv_runs.json'
@@ -123,7 +124,7 @@ def check_against_confirm(confirm: RunLedger, run: str, record: Dict,
     scores = record['scores']
     last = np.asarray(scores['epochs'][max(scores['epochs'], key=int)])
     correct = (last.argmax(1) == y_held.argmax(1)).tolist()
-    f1 = posthoc_f1(scores_of(record, run))['single']
+    f1 = macro_prf(last, y_held)['f1']
     if not np.isclose(f1, kept['f1'], atol=1e-6) or \
             correct != kept['correct']:
         raise RuntimeError(
@@ -159,12 +160,13 @@ def measure(runs: ProxyRuns, ledger: RunLedger, c: dict, folds, parts,
             rec = ledger.reuse(run, identity)
             if rec is None and not test:
                 break
-            if rec is None:
+            if rec is None:  # fold_scores checks the clips of its dumps
                 print(f'[posthoc] {run}', flush=True)
                 rec = fold_scores(runs, config, run, options, held_ids,
                                   y[held])
-            check_clips(rec['scores'], held_ids, y[held],
-                        f'{ledger.path}: entry {run!r}')
+            else:
+                check_clips(rec['scores'], held_ids, y[held],
+                            f'{ledger.path}: entry {run!r}')
             if confirm is not None:
                 check_against_confirm(confirm, run, rec, y[held])
             if run not in ledger:  # kept only once checked
