@@ -778,7 +778,8 @@ def write_results(args, res: Dict) -> None:
     """Tables (markdown), bar chart (PNG) and raw numbers (JSON) as
     ``proxy_surveillance.*``; a partial table (variants ``missing``) as
     ``proxy_surveillance_partial.*``, so that it never replaces the last
-    complete one."""
+    complete one; a complete table removes the partial files it
+    supersedes."""
     labels = res['labels']
     chance = macro_prf(np.ones(labels.shape), labels)['f1']
     rows = collect_rows(res['val'], res['post'], res['reference'], chance)
@@ -807,8 +808,20 @@ def write_results(args, res: Dict) -> None:
                            totals=res['totals'], teachers=res['teachers'],
                            seeds=list(args.seeds),
                            missing=res['missing'], skipped=list(args.skip)))
+    if not res['missing']:
+        remove_stale_partial(args.out)
     print('\n' + text)
     print(f'[proxy] wrote {stem}.{{md,png,json}}')
+
+
+def remove_stale_partial(out: str) -> None:
+    """Delete ``proxy_surveillance_partial.{md,png,json}`` in ``out``: once
+    the complete table is written, they show fewer runs than it does."""
+    for ext in ('md', 'png', 'json'):
+        path = osp.join(out, f'proxy_surveillance_partial.{ext}')
+        if osp.exists(path):
+            os.remove(path)
+            print(f'[proxy] removed {path}: superseded by the complete table')
 
 
 if __name__ == '__main__':

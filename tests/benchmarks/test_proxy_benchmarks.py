@@ -691,6 +691,14 @@ def test_table_of_a_partial_ledger_names_what_is_missing(tmp_path,
         in text
     assert (out / 'proxy_surveillance_partial.png').stat().st_size > 0
     assert 'KD gradient norms' not in text  # no KD row measured yet
+    # the complete table replaces the partial one, which would be stale
+    ps.measure_all(runs, ledger, [0, 1, 2], reference)
+    res = ps.table_results(ledger, [0, 1, 2], reference)
+    assert res['missing'] == []
+    ps.write_results(argparse.Namespace(out=str(out), seeds=[0, 1, 2],
+                                        skip=[]), res)
+    assert 'KD gradient norms' in (out / 'proxy_surveillance.md').read_text()
+    assert not list(out.glob('proxy_surveillance_partial.*'))
 
 
 def test_table_verdicts_are_t_tests_paired_for_the_same_runs():
