@@ -509,8 +509,10 @@ def markdown(rows: List[Dict], mech: List[tuple], grads: Dict[str, Dict],
                 f"independent): {versus['by_video']['low']:+.3f} to "
                 f"{versus['by_video']['high']:+.3f} (recipe ahead in "
                 f"{versus['by_video']['p_better']:.0%})."
-                if 'by_video' in versus else ''), '',
-            '| mechanism | without | with | change | verdict (t-test) |',
+                if 'by_video' in versus else '')]
+    if 'by_size' in versus:
+        out += val_size_markdown(versus['by_size'])
+    out += ['', '| mechanism | without | with | change | verdict (t-test) |',
             '|---|---|---|---|---|']
     for name, without, with_, paired in mech:
         said, p = verdict(without, with_, paired)
@@ -673,7 +675,47 @@ def recipe_versus_reference(dumps: List[Dict[int, DumpScores]],
             paired_bootstrap(recipe, ref, labels, rounds=BOOTSTRAP_ROUNDS,
                              groups=groups),
             videos=len(groups))
+        out['by_size'] = val_by_size(recipe, ref, labels, val_ann)
     return out
+
+
+def val_by_size(recipe: List[np.ndarray], reference: List[np.ndarray],
+                labels: np.ndarray, ann_file: str) -> Dict[str, List]:
+    """Per seed of the recipe and per reference forest (score arrays of
+    the clips of ``ann_file``, in order), :func:`accuracy_by_size` of the
+    clips whose top-scored class is their label (one label per clip), by
+    the clip's native shorter side."""
+    from proxy_selection import accuracy_by_size, clip_sizes
+    from tiny_action.datasets.annotations import read_annotation_entries
+    sizes = clip_sizes(read_annotation_entries(ann_file))
+    if len(sizes) != len(labels):
+        raise ValueError(f'{ann_file}: {len(sizes)} clips, but the dumps '
+                         f'hold {len(labels)}')
+    target = labels.argmax(1)
+    return {name: [accuracy_by_size(s.argmax(1) == target, sizes)
+                   for s in scores]
+            for name, scores in (('recipe', recipe), ('reference', reference))}
+
+
+def val_size_markdown(by_size: Dict[str, List]) -> List[str]:
+    """:func:`val_by_size` as markdown lines: per size bin the clips, the
+    recipe per seed and both means."""
+    lines = ['', "Val accuracy by the clip's shorter side (top-scored class "
+             'right), recipe per seed and the reference forests\' mean:', '',
+             '| shorter side | clips | recipe per seed | recipe | reference |',
+             '|---|---|---|---|---|']
+    for bins, refs in zip(zip(*by_size['recipe']),
+                          zip(*by_size['reference'])):
+        if not bins[0]['clips']:
+            continue
+        span = (f"{bins[0]['lo']}-{bins[0]['hi']} px"
+                if bins[0]['hi'] < 10**6 else f"{bins[0]['lo']} px and more")
+        accs = [b['accuracy'] for b in bins]
+        ref = np.mean([r['accuracy'] for r in refs])
+        lines.append(f"| {span} | {bins[0]['clips']} | "
+                     f"{' / '.join(f'{a:.3f}' for a in accs)} | "
+                     f'{np.mean(accs):.3f} | {ref:.3f} |')
+    return lines
 
 
 def check_single_against_val(scores: Dict, val: Dict, run: str) -> None:

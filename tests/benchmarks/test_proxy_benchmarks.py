@@ -620,9 +620,14 @@ def test_table_ledger_resumes_in_a_new_clone_and_retrains_a_lost_teacher(
     val_ann = tmp_path / 'val.json'
     val_ann.write_text(json.dumps([
         dict(id=f'{i:05d}', path=f'{i:05d}.mp4', video_id=f'v{i // 2}',
-             dim=[16, 32, 32], label=['fight']) for i in range(10)]))
+             dim=[16, side, side + 10], label=['fight'])
+        for i, side in enumerate([24] * 3 + [48] * 3 + [80] * 4)]))
     res = ps.table_results(RunLedger(str(path)), [0, 1, 2], reference,
                            skip + ['kd_a0.2'], str(val_ann))
+    # by size: the one wrong clip (3) is in the 40-64 px bin
+    assert [[(b['clips'], b['accuracy']) for b in seed]
+            for seed in res['versus']['by_size']['recipe']] == [
+                [(3, 1.0), (3, pytest.approx(2 / 3)), (4, 1.0)]] * 3
     assert res['missing'] == [] and set(res['val']) == {'lr', 'hr', 'kd',
                                                          'kd_a0.8'}
     assert res['grads'] == {'kd': dict(seed=0, states=[
@@ -699,6 +704,34 @@ def test_table_of_a_partial_ledger_names_what_is_missing(tmp_path,
                                         skip=[]), res)
     assert 'KD gradient norms' in (out / 'proxy_surveillance.md').read_text()
     assert not list(out.glob('proxy_surveillance_partial.*'))
+
+
+def test_val_by_size_bins_each_seed_and_forest_by_native_shorter_side(
+        tmp_path):
+    import proxy_surveillance as ps
+    labels = np.eye(2)[[0, 1, 0, 1]]
+    right = labels * 0.8 + 0.1
+    wrong = 1.0 - right
+    ann = tmp_path / 'val.json'
+    # shorter side 30 / 30 / 50 / 100 (dim is frames, height, width)
+    ann.write_text(json.dumps([
+        dict(id=str(i), path=f'{i}.mp4', dim=[8, h, w], label=['fight'])
+        for i, (h, w) in enumerate([(30, 90), (90, 30), (50, 60),
+                                    (120, 100)])]))
+    recipe = [right, np.vstack([wrong[:2], right[2:]])]
+    reference = [np.vstack([right[:3], wrong[3:]])]
+    out = ps.val_by_size(recipe, reference, labels, str(ann))
+    acc = {k: [[b['accuracy'] for b in seed] for seed in v]
+           for k, v in out.items()}
+    assert acc == dict(recipe=[[1.0, 1.0, 1.0], [0.0, 1.0, 1.0]],
+                       reference=[[1.0, 1.0, 0.0]])
+    assert [b['clips'] for b in out['recipe'][0]] == [2, 1, 1]
+    text = '\n'.join(ps.val_size_markdown(out))
+    assert '| 0-40 px | 2 | 1.000 / 0.000 | 0.500 | 1.000 |' in text
+    assert '| 64 px and more | 1 | 1.000 / 1.000 | 1.000 | 0.000 |' in text
+    with pytest.raises(ValueError, match='val.json: 4 clips, but the dumps '
+                       'hold 3'):
+        ps.val_by_size([right[:3]], [right[:3]], labels[:3], str(ann))
 
 
 def test_table_verdicts_are_t_tests_paired_for_the_same_runs():
