@@ -222,6 +222,14 @@ def _seed_run(name: str, k: int, seed: int) -> Tuple[str, List[str], str]:
             f'{name}_seed{seed}_fold{k}_last')
 
 
+def size_span(row: Dict) -> str:
+    """An :func:`accuracy_by_size` row's bin as text ("40-64 px", "64 px
+    and more")."""
+    if row['hi'] < 10**6:
+        return f"{row['lo']}-{row['hi']} px"
+    return f"{row['lo']} px and more"
+
+
 def clip_sizes(entries: List[dict]) -> np.ndarray:
     """Each entry's shorter side (native ``dim``), for :data:`SIZE_BINS`."""
     return np.array([min(e['dim'][1:]) for e in entries])
@@ -288,11 +296,10 @@ def size_markdown(by_size: Dict) -> str:
              '| shorter side | clips | candidate | reference |',
              '|---|---|---|---|']
     for m, r in zip(by_size['model'], by_size['reference']):
-        span = (f"{m['lo']}-{m['hi']} px" if m['hi'] < 10**6 else
-                f"{m['lo']} px and more")
         acc = ['' if x['accuracy'] is None else f"{x['accuracy']:.3f}"
                for x in (m, r)]
-        lines.append(f"| {span} | {m['clips']} | {acc[0]} | {acc[1]} |")
+        lines.append(f"| {size_span(m)} | {m['clips']} | {acc[0]} | "
+                     f'{acc[1]} |')
     return '\n'.join(lines) + '\n'
 
 
@@ -873,8 +880,7 @@ def confirm_markdown(result: Dict, seeds: Sequence[int]) -> str:
     lines += ['', 'Held-out accuracy by the clip\'s shorter side (mean over '
               'the seeds; the reference baseline on the same folds):', '',
               '| candidate | ' + ' | '.join(
-                  (f"{b['lo']}-{b['hi']} px" if b['hi'] < 10**6 else
-                   f"{b['lo']} px and more") + f" ({b['clips']} clips)"
+                  size_span(b) + f" ({b['clips']} clips)"
                   for b in bins) + ' |',
               '|---|' + '---|' * len(bins)]
     rows = [(f"{r['what']}", r['by_size'])

@@ -700,6 +700,7 @@ def val_by_size(recipe: List[np.ndarray], reference: List[np.ndarray],
 def val_size_markdown(by_size: Dict[str, List]) -> List[str]:
     """:func:`val_by_size` as markdown lines: per size bin the clips, the
     recipe per seed and both means."""
+    from proxy_selection import size_span
     lines = ['', "Val accuracy by the clip's shorter side (top-scored class "
              'right), recipe per seed and the reference forests\' mean:', '',
              '| shorter side | clips | recipe per seed | recipe | reference |',
@@ -708,11 +709,9 @@ def val_size_markdown(by_size: Dict[str, List]) -> List[str]:
                           zip(*by_size['reference'])):
         if not bins[0]['clips']:
             continue
-        span = (f"{bins[0]['lo']}-{bins[0]['hi']} px"
-                if bins[0]['hi'] < 10**6 else f"{bins[0]['lo']} px and more")
         accs = [b['accuracy'] for b in bins]
         ref = np.mean([r['accuracy'] for r in refs])
-        lines.append(f"| {span} | {bins[0]['clips']} | "
+        lines.append(f"| {size_span(bins[0])} | {bins[0]['clips']} | "
                      f"{' / '.join(f'{a:.3f}' for a in accs)} | "
                      f'{np.mean(accs):.3f} | {ref:.3f} |')
     return lines
