@@ -631,20 +631,29 @@ def main() -> None:
         osp.join(data, 'val', 'annotations.json')))
 
 
-def video_groups(ann_file: str, num_clips: int) -> List[np.ndarray]:
-    """Clip indices of each source video (``video_id``) of an annotation
-    file whose clips are, in order, the ``num_clips`` clips of a dump.
+def val_entries(ann_file: str, num_clips: int) -> List[dict]:
+    """The entries of an annotation file whose clips are, in order, the
+    ``num_clips`` clips of a dump.
 
     Raises:
-        ValueError: The file has another number of clips, or a clip has no
-            ``video_id``.
+        ValueError: The file has another number of clips.
     """
-    from proxy_selection import clips_by_video
     from tiny_action.datasets.annotations import read_annotation_entries
     entries = read_annotation_entries(ann_file)
     if len(entries) != num_clips:
         raise ValueError(f'{ann_file}: {len(entries)} clips, but the dumps '
                          f'hold {num_clips}')
+    return entries
+
+
+def video_groups(entries: List[dict], ann_file: str) -> List[np.ndarray]:
+    """Clip indices of each source video (``video_id``) of ``entries``
+    (:func:`val_entries` of ``ann_file``).
+
+    Raises:
+        ValueError: A clip has no ``video_id``.
+    """
+    from proxy_selection import clips_by_video
     return [np.array(v)
             for v in clips_by_video(entries, ann_file).values()]
 
@@ -670,27 +679,24 @@ def recipe_versus_reference(dumps: List[Dict[int, DumpScores]],
     recipe = [d.scores for d in last]
     out = paired_bootstrap(recipe, ref, labels, rounds=BOOTSTRAP_ROUNDS)
     if val_ann is not None:
-        groups = video_groups(val_ann, len(labels))
+        entries = val_entries(val_ann, len(labels))
+        groups = video_groups(entries, val_ann)
         out['by_video'] = dict(
             paired_bootstrap(recipe, ref, labels, rounds=BOOTSTRAP_ROUNDS,
                              groups=groups),
             videos=len(groups))
-        out['by_size'] = val_by_size(recipe, ref, labels, val_ann)
+        out['by_size'] = val_by_size(recipe, ref, labels, entries)
     return out
 
 
 def val_by_size(recipe: List[np.ndarray], reference: List[np.ndarray],
-                labels: np.ndarray, ann_file: str) -> Dict[str, List]:
+                labels: np.ndarray, entries: List[dict]) -> Dict[str, List]:
     """Per seed of the recipe and per reference forest (score arrays of
-    the clips of ``ann_file``, in order), :func:`accuracy_by_size` of the
-    clips whose top-scored class is their label (one label per clip), by
-    the clip's native shorter side."""
+    the clips of ``entries``, :func:`val_entries`, in order),
+    :func:`accuracy_by_size` of the clips whose top-scored class is their
+    label (one label per clip), by the clip's native shorter side."""
     from proxy_selection import accuracy_by_size, clip_sizes
-    from tiny_action.datasets.annotations import read_annotation_entries
-    sizes = clip_sizes(read_annotation_entries(ann_file))
-    if len(sizes) != len(labels):
-        raise ValueError(f'{ann_file}: {len(sizes)} clips, but the dumps '
-                         f'hold {len(labels)}')
+    sizes = clip_sizes(entries)
     target = labels.argmax(1)
     return {name: [accuracy_by_size(s.argmax(1) == target, sizes)
                    for s in scores]

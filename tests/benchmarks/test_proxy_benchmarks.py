@@ -14,7 +14,8 @@ sys.path.insert(0, str(REPO / 'benchmarks'))
 
 import proxy_kd_cv  # noqa: E402
 import proxy_selection  # noqa: E402
-from proxy_surveillance import paired_bootstrap, video_groups  # noqa: E402
+from proxy_surveillance import paired_bootstrap  # noqa: E402
+from proxy_surveillance import val_entries, video_groups  # noqa: E402
 
 
 def _labels(n: int, seed: int = 0) -> np.ndarray:
@@ -86,14 +87,14 @@ def test_video_groups_follow_the_annotation_order(tmp_path):
                  dim=[20, 24, 24], label=['fight'])
             for i, v in enumerate(['a', 'b', 'a', 'c', 'b'])]
     ann.write_text(json.dumps(rows))
-    groups = video_groups(str(ann), 5)
+    groups = video_groups(val_entries(str(ann), 5), str(ann))
     assert [g.tolist() for g in groups] == [[0, 2], [1, 4], [3]]
     with pytest.raises(ValueError, match='5 clips, but the dumps hold 4'):
-        video_groups(str(ann), 4)
+        val_entries(str(ann), 4)
     del rows[3]['video_id']
     ann.write_text(json.dumps(rows))
     with pytest.raises(ValueError, match="entry 3 .*'00003'.*video_id"):
-        video_groups(str(ann), 5)
+        video_groups(val_entries(str(ann), 5), str(ann))
 
 
 def test_group_folds_name_the_file_and_entry_without_video_id():
@@ -720,7 +721,8 @@ def test_val_by_size_bins_each_seed_and_forest_by_native_shorter_side(
                                     (120, 100)])]))
     recipe = [right, np.vstack([wrong[:2], right[2:]])]
     reference = [np.vstack([right[:3], wrong[3:]])]
-    out = ps.val_by_size(recipe, reference, labels, str(ann))
+    out = ps.val_by_size(recipe, reference, labels, ps.val_entries(str(ann),
+                                                                   4))
     acc = {k: [[b['accuracy'] for b in seed] for seed in v]
            for k, v in out.items()}
     assert acc == dict(recipe=[[1.0, 1.0, 1.0], [0.0, 1.0, 1.0]],
@@ -731,7 +733,7 @@ def test_val_by_size_bins_each_seed_and_forest_by_native_shorter_side(
     assert '| 64 px and more | 1 | 1.000 / 1.000 | 1.000 | 0.000 |' in text
     with pytest.raises(ValueError, match='val.json: 4 clips, but the dumps '
                        'hold 3'):
-        ps.val_by_size([right[:3]], [right[:3]], labels[:3], str(ann))
+        ps.val_entries(str(ann), 3)
 
 
 def test_table_verdicts_are_t_tests_paired_for_the_same_runs():
