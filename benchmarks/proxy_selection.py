@@ -56,7 +56,8 @@ TOLERANCE = 0.01
 START = dict(modality='rgb', size=32, frames=16, sampling='uniform',
              aug='flip_crop', width=16, blocks=1, epochs=40, lr=1e-3,
              dropout=0.5, pairs=False, test_views=1, balance=0,
-             ema=0, mixup=0, motion_res='input', downscale=0)
+             ema=0, mixup=0, motion_res='input', downscale=0,
+             clip_norm=False)
 #: the candidate that configs/proxy/surveillance_lr.py ships (the last
 #: selection's choice; tests/benchmarks checks that its fold config is the
 #: shipped config, and main() says when a new selection chooses another).
@@ -332,6 +333,8 @@ def pipelines(c: dict) -> Tuple[list, list]:
         aug.append(dict(type='RandomDownscale', min_size=24,
                         prob=c['downscale']))
     head = [dict(type='TinyVideoInit')]
+    # per-clip standardisation of the decoded frames, train and test alike
+    norm = [dict(type='ClipStandardize')] if c['clip_norm'] else []
     resize = dict(type='PairedResize', scale=size, sr_scale=None)
     energy = c['modality'].endswith('energy')
     # segments see every frame; dense clips: each frame its own segment
@@ -355,10 +358,10 @@ def pipelines(c: dict) -> Tuple[list, list]:
              dict(type='PackTinyActionInputs')]
     train = head + [
         _sampler(c['frames'], c['sampling'], False, c['pairs'], all_frames),
-        dict(type='TinyVideoDecode')] + aug + tail
+        dict(type='TinyVideoDecode')] + norm + aug + tail
     test = head + [
         _sampler(c['frames'], c['sampling'], True, c['pairs'], all_frames),
-        dict(type='TinyVideoDecode')] + tail
+        dict(type='TinyVideoDecode')] + norm + tail
     return train, test
 
 
@@ -446,7 +449,8 @@ def candidate_name(c: dict) -> str:
             (f"_ema{c['ema']:g}" if c['ema'] else '') +
             (f"_mix{c['mixup']:g}" if c['mixup'] else '') +
             ('_native' if c['motion_res'] == 'native' else '') +
-            (f"_ds{c['downscale']:g}" if c['downscale'] else ''))
+            (f"_ds{c['downscale']:g}" if c['downscale'] else '') +
+            ('_cn' if c['clip_norm'] else ''))
 
 
 def test_views_score(runs: ProxyRuns, name: str, config: str, run_dir: str,
@@ -579,6 +583,9 @@ def spread_markdown(spread: Dict, reference: List[float]) -> str:
 CHALLENGERS: Sequence[Tuple[str, str, object]] = (
     ('+ RandomDownscale(min_size=24, prob=0.5) of the train clips '
      '(held-out clips under 40 px were the weakest)', 'downscale', 0.5),
+    ('+ ClipStandardize of the decoded frames (per-clip mean and std of '
+     'each channel; the train clips\' contrast varies 4-fold between '
+     'cameras)', 'clip_norm', True),
 )
 
 

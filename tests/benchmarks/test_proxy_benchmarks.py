@@ -466,6 +466,22 @@ def test_shipped_recipe_is_the_selected_candidate(tmp_path):
         assert fold.get(key) == shipped.get(key), key
 
 
+def test_clip_norm_candidate_standardises_the_decoded_clip_in_both_pipelines():
+    """The ClipStandardize challenger: the whole decoded clip is
+    standardised before any augmentation, in training and test alike; the
+    candidate's name says so, and the shipped recipe has no such step."""
+    c = proxy_selection._apply(proxy_selection.SHIPPED, 'clip_norm', True)
+    assert proxy_selection.candidate_name(c).endswith('_native_cn')
+    for steps in proxy_selection.pipelines(c):
+        types = [t['type'] for t in steps]
+        assert types[types.index('TinyVideoDecode') + 1] == 'ClipStandardize'
+        assert types.count('ClipStandardize') == 1
+        assert types.index('ClipStandardize') < types.index('SegmentMotion')
+    shipped = proxy_selection.pipelines(proxy_selection.SHIPPED)
+    assert not any(t['type'] == 'ClipStandardize'
+                   for steps in shipped for t in steps)
+
+
 def test_kd_cv_summary_and_markdown():
     per_fold = [{'hr': .8, 'lr': .7, 'kd_a0.5': .6},
                 {'hr': .9, 'lr': .6, 'kd_a0.5': .7}]

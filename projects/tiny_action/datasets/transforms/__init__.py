@@ -5,12 +5,14 @@ from .flip import TailFlipBalance
 from .formatting import PackTinyActionInputs
 from .loading import (TinyVideoDecode, TinyVideoInit, TinyVideoReader,
                       check_video_file, probe_video)
-from .processing import PairedResize, RandomDownscale, SyntheticLowRes
+from .processing import (ClipStandardize, PairedResize, RandomDownscale,
+                         SyntheticLowRes)
 from .sampling import UniformSegment
 
 __all__ = [
     'TinyVideoInit', 'TinyVideoDecode', 'TinyVideoReader', 'UniformSegment',
     'TailFlipBalance', 'PairedResize', 'SyntheticLowRes', 'RandomDownscale',
+    'ClipStandardize',
     'PackTinyActionInputs', 'FrameDifference', 'SegmentMotion', 'check_video_file',
     'probe_video'
 ]
