@@ -1,6 +1,7 @@
 """Resize of a low-resolution clip and its super-resolved twin; synthetic
 low-resolution twins of high-resolution clips; random down-scaling of a
 clip (resolution augmentation); per-clip standardisation of the frames."""
+from numbers import Real
 from typing import Dict, List, Optional, Tuple, Union
 
 import cv2
@@ -346,7 +347,11 @@ class ClipStandardize(_FramesTransform):
     statistics were measured on. Use it right after decoding, so that the
     statistics are those of the whole clip, in training and test alike. The
     super-resolved twin (``sr_imgs``) is standardised with its own
-    statistics. A channel without any variation is only shifted.
+    statistics. Frames are ``H x W x C`` (each channel on its own) or grey
+    ``H x W`` (one statistic for the clip). A channel whose standard
+    deviation is below :attr:`FLAT` grey levels (no variation; after
+    decoding to integers, exactly none) is only shifted. An empty clip is
+    left as it is.
 
     Required Keys:
 
@@ -355,8 +360,8 @@ class ClipStandardize(_FramesTransform):
 
     Modified Keys:
 
-        - imgs (float32)
-        - sr_imgs (float32, if present)
+        - imgs (float32 frames, unless the clip is empty)
+        - sr_imgs (the same, if present)
 
     Args:
         mean (float): Target mean of every channel. Defaults to 110.0.
@@ -364,10 +369,13 @@ class ClipStandardize(_FramesTransform):
             Defaults to 51.0.
     """
 
+    #: a channel with a smaller standard deviation counts as flat.
+    FLAT = 1e-3
+
     def __init__(self, mean: float = 110.0, std: float = 51.0) -> None:
         for name, value in (('mean', mean), ('std', std)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                    or not np.isfinite(value):
+            if isinstance(value, (bool, np.bool_)) \
+                    or not isinstance(value, Real) or not np.isfinite(value):
                 raise ValueError(f'ClipStandardize: `{name}` should be a '
                                  f'finite number, but got {value!r}.')
         if std <= 0:
@@ -378,13 +386,15 @@ class ClipStandardize(_FramesTransform):
 
     def standardize(self, frames: Union[List[np.ndarray], np.ndarray]
                     ) -> List[np.ndarray]:
-        """``frames`` (``H x W x C`` each, same shape) standardised with the
-        clip's per-channel statistics, as a list of float32 frames."""
+        """``frames`` (``H x W x C`` or ``H x W`` each, all the same shape)
+        standardised with the clip's statistics, per channel over all frames
+        and pixels, as a list of float32 frames."""
         clip = np.stack(frames).astype(np.float32)
         axes = tuple(range(clip.ndim - 1)) if clip.ndim > 3 else None
         mu = clip.mean(axis=axes)
         sigma = clip.std(axis=axes)
-        scale = np.where(sigma > 0, self.std / np.maximum(sigma, 1e-12), 1.0)
+        flat = sigma < self.FLAT
+        scale = np.where(flat, 1.0, self.std / np.where(flat, 1.0, sigma))
         out = (clip - mu) * scale.astype(np.float32) + np.float32(self.mean)
         return list(out.astype(np.float32))
 
