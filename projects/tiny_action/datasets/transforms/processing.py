@@ -389,14 +389,15 @@ class ClipStandardize(_FramesTransform):
         """``frames`` (``H x W x C`` or ``H x W`` each, all the same shape)
         standardised with the clip's statistics, per channel over all frames
         and pixels, as a list of float32 frames."""
-        clip = np.stack(frames).astype(np.float32)
+        clip = np.stack(frames).astype(np.float32, copy=False)
         axes = tuple(range(clip.ndim - 1)) if clip.ndim > 3 else None
         mu = clip.mean(axis=axes)
         sigma = clip.std(axis=axes)
         flat = sigma < self.FLAT
         scale = np.where(flat, 1.0, self.std / np.where(flat, 1.0, sigma))
-        out = (clip - mu) * scale.astype(np.float32) + np.float32(self.mean)
-        return list(out.astype(np.float32))
+        # float32 throughout: no further copy of the clip
+        return list((clip - mu) * scale.astype(np.float32)
+                    + np.float32(self.mean))
 
     def transform_frames(self, results: Dict) -> Dict:
         """Standardise ``imgs`` (and ``sr_imgs``)."""
