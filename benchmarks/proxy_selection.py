@@ -57,7 +57,7 @@ START = dict(modality='rgb', size=32, frames=16, sampling='uniform',
              aug='flip_crop', width=16, blocks=1, epochs=40, lr=1e-3,
              dropout=0.5, pairs=False, test_views=1, balance=0,
              ema=0, mixup=0, motion_res='input', downscale=0,
-             clip_norm=False)
+             clip_norm=False, motion_stats=False)
 #: the candidate that configs/proxy/surveillance_lr.py ships (the last
 #: selection's choice; tests/benchmarks checks that its fold config is the
 #: shipped config, and main() says when a new selection chooses another).
@@ -343,11 +343,16 @@ def pipelines(c: dict) -> Tuple[list, list]:
     if native and not energy:
         raise ValueError('motion_res="native" needs SegmentMotion')
     motion = []
+    if c['motion_stats']:  # the whole clip, before SegmentMotion thins it
+        if not all_frames:
+            raise ValueError('motion_stats needs the whole clip '
+                             '(uniform segments of SegmentMotion)')
+        motion.append(dict(type='MotionStatistics'))
     if energy:
         if c['pairs']:
             raise ValueError('SegmentMotion does not take pairs of frames')
-        motion = [dict(type='SegmentMotion', mode=c['modality'],
-                       per_frame=not all_frames)]
+        motion.append(dict(type='SegmentMotion', mode=c['modality'],
+                           per_frame=not all_frames))
     elif c['modality'] != 'rgb':
         motion = [dict(type='FrameDifference', mode=c['modality'],
                        pairs=c['pairs'])]
@@ -395,6 +400,17 @@ def _hooks(c: dict) -> list:
     return [dict(type='EMAHook', momentum=c['ema'])]
 
 
+def _stats_head(c: dict) -> str:
+    """Head keyword arguments of candidate ``c`` beyond the recipe's: a
+    ``MotionStatsHead`` of the ``MotionStatistics`` vector when
+    ``motion_stats``, else none."""
+    if not c['motion_stats']:
+        return ''
+    from tiny_action.datasets.transforms import MotionStatistics
+    channels = MotionStatistics().num_stats
+    return f"type='MotionStatsHead', stats_channels={channels}, "
+
+
 def _preprocessor(c: dict, norm: Dict) -> dict:
     """``data_preprocessor`` of candidate ``c``: the input's statistics
     and, when ``mixup``, mmaction2's ``MixupBlending`` of the batch."""
@@ -417,7 +433,7 @@ def candidate_config(c: dict, fit: str, held: str) -> str:
         f"model = dict(backbone=dict(base_channels={c['width']}, "
         f"stage_blocks={(c['blocks'],) * 4}, "
         f"in_channels={norm['in_channels']}), "
-        f"cls_head=dict(in_channels={c['width'] * 8}, "
+        f"cls_head=dict({_stats_head(c)}in_channels={c['width'] * 8}, "
         f"dropout_ratio={c['dropout']}), "
         f"data_preprocessor={_preprocessor(c, norm)!r})",
         f"train_dataloader = dict(dataset=dict(ann_file={fit!r}, "
@@ -450,7 +466,8 @@ def candidate_name(c: dict) -> str:
             (f"_mix{c['mixup']:g}" if c['mixup'] else '') +
             ('_native' if c['motion_res'] == 'native' else '') +
             (f"_ds{c['downscale']:g}" if c['downscale'] else '') +
-            ('_cn' if c['clip_norm'] else ''))
+            ('_cn' if c['clip_norm'] else '') +
+            ('_ms' if c['motion_stats'] else ''))
 
 
 def test_views_score(runs: ProxyRuns, name: str, config: str, run_dir: str,
@@ -586,6 +603,9 @@ CHALLENGERS: Sequence[Tuple[str, str, object]] = (
     ('+ ClipStandardize of the decoded frames (per-clip mean and std of '
      'each channel; the train clips\' contrast varies 4-fold between '
      'cameras)', 'clip_norm', True),
+    ('+ MotionStatsHead: the classifier also reads the whole clip\'s '
+     'motion statistics (MotionStatistics, the reference\'s features '
+     'without the clip\'s length and size)', 'motion_stats', True),
 )
 
 

@@ -28,7 +28,6 @@ import os.path as osp
 import sys
 from typing import Dict, List, Sequence, Tuple
 
-import cv2
 import numpy as np
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -38,6 +37,8 @@ if osp.join(REPO, 'projects') not in sys.path:
 from tiny_action.datasets.annotations import read_annotation_entries  # noqa: E402
 from tiny_action.datasets.class_map import load_class_map  # noqa: E402
 from tiny_action.datasets.transforms.loading import TinyVideoReader  # noqa: E402
+from tiny_action.datasets.transforms.statistics import (  # noqa: E402
+    grey_clip, motion_statistics)
 from tiny_action.evaluation import macro_prf  # noqa: E402
 
 #: grey frames are resized to this many pixels before the differences.
@@ -49,54 +50,26 @@ GRID = 16
 def grey_frames(path: str, size: int = FEATURE_SIZE) -> np.ndarray:
     """All frames of a video as ``(T, size, size)`` float32 grey in [0, 1]."""
     reader = TinyVideoReader(path)
-    rgb = reader.get_batch(range(len(reader)))
-    grey = [cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in rgb]
-    grey = [cv2.resize(g, (size, size), interpolation=cv2.INTER_AREA)
-            for g in grey]
-    return np.stack(grey).astype(np.float32) / 255.0
-
-
-def _autocorr(x: np.ndarray, lag: int) -> float:
-    if x.size <= lag or x.std() == 0:
-        return 0.0
-    return float(np.corrcoef(x[:-lag], x[lag:])[0, 1])
+    return grey_clip(reader.get_batch(range(len(reader))), size) / 255.0
 
 
 def clip_features(frames: np.ndarray, native_size: int,
                   grid: int = GRID) -> np.ndarray:
-    """The feature vector of one clip (see the module docstring).
+    """The feature vector of one clip (see the module docstring): the
+    package's :func:`motion_statistics`, then the clip's length and native
+    size.
 
     Args:
-        frames (np.ndarray): ``(T, S, S)`` grey frames, ``S`` divisible by
-            ``grid``.
+        frames (np.ndarray): ``(T, S, S)`` grey frames in [0, 1], ``S``
+            divisible by ``grid``.
         native_size (int): The clip's own frame size in pixels.
         grid (int): Cells per side of the energy grid.
 
     Returns:
         np.ndarray: 1-D float32 features, the same length for every clip.
     """
-    t, s, _ = frames.shape
-    if t < 2:
-        diff = np.zeros((1, s, s), np.float32)
-    else:
-        diff = np.abs(np.diff(frames, axis=0))
-    cell = s // grid
-    cells = diff.reshape(len(diff), grid, cell, grid, cell).mean((2, 4))
-    energy = diff.mean((1, 2))  # per-frame motion energy
-    stats = [
-        energy.mean(), energy.std(), energy.max(),
-        *np.percentile(energy, [10, 50, 90]),
-        (diff > 0.05).mean(), (diff > 0.15).mean(),
-        _autocorr(energy, 1), _autocorr(energy, 4),
-        cells.std(axis=0).mean(),
-        frames.mean(), frames.std(), frames.std(axis=0).mean(),
-        float(t), float(native_size),
-    ]
-    return np.concatenate([
-        np.sort(cells.mean(0).ravel()),
-        np.sort(cells.max(0).ravel()),
-        np.asarray(stats, np.float32),
-    ]).astype(np.float32)
+    shortcut = np.asarray([len(frames), native_size], np.float32)
+    return np.concatenate([motion_statistics(frames, grid), shortcut])
 
 
 def split_features(split_dir: str, res: str,

@@ -8,11 +8,12 @@ from .loading import (TinyVideoDecode, TinyVideoInit, TinyVideoReader,
 from .processing import (ClipStandardize, PairedResize, RandomDownscale,
                          SyntheticLowRes)
 from .sampling import UniformSegment
+from .statistics import MotionStatistics, grey_clip, motion_statistics
 
 __all__ = [
     'TinyVideoInit', 'TinyVideoDecode', 'TinyVideoReader', 'UniformSegment',
     'TailFlipBalance', 'PairedResize', 'SyntheticLowRes', 'RandomDownscale',
-    'ClipStandardize',
+    'ClipStandardize', 'MotionStatistics', 'motion_statistics', 'grey_clip',
     'PackTinyActionInputs', 'FrameDifference', 'SegmentMotion', 'check_video_file',
     'probe_video'
 ]

@@ -39,12 +39,14 @@ class PackTinyActionInputs(PackActionInputs):
         - label (optional)
         - sr_imgs (optional)
         - num_clips, clip_len (if ``sr_imgs`` is present)
+        - motion_stats (optional, from ``MotionStatistics``)
 
     Added Keys:
 
         - inputs
-        - data_samples (with ``gt_label`` and, when ``sr_imgs`` is present,
-          ``sr_inputs``)
+        - data_samples (with ``gt_label``; when ``sr_imgs`` is present,
+          ``sr_inputs``; when ``motion_stats`` is present, ``motion_stats``
+          as a float32 tensor)
 
     Args:
         collect_keys (tuple[str], optional): As in ``PackActionInputs``.
@@ -132,6 +134,12 @@ class PackTinyActionInputs(PackActionInputs):
             data_sample.set_field(
                 to_tensor(np.ascontiguousarray(self._format_sr(results))),
                 'sr_inputs',
+                dtype=torch.Tensor)
+        if results.get('motion_stats') is not None:
+            data_sample.set_field(
+                torch.from_numpy(
+                    np.asarray(results['motion_stats'], np.float32)),
+                'motion_stats',
                 dtype=torch.Tensor)
         return packed
 

@@ -1,0 +1,122 @@
+"""Multi-label head that also reads the clip's motion statistics."""
+from typing import Dict, List, Optional
+
+import torch
+import torch.nn.functional as F
+from mmaction.registry import MODELS
+from mmaction.utils import SampleList
+from mmengine.model.weight_init import normal_init
+from torch import Tensor, nn
+
+from .asl_head import ASLHead
+
+
+@MODELS.register_module()
+class MotionStatsHead(ASLHead):
+    """:class:`ASLHead` whose classifier also sees a clip-level vector: the
+    motion statistics of the whole clip (``MotionStatistics`` in the
+    pipeline, ``data_sample.motion_stats`` after packing).
+
+    The vector is batch-normalised (its entries range from fractions to
+    grey levels), mapped by ``Linear(stats_channels, stats_hidden)`` and a
+    ReLU, and concatenated to the pooled backbone features; dropout and
+    the linear classifier act on the concatenation. A training batch of
+    one sample is normalised with the running statistics (a batch of one
+    has no variance). Test views of one sample share its vector.
+
+    Args:
+        stats_channels (int): Length of ``motion_stats``
+            (``MotionStatistics.num_stats``).
+        stats_hidden (int): Units of the statistics branch. Defaults to 32.
+        **kwargs: :class:`ASLHead`'s arguments (``num_classes``,
+            ``in_channels`` of the backbone features, ``loss_cls``, ...).
+    """
+
+    def __init__(self, stats_channels: int, stats_hidden: int = 32,
+                 **kwargs) -> None:
+        for name, value in (('stats_channels', stats_channels),
+                            ('stats_hidden', stats_hidden)):
+            if isinstance(value, bool) or not isinstance(value, int) \
+                    or value < 1:
+                raise ValueError(f'{type(self).__name__}: `{name}` should '
+                                 f'be a positive integer, but got {value!r}')
+        super().__init__(**kwargs)
+        self.stats_channels = stats_channels
+        self.stats_norm = nn.BatchNorm1d(stats_channels)
+        self.stats_fc = nn.Linear(stats_channels, stats_hidden)
+        self.fc_cls = nn.Linear(self.in_channels + stats_hidden,
+                                self.num_classes)
+
+    def init_weights(self) -> None:
+        """Initiate the classifier and the statistics branch."""
+        super().init_weights()
+        normal_init(self.stats_fc, std=self.init_std)
+
+    def stack_stats(self, data_samples: SampleList,
+                    device: torch.device) -> Tensor:
+        """The batch's ``motion_stats`` as a float ``(N, stats_channels)``.
+
+        Raises:
+            ValueError: A sample has no ``motion_stats`` or one of another
+                length.
+        """
+        stats: List[Tensor] = []
+        for i, data_sample in enumerate(data_samples):
+            value = data_sample.get('motion_stats')
+            if value is None or tuple(value.shape) != (self.stats_channels,):
+                found = None if value is None else tuple(value.shape)
+                raise ValueError(
+                    f'{type(self).__name__} expects data_sample.motion_stats'
+                    f' of shape ({self.stats_channels},) (MotionStatistics '
+                    f'in the pipeline), but sample {i} has {found}')
+            stats.append(value)
+        return torch.stack(stats).to(device=device, dtype=torch.float32)
+
+    def _normalize(self, stats: Tensor) -> Tensor:
+        if self.training and stats.shape[0] == 1:
+            norm = self.stats_norm
+            return F.batch_norm(stats, norm.running_mean, norm.running_var,
+                                norm.weight, norm.bias, False, 0.0, norm.eps)
+        return self.stats_norm(stats)
+
+    def forward(self, x: Tensor, stats: Optional[Tensor] = None,
+                **kwargs) -> Tensor:
+        """Logits ``(N * views, num_classes)`` of features
+        ``(N * views, in_channels, ...)`` and statistics
+        ``(N, stats_channels)`` (views of a sample consecutive).
+
+        Raises:
+            ValueError: ``stats`` is missing or does not match ``x``.
+        """
+        if stats is None:
+            raise ValueError(f'{type(self).__name__} needs the clips\' '
+                             'motion statistics (call loss / predict with '
+                             'data samples that carry motion_stats)')
+        if self.spatial_type == 'avg' and x.dim() > 2:
+            x = x.flatten(2).mean(dim=2)
+        if x.dim() != 2 or x.shape[1] != self.in_channels or \
+                x.shape[0] % stats.shape[0]:
+            raise ValueError(
+                f'{type(self).__name__} expects features (N * views, '
+                f'{self.in_channels}, ...) for {stats.shape[0]} samples, but '
+                f'got {tuple(x.shape)}')
+        branch = F.relu(self.stats_fc(self._normalize(stats)))
+        branch = branch.repeat_interleave(x.shape[0] // stats.shape[0], 0)
+        x = torch.cat([x, branch], dim=1)
+        if self.dropout is not None:
+            x = self.dropout(x)
+        return self.fc_cls(x)
+
+    def loss(self, feats: Tensor, data_samples: SampleList,
+             **kwargs) -> Dict[str, Tensor]:
+        """Loss of the batch (its samples carry ``motion_stats``)."""
+        stats = self.stack_stats(data_samples, feats.device)
+        return self.loss_by_feat(self(feats, stats, **kwargs), data_samples)
+
+    def predict(self, feats: Tensor, data_samples: SampleList,
+                **kwargs) -> SampleList:
+        """``pred_score`` of the batch (its samples carry
+        ``motion_stats``)."""
+        stats = self.stack_stats(data_samples, feats.device)
+        return self.predict_by_feat(self(feats, stats, **kwargs),
+                                    data_samples)
