@@ -482,6 +482,34 @@ def test_clip_norm_candidate_standardises_the_decoded_clip_in_both_pipelines():
                    for steps in shipped for t in steps)
 
 
+def test_motion_stats_candidate_reads_the_whole_clip_into_its_head(
+        tmp_path):
+    """The MotionStatsHead challenger: MotionStatistics sees the whole
+    decoded clip after the augmentation and before SegmentMotion thins it,
+    in training and test alike; its fold config builds the head with the
+    transform's vector length; the shipped recipe has neither."""
+    c = proxy_selection._apply(proxy_selection.SHIPPED, 'motion_stats', True)
+    assert proxy_selection.candidate_name(c).endswith('_native_ms')
+    for steps in proxy_selection.pipelines(c):
+        types = [t['type'] for t in steps]
+        assert types.count('MotionStatistics') == 1
+        assert types[types.index('SegmentMotion') - 1] == 'MotionStatistics'
+        assert types.index('MotionStatistics') > types.index('TinyVideoDecode')
+    train = [t['type'] for t in proxy_selection.pipelines(c)[0]]
+    assert train.index('MotionStatistics') > train.index('RandomResizedCrop')
+    path = tmp_path / 'ms.py'
+    path.write_text(proxy_selection.candidate_config(c, 'fit.json',
+                                                     'held.json'))
+    head = Config.fromfile(str(path)).model.cls_head
+    assert head.type == 'MotionStatsHead' and head.stats_channels == 46
+    assert head.in_channels == 128
+    shipped = proxy_selection.pipelines(proxy_selection.SHIPPED)
+    assert not any(t['type'] == 'MotionStatistics'
+                   for steps in shipped for t in steps)
+    with pytest.raises(ValueError, match='whole clip'):
+        proxy_selection.pipelines(dict(c, sampling='dense'))
+
+
 def test_kd_cv_summary_and_markdown():
     per_fold = [{'hr': .8, 'lr': .7, 'kd_a0.5': .6},
                 {'hr': .9, 'lr': .6, 'kd_a0.5': .7}]
@@ -857,3 +885,16 @@ def test_a_resumed_training_says_its_seconds_are_the_last_part(tmp_path):
                                                resumed=True)
     saved = json.loads((tmp_path / 'timings.json').read_text())
     assert saved['train_again']['resumed'] is True
+
+
+def test_reference_features_are_the_package_statistics_and_two_shortcuts():
+    """The reference's forest sees MotionStatistics' full vector (the
+    package function) followed by the clip's length and native size."""
+    import reference_baseline
+    from tiny_action.datasets.transforms import motion_statistics
+    rng = np.random.default_rng(0)
+    frames = rng.random((7, 64, 64)).astype(np.float32)
+    features = reference_baseline.clip_features(frames, native_size=37)
+    assert features.dtype == np.float32 and features.shape == (2 * 256 + 16,)
+    np.testing.assert_array_equal(features[:-2], motion_statistics(frames, 16))
+    assert features[-2:].tolist() == [7.0, 37.0]

@@ -87,3 +87,13 @@ def test_registry_and_bad_args():
     assert isinstance(t, PackTinyActionInputs)
     with pytest.raises(ValueError, match='sr_input_format'):
         PackTinyActionInputs(sr_input_format='NTHWC')
+
+
+def test_motion_stats_are_packed_as_a_float_tensor():
+    results = FormatShape('NCTHW')(sampled(with_sr=False))
+    results['motion_stats'] = np.arange(5, dtype=np.float64)
+    ds = PackTinyActionInputs()(results)['data_samples']
+    assert ds.motion_stats.dtype == torch.float32
+    assert ds.motion_stats.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
+    plain = PackTinyActionInputs()(FormatShape('NCTHW')(sampled()))
+    assert 'motion_stats' not in plain['data_samples']
