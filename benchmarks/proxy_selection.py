@@ -343,23 +343,19 @@ def pipelines(c: dict) -> Tuple[list, list]:
     if native and not energy:
         raise ValueError('motion_res="native" needs SegmentMotion')
     motion = []
-    if c['motion_stats']:  # the whole clip, before SegmentMotion thins it
-        if not all_frames:
-            raise ValueError('motion_stats needs the whole clip '
-                             '(uniform segments of SegmentMotion)')
-        motion.append(dict(type='MotionStatistics'))
     if energy:
         if c['pairs']:
             raise ValueError('SegmentMotion does not take pairs of frames')
-        motion.append(dict(type='SegmentMotion', mode=c['modality'],
-                           per_frame=not all_frames))
+        motion = [dict(type='SegmentMotion', mode=c['modality'],
+                       per_frame=not all_frames)]
     elif c['modality'] != 'rgb':
         motion = [dict(type='FrameDifference', mode=c['modality'],
                        pairs=c['pairs'])]
     # native: the energy first, then an area resize of frame and energy
     tail = motion + [dict(resize, interpolation='area')] if native else \
         [resize] + motion
-    tail += [dict(type='FormatShape', input_format='NCTHW'),
+    tail = _stats_steps(c, all_frames) + tail + [
+        dict(type='FormatShape', input_format='NCTHW'),
              dict(type='PackTinyActionInputs')]
     train = head + [
         _sampler(c['frames'], c['sampling'], False, c['pairs'], all_frames),
@@ -368,6 +364,20 @@ def pipelines(c: dict) -> Tuple[list, list]:
         _sampler(c['frames'], c['sampling'], True, c['pairs'], all_frames),
         dict(type='TinyVideoDecode')] + norm + tail
     return train, test
+
+
+def _stats_steps(c: dict, all_frames: bool) -> list:
+    """``MotionStatistics`` when candidate ``c`` has ``motion_stats``: it
+    goes after the augmentation (the statistics describe the frames the
+    network sees) and before ``SegmentMotion`` thins the whole clip
+    (``all_frames``) and any resize, so it sees every frame at the clip's
+    native size, as the reference does."""
+    if not c['motion_stats']:
+        return []
+    if not all_frames:
+        raise ValueError('motion_stats needs the whole clip (uniform '
+                         'segments of SegmentMotion)')
+    return [dict(type='MotionStatistics')]
 
 
 def input_normalization(modality: str) -> Dict:
@@ -790,12 +800,18 @@ def confirm(runs: ProxyRuns, base: dict, challengers, folds, parts,
     configs = {candidate_name(c): write_fold_configs(c, folds, cfg_dir)
                for _, c in cands}
 
-    def done(seed):
+    def done(seed, c):
         return all(_seed_run(candidate_name(c), k, seed)[0] in ledger
-                   for _, c in cands for k in range(len(parts)))
+                   for k in range(len(parts)))
 
-    if not train:
-        seeds = [seed for seed in seeds if done(seed)]
+    if not train:  # a challenger with no finished seed is still pending
+        for what, c in cands[1:]:
+            if not any(done(seed, c) for seed in seeds):
+                print(f'[confirm] {what}: no seed finished, not reported')
+        cands = cands[:1] + [(what, c) for what, c in cands[1:]
+                             if any(done(seed, c) for seed in seeds)]
+        seeds = [seed for seed in seeds
+                 if all(done(seed, c) for _, c in cands)]
         if not seeds:
             raise RuntimeError(f'{ledger_path}: no seed finished for every '
                                'candidate')

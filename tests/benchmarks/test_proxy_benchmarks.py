@@ -304,6 +304,15 @@ def test_confirm_trains_every_seed_and_replaces_only_on_a_clear_gain(
         in text and 'nan' not in text
     with pytest.raises(RuntimeError, match='no seed finished'):
         run('gain', [0], train=False, path=tmp_path / 'empty.json')
+    # a challenger added later, not trained yet, is pending: the report
+    # keeps the others and trains nothing
+    trained.clear()
+    pending = proxy_selection.confirm(
+        'gain', base, challengers + [('+ cn', 'clip_norm', True)], folds,
+        parts, data, str(tmp_path / 'configs'), [0, 1, 2], reference,
+        str(ledger), train=False)
+    assert not trained and pending['seeds'] == [0, 1, 2]
+    assert [r['what'] for r in pending['challengers']] == ['+ ds']
     # no gain: the shipped recipe stays
     result = run('none', [0, 1, 2], path=tmp_path / 'runs2.json')
     assert result['challengers'][0]['verdict'] == 'no clear effect'
@@ -497,6 +506,13 @@ def test_motion_stats_candidate_reads_the_whole_clip_into_its_head(
         assert types.index('MotionStatistics') > types.index('TinyVideoDecode')
     train = [t['type'] for t in proxy_selection.pipelines(c)[0]]
     assert train.index('MotionStatistics') > train.index('RandomResizedCrop')
+    # every frame at the native size, also when the energy is taken after
+    # the resize
+    for res in ('native', 'input'):
+        for steps in proxy_selection.pipelines(dict(c, motion_res=res)):
+            types = [t['type'] for t in steps]
+            assert types.index('MotionStatistics') < min(
+                types.index('PairedResize'), types.index('SegmentMotion'))
     path = tmp_path / 'ms.py'
     path.write_text(proxy_selection.candidate_config(c, 'fit.json',
                                                      'held.json'))
@@ -889,12 +905,23 @@ def test_a_resumed_training_says_its_seconds_are_the_last_part(tmp_path):
 
 def test_reference_features_are_the_package_statistics_and_two_shortcuts():
     """The reference's forest sees MotionStatistics' full vector (the
-    package function) followed by the clip's length and native size."""
+    package function) followed by the clip's length and native size, with
+    the values the reference had before the function moved into the
+    package (computed with benchmarks/reference_baseline.py at 4ba7508)."""
     import reference_baseline
     from tiny_action.datasets.transforms import motion_statistics
     rng = np.random.default_rng(0)
-    frames = rng.random((7, 64, 64)).astype(np.float32)
+    frames = (rng.integers(0, 256, (9, 64, 64)) / 255.0).astype(np.float32)
     features = reference_baseline.clip_features(frames, native_size=37)
     assert features.dtype == np.float32 and features.shape == (2 * 256 + 16,)
     np.testing.assert_array_equal(features[:-2], motion_statistics(frames, 16))
-    assert features[-2:].tolist() == [7.0, 37.0]
+    golden = [0.3340962, 0.003703891, 0.3399386, 0.3299702, 0.334757,
+              0.3377618, 0.9037781, 0.7183838, 0.1430514, 0.6568314,
+              0.05304848, 0.4986656, 0.2898563, 0.2693509, 9.0, 37.0]
+    np.testing.assert_allclose(features[-16:], golden, rtol=2e-6)
+    cells = features[:512].astype(np.float64)
+    np.testing.assert_allclose(
+        [cells[:256].sum(), cells[256:].sum(), cells[0], cells[255],
+         cells[256], cells[511]],
+        [85.52862, 107.2328, 0.2713542, 0.3925551, 0.2987745, 0.5458333],
+        rtol=2e-6)

@@ -112,7 +112,12 @@ def test_transform_is_the_same_for_uint8_and_float_frames_and_flips():
     tr = MotionStatistics()
     a = tr(dict(imgs=imgs))['motion_stats']
     b = tr(dict(imgs=[f.astype(np.float32) for f in imgs]))['motion_stats']
-    np.testing.assert_allclose(a, b, rtol=0.02, atol=0.6)
+    # uint8 frames are rounded to grey levels twice (grey, resize)
+    q, g = 2 * tr.quantiles, 2 * tr.quantiles + np.arange(NUM_GLOBAL)
+    levels = np.r_[np.arange(q), g[[0, 1, 2, 3, 4, 5, 10, 11, 12, 13]]]
+    np.testing.assert_allclose(a[levels], b[levels], atol=0.5)
+    np.testing.assert_allclose(a[g[6:8]], b[g[6:8]], atol=0.01)  # fractions
+    np.testing.assert_allclose(a[g[8:10]], b[g[8:10]], atol=0.1)  # autocorr
     c = tr(dict(imgs=[np.ascontiguousarray(f[:, ::-1]) for f in imgs]))
     np.testing.assert_allclose(a, c['motion_stats'], rtol=1e-5, atol=1e-5)
 

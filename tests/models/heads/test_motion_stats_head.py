@@ -1,5 +1,6 @@
 import tiny_action  # noqa: F401  (compat shims + registration first)
 
+import numpy as np
 import pytest
 import torch
 from mmaction.registry import MODELS
@@ -83,11 +84,16 @@ def test_a_training_batch_of_one_uses_the_running_statistics():
     head.train()
     head.loss(torch.randn(3, IN_CHANNELS, 1),
               _samples([[1, 0]] * 3, torch.randn(3, STATS)))
-    mean = head.stats_norm.running_mean.clone()
-    loss = head.loss(torch.randn(1, IN_CHANNELS, 1),
-                     _samples([[1, 0]], torch.randn(1, STATS)))
+    norm = head.stats_norm
+    mean, var = norm.running_mean.clone(), norm.running_var.clone()
+    stats = torch.randn(1, STATS)
+    loss = head.loss(torch.randn(1, IN_CHANNELS, 1), _samples([[1, 0]], stats))
     assert torch.isfinite(loss['loss_cls'])
-    torch.testing.assert_close(head.stats_norm.running_mean, mean)
+    torch.testing.assert_close(norm.running_mean, mean)
+    expected = (stats - mean) / torch.sqrt(var + norm.eps) * norm.weight \
+        + norm.bias
+    torch.testing.assert_close(head._normalize(stats), expected)
+    assert head.training
 
 
 def test_missing_or_wrong_statistics_are_named():
@@ -102,3 +108,5 @@ def test_missing_or_wrong_statistics_are_named():
         head(torch.randn(2, IN_CHANNELS))
     with pytest.raises(ValueError, match='stats_channels'):
         _head(stats_channels=0)
+    # a length computed with numpy (MotionStatistics.num_stats) is fine
+    assert _head(stats_channels=np.int64(STATS)).stats_channels == STATS

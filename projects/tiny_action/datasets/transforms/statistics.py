@@ -103,8 +103,11 @@ class MotionStatistics(BaseTransform):
     reference, which 16 segments of a network see only in part.
 
     Every frame in ``imgs`` is used: put it after ``TinyVideoDecode`` of an
-    ``UniformSegment(all_frames=True)`` clip and after the flip and crop,
-    before ``SegmentMotion`` (which keeps one frame per segment). The frames
+    ``UniformSegment(all_frames=True)`` clip, before ``SegmentMotion``
+    (which keeps one frame per segment) and before any resize. After the
+    flip and crop, the statistics describe the frames the network sees
+    (a flip leaves them unchanged; a training crop changes them as it
+    changes the frames). The frames
     are made grey, area-resized to ``size`` px, and the ``2 * grid ** 2``
     sorted cell values are thinned to ``quantiles`` evenly spaced ranks
     each (the smallest and largest included), so the vector has

@@ -1,6 +1,7 @@
 """Multi-label head that also reads the clip's motion statistics."""
 from typing import Dict, List, Optional
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from mmaction.registry import MODELS
@@ -24,6 +25,11 @@ class MotionStatsHead(ASLHead):
     one sample is normalised with the running statistics (a batch of one
     has no variance). Test views of one sample share its vector.
 
+    The statistics come with the data samples, so the head works through
+    the recognizer's ``loss`` and ``predict`` modes only: ``mode='tensor'``
+    (ONNX export, a teacher's cached scores, ``stage='head'``) raises an
+    error naming the missing statistics.
+
     Args:
         stats_channels (int): Length of ``motion_stats``
             (``MotionStatistics.num_stats``).
@@ -36,10 +42,11 @@ class MotionStatsHead(ASLHead):
                  **kwargs) -> None:
         for name, value in (('stats_channels', stats_channels),
                             ('stats_hidden', stats_hidden)):
-            if isinstance(value, bool) or not isinstance(value, int) \
-                    or value < 1:
+            if isinstance(value, bool) or not isinstance(
+                    value, (int, np.integer)) or value < 1:
                 raise ValueError(f'{type(self).__name__}: `{name}` should '
                                  f'be a positive integer, but got {value!r}')
+        stats_channels, stats_hidden = int(stats_channels), int(stats_hidden)
         super().__init__(**kwargs)
         self.stats_channels = stats_channels
         self.stats_norm = nn.BatchNorm1d(stats_channels)
