@@ -356,7 +356,7 @@ def pipelines(c: dict) -> Tuple[list, list]:
         [resize] + motion
     tail = _stats_steps(c, all_frames) + tail + [
         dict(type='FormatShape', input_format='NCTHW'),
-             dict(type='PackTinyActionInputs')]
+        dict(type='PackTinyActionInputs')]
     train = head + [
         _sampler(c['frames'], c['sampling'], False, c['pairs'], all_frames),
         dict(type='TinyVideoDecode')] + norm + aug + tail
@@ -770,7 +770,8 @@ def confirm(runs: ProxyRuns, base: dict, challengers, folds, parts,
     trained again while its :func:`fold_identity` is unchanged.
     ``train=False`` trains nothing and reports the seeds that the ledger
     holds for every candidate (a partial confirmation: fewer than 3 seeds
-    decide nothing). ``alpha``: the significance level of
+    decide nothing); a challenger without any finished seed is pending and
+    left out of the report. ``alpha``: the significance level of
     the verdicts (lower when the ledger is looked at again after more
     seeds, see ``--alpha``).
 
