@@ -37,7 +37,7 @@ import argparse
 import json
 import os.path as osp
 from collections import defaultdict
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -985,22 +985,52 @@ def selection_markdown(stages: List[Dict], reference: List[float]) -> str:
     return '\n'.join(lines) + '\n'
 
 
+def select_challengers(keys: Optional[Sequence[str]]) -> list:
+    """The :data:`CHALLENGERS` whose candidate key is in ``keys`` (all of
+    them when ``keys`` is None), in their order.
+
+    Raises:
+        ValueError: a key that no challenger has.
+    """
+    if keys is None:
+        return list(CHALLENGERS)
+    known = [key for _, key, _ in CHALLENGERS]
+    unknown = [key for key in keys if key not in known]
+    if unknown:
+        raise ValueError(f'--challengers {unknown}: not a challenger key; '
+                         f'the keys are {known}')
+    return [ch for ch in CHALLENGERS if ch[1] in keys]
+
+
+def confirm_report_name(seeds: Sequence[int]) -> str:
+    """``proxy_confirm.md`` for seeds 0 / 1 / 2 (the first look), else
+    ``proxy_confirm_s<seeds>.md`` (a later look keeps the first)."""
+    if list(seeds) == [0, 1, 2]:
+        return 'proxy_confirm.md'
+    return f"proxy_confirm_s{'-'.join(str(s) for s in seeds)}.md"
+
+
 def run_confirm(args, runs: ProxyRuns, data: str, parts, folds,
                 ref_fold_scores) -> None:
-    """``--confirm``: :func:`confirm` of SHIPPED against CHALLENGERS,
-    written to ``confirm.json`` / ``proxy_confirm.md``."""
+    """``--confirm``: :func:`confirm` of SHIPPED against the chosen
+    CHALLENGERS, written to ``confirm.json`` and
+    :func:`confirm_report_name`."""
     seeds = args.spread_seeds
     if len(set(seeds)) < MIN_SEEDS:
         raise SystemExit(f'--confirm needs at least {MIN_SEEDS} different '
                          '--spread-seeds')
-    result = confirm(runs, SHIPPED, CHALLENGERS, folds, parts, data,
+    try:
+        challengers = select_challengers(args.challengers)
+    except ValueError as exc:
+        raise SystemExit(str(exc))
+    result = confirm(runs, SHIPPED, challengers, folds, parts, data,
                      osp.join(runs.work_dir, 'configs'), seeds,
                      ref_fold_scores,
                      osp.join(REPO, args.out, 'proxy_confirm_runs.json'),
                      train=not args.report, alpha=args.alpha)
     write_json_atomic(osp.join(runs.work_dir, 'confirm.json'), result)
     text = confirm_markdown(result, seeds)
-    atomic_write_bytes(osp.join(REPO, args.out, 'proxy_confirm.md'),
+    atomic_write_bytes(osp.join(REPO, args.out, confirm_report_name(seeds)),
                        text.encode('utf-8'))
     print(text)
     if result['chosen'] != SHIPPED:
@@ -1031,6 +1061,11 @@ def main() -> None:
                         'after adding seeds to an undecided confirmation '
                         '(e.g. 0.025 at the second look: with the first '
                         'look at 0.05, at most 0.075 false positives)')
+    parser.add_argument('--challengers', nargs='+', default=None,
+                        metavar='KEY',
+                        help='with --confirm: only the CHALLENGERS with '
+                        'these candidate keys (e.g. downscale), for a later '
+                        'look with more seeds; default: all')
     parser.add_argument('--report', action='store_true',
                         help='with --confirm: train nothing, report the '
                         'seeds the ledger holds for every candidate')

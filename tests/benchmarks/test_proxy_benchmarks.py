@@ -925,3 +925,21 @@ def test_reference_features_are_the_package_statistics_and_two_shortcuts():
          cells[256], cells[511]],
         [85.52862, 107.2328, 0.2713542, 0.3925551, 0.2987745, 0.5458333],
         rtol=2e-6)
+
+
+def test_a_later_look_confirms_chosen_challengers_into_its_own_report():
+    """--challengers picks CHALLENGERS by key (a second look with more
+    seeds need not retrain the others); a look at other seeds than 0-2
+    writes its own report and keeps the first."""
+    every = proxy_selection.select_challengers(None)
+    assert every == list(proxy_selection.CHALLENGERS)
+    (only, ) = proxy_selection.select_challengers(['downscale'])
+    assert only[1:] == ('downscale', 0.5)
+    both = proxy_selection.select_challengers(['motion_stats', 'downscale'])
+    assert [key for _, key, _ in both] == ['downscale', 'motion_stats']
+    with pytest.raises(ValueError, match=r"\['dropout'\].*downscale"):
+        proxy_selection.select_challengers(['dropout'])
+    assert proxy_selection.confirm_report_name([0, 1, 2]) == \
+        'proxy_confirm.md'
+    assert proxy_selection.confirm_report_name([3, 4, 5]) == \
+        'proxy_confirm_s3-4-5.md'
