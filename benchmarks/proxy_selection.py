@@ -806,11 +806,11 @@ def confirm(runs: ProxyRuns, base: dict, challengers, folds, parts,
                    for k in range(len(parts)))
 
     if not train:  # a challenger with no finished seed is still pending
-        for what, c in cands[1:]:
-            if not any(done(seed, c) for seed in seeds):
-                print(f'[confirm] {what}: no seed finished, not reported')
-        cands = cands[:1] + [(what, c) for what, c in cands[1:]
-                             if any(done(seed, c) for seed in seeds)]
+        pending = [what for what, c in cands[1:]
+                   if not any(done(seed, c) for seed in seeds)]
+        for what in pending:
+            print(f'[confirm] {what}: no seed finished, not reported')
+        cands = [(what, c) for what, c in cands if what not in pending]
         seeds = [seed for seed in seeds
                  if all(done(seed, c) for _, c in cands)]
         if not seeds:

@@ -114,6 +114,15 @@ class ASLHead(BaseHead):
         Returns:
             Tensor: Logits of shape ``(N, num_classes)``.
         """
+        return self.classify(self.pool(x))
+
+    def pool(self, x: Tensor) -> Tensor:
+        """Pooled features ``(N, in_channels)`` of features
+        ``(N, in_channels, ...)`` (``spatial_type``).
+
+        Raises:
+            ValueError: The features do not have ``in_channels`` channels.
+        """
         if self.spatial_type == 'avg' and x.dim() > 2:
             x = x.flatten(2).mean(dim=2)
         if x.dim() != 2 or x.shape[1] != self.in_channels:
@@ -121,6 +130,10 @@ class ASLHead(BaseHead):
                 f'{type(self).__name__} expects features of shape (N, '
                 f'{self.in_channels}, ...) (spatial_type={self.spatial_type!r}'
                 f'), but got {tuple(x.shape)}')
+        return x
+
+    def classify(self, x: Tensor) -> Tensor:
+        """Logits of pooled features: dropout, then ``fc_cls``."""
         if self.dropout is not None:
             x = self.dropout(x)
         return self.fc_cls(x)

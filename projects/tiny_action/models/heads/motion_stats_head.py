@@ -99,20 +99,15 @@ class MotionStatsHead(ASLHead):
             raise ValueError(f'{type(self).__name__} needs the clips\' '
                              'motion statistics (call loss / predict with '
                              'data samples that carry motion_stats)')
-        if self.spatial_type == 'avg' and x.dim() > 2:
-            x = x.flatten(2).mean(dim=2)
-        if x.dim() != 2 or x.shape[1] != self.in_channels or \
-                x.shape[0] % stats.shape[0]:
+        x = self.pool(x)
+        if x.shape[0] % stats.shape[0]:
             raise ValueError(
                 f'{type(self).__name__} expects features (N * views, '
                 f'{self.in_channels}, ...) for {stats.shape[0]} samples, but '
-                f'got {tuple(x.shape)}')
+                f'got {x.shape[0]} rows')
         branch = F.relu(self.stats_fc(self._normalize(stats)))
         branch = branch.repeat_interleave(x.shape[0] // stats.shape[0], 0)
-        x = torch.cat([x, branch], dim=1)
-        if self.dropout is not None:
-            x = self.dropout(x)
-        return self.fc_cls(x)
+        return self.classify(torch.cat([x, branch], dim=1))
 
     def loss(self, feats: Tensor, data_samples: SampleList,
              **kwargs) -> Dict[str, Tensor]:
