@@ -57,7 +57,7 @@ START = dict(modality='rgb', size=32, frames=16, sampling='uniform',
              aug='flip_crop', width=16, blocks=1, epochs=40, lr=1e-3,
              dropout=0.5, pairs=False, test_views=1, balance=0,
              ema=0, mixup=0, motion_res='input', downscale=0,
-             clip_norm=False, motion_stats=False)
+             clip_norm=False, motion_stats=False, frame_conv=False)
 #: the candidate that configs/proxy/surveillance_lr.py ships (the last
 #: selection's choice; tests/benchmarks checks that its fold config is the
 #: shipped config, and main() says when a new selection chooses another).
@@ -421,6 +421,26 @@ def _stats_head(c: dict) -> str:
     return f"type='MotionStatsHead', stats_channels={channels}, "
 
 
+#: backbone keyword arguments of a per-frame 2D network (``frame_conv``):
+#: the recipe's ResNet3d with 1x3x3 kernels in every block (``inflate`` 0),
+#: a 1x5x5 stem and no temporal stride or pooling (``with_pool2`` off), so
+#: that each segment is encoded on its own and the head averages the 16 segments' features (TSN-style
+#: temporal average pooling, order-free like the reference's statistics).
+FRAME_CONV = dict(conv1_kernel=(1, 5, 5), inflate=(0, 0, 0, 0),
+                  temporal_strides=(1, 1, 1, 1), with_pool2=False)
+
+
+def _backbone(c: dict, in_channels: int) -> str:
+    """Backbone keyword arguments of candidate ``c``: width, blocks per
+    stage and input channels, and :data:`FRAME_CONV` when ``frame_conv``
+    (nothing more otherwise, so the recipe's fold config is unchanged)."""
+    frame = ''.join(f', {k}={v!r}' for k, v in FRAME_CONV.items()
+                    ) if c['frame_conv'] else ''
+    return (f"base_channels={c['width']}, "
+            f"stage_blocks={(c['blocks'],) * 4}, "
+            f"in_channels={in_channels}{frame}")
+
+
 def _preprocessor(c: dict, norm: Dict) -> dict:
     """``data_preprocessor`` of candidate ``c``: the input's statistics
     and, when ``mixup``, mmaction2's ``MixupBlending`` of the batch."""
@@ -440,9 +460,7 @@ def candidate_config(c: dict, fit: str, held: str) -> str:
     norm = input_normalization(c['modality'])
     return '\n'.join([
         f"_base_ = [{osp.join(REPO, 'configs/proxy/surveillance_lr.py')!r}]",
-        f"model = dict(backbone=dict(base_channels={c['width']}, "
-        f"stage_blocks={(c['blocks'],) * 4}, "
-        f"in_channels={norm['in_channels']}), "
+        f"model = dict(backbone=dict({_backbone(c, norm['in_channels'])}), "
         f"cls_head=dict({_stats_head(c)}in_channels={c['width'] * 8}, "
         f"dropout_ratio={c['dropout']}), "
         f"data_preprocessor={_preprocessor(c, norm)!r})",
@@ -477,7 +495,8 @@ def candidate_name(c: dict) -> str:
             ('_native' if c['motion_res'] == 'native' else '') +
             (f"_ds{c['downscale']:g}" if c['downscale'] else '') +
             ('_cn' if c['clip_norm'] else '') +
-            ('_ms' if c['motion_stats'] else ''))
+            ('_ms' if c['motion_stats'] else '') +
+            ('_2d' if c['frame_conv'] else ''))
 
 
 def test_views_score(runs: ProxyRuns, name: str, config: str, run_dir: str,
@@ -616,6 +635,10 @@ CHALLENGERS: Sequence[Tuple[str, str, object]] = (
     ('+ MotionStatsHead: the classifier also reads the whole clip\'s '
      'motion statistics (MotionStatistics, the reference\'s features '
      'without the clip\'s length and size)', 'motion_stats', True),
+    ('per-frame 2D network: 1x3x3 kernels, each segment encoded on its own '
+     'and the 16 averaged by the head (TSN-style; order-free like the '
+     'reference\'s clip statistics, a third of the 3D kernels\' weights)',
+     'frame_conv', True),
 )
 
 

@@ -526,6 +526,41 @@ def test_motion_stats_candidate_reads_the_whole_clip_into_its_head(
         proxy_selection.pipelines(dict(c, sampling='dense'))
 
 
+def test_frame_conv_candidate_encodes_each_segment_on_its_own(tmp_path):
+    """The per-frame 2D challenger: its fold config builds the recipe's
+    backbone with temporal kernels of size 1 everywhere and no temporal
+    down-sampling, so a clip's 16 segments reach the head as 16 feature
+    vectors and a change to one segment changes only its own; the shipped
+    recipe's fold config does not name any of it (its ledger identity
+    stays)."""
+    import torch
+    from mmaction.registry import MODELS
+    from mmaction.utils import register_all_modules
+    register_all_modules()
+    c = proxy_selection._apply(proxy_selection.SHIPPED, 'frame_conv', True)
+    assert proxy_selection.candidate_name(c).endswith('_native_2d')
+    path = tmp_path / 'frame.py'
+    path.write_text(proxy_selection.candidate_config(c, 'fit.json',
+                                                     'held.json'))
+    cfg = Config.fromfile(str(path)).model
+    torch.manual_seed(0)
+    backbone = MODELS.build(cfg.backbone)
+    backbone.eval()  # ResNet3d.train() returns None: not chained
+    assert all(m.kernel_size[0] == 1 for m in backbone.modules()
+               if isinstance(m, torch.nn.Conv3d))
+    x = torch.randn(1, 6, 16, 32, 32)
+    with torch.no_grad():
+        a = backbone(x)
+        x[:, :, 5] += 1.0
+        b = backbone(x)
+    assert a.shape == (1, cfg.cls_head.in_channels, 16, 2, 2)
+    changed = (a - b).abs().flatten(3).amax(dim=(0, 1, 3)) > 0
+    assert changed.tolist() == [t == 5 for t in range(16)]
+    shipped = proxy_selection.candidate_config(
+        proxy_selection.SHIPPED, 'fit.json', 'held.json')
+    assert not any(key in shipped for key in proxy_selection.FRAME_CONV)
+
+
 def test_kd_cv_summary_and_markdown():
     per_fold = [{'hr': .8, 'lr': .7, 'kd_a0.5': .6},
                 {'hr': .9, 'lr': .6, 'kd_a0.5': .7}]
