@@ -561,6 +561,34 @@ def test_frame_conv_candidate_encodes_each_segment_on_its_own(tmp_path):
     assert not any(key in shipped for key in proxy_selection.FRAME_CONV)
 
 
+def test_label_smooth_candidate_smooths_only_its_own_head(tmp_path):
+    """The label-smoothing challenger's fold config builds the recipe's
+    head with ``label_smooth_eps`` 0.1, whose loss sees 0.95 / 0.05
+    targets; the shipped recipe's fold config does not name it (its ledger
+    identity stays)."""
+    import torch
+    import torch.nn.functional as F
+    from mmaction.registry import MODELS
+    from mmaction.structures import ActionDataSample
+    from mmaction.utils import register_all_modules
+    register_all_modules()
+    c = proxy_selection._apply(proxy_selection.SHIPPED, 'label_smooth', 0.1)
+    assert proxy_selection.candidate_name(c).endswith('_native_ls0.1')
+    path = tmp_path / 'smooth.py'
+    path.write_text(proxy_selection.candidate_config(c, 'fit.json',
+                                                     'held.json'))
+    head = MODELS.build(Config.fromfile(str(path)).model.cls_head)
+    assert head.label_smooth_eps == 0.1
+    scores = torch.tensor([[2.0, -1.0]])
+    sample = ActionDataSample().set_gt_label(torch.tensor([1.0, 0.0]))
+    loss = head.loss_by_feat(scores, [sample])['loss_cls']
+    torch.testing.assert_close(loss, F.binary_cross_entropy_with_logits(
+        scores, torch.tensor([[0.95, 0.05]])))
+    shipped = proxy_selection.candidate_config(
+        proxy_selection.SHIPPED, 'fit.json', 'held.json')
+    assert 'label_smooth' not in shipped
+
+
 def test_kd_cv_summary_and_markdown():
     per_fold = [{'hr': .8, 'lr': .7, 'kd_a0.5': .6},
                 {'hr': .9, 'lr': .6, 'kd_a0.5': .7}]

@@ -71,6 +71,40 @@ def test_any_multilabel_loss_works(dtype):
     torch.testing.assert_close(losses['loss_cls'], expected)
 
 
+def test_label_smoothing_moves_binary_targets_towards_one_half():
+    torch.manual_seed(0)
+    scores = torch.randn(3, NUM_CLASSES)
+    bce = dict(type='BCELossWithLogits')
+    smooth = _head(loss_cls=bce, label_smooth_eps=0.2)
+    got = smooth.loss_by_feat(scores, _samples())['loss_cls']
+    # 1 -> 0.9, 0 -> 0.1 for every class (not eps / num_classes)
+    targets = torch.tensor(LABELS).float() * 0.8 + 0.1
+    torch.testing.assert_close(
+        got, F.binary_cross_entropy_with_logits(scores, targets))
+    plain = _head(loss_cls=bce).loss_by_feat(scores, _samples())['loss_cls']
+    assert not torch.allclose(got, plain)
+
+
+def test_kd_term_keeps_teacher_scores_unsmoothed():
+    torch.manual_seed(0)
+    teacher = torch.rand(3, NUM_CLASSES)
+    samples = _samples()
+    for sample, row in zip(samples, teacher):
+        sample.set_field(row, 'teacher_score')
+    scores = torch.randn(3, NUM_CLASSES)
+    head = MODELS.build(
+        dict(type='KDHead', num_classes=NUM_CLASSES, in_channels=IN_CHANNELS,
+             loss_cls=dict(type='BCELossWithLogits'), alpha=0.5,
+             label_smooth_eps=0.2))
+    losses = head.loss_by_feat(scores, samples)
+    targets = torch.tensor(LABELS).float() * 0.8 + 0.1
+    torch.testing.assert_close(
+        losses['loss_cls'],
+        0.5 * F.binary_cross_entropy_with_logits(scores, targets))
+    torch.testing.assert_close(
+        losses['loss_kd'], 0.5 * F.mse_loss(scores.sigmoid(), teacher))
+
+
 @pytest.mark.parametrize('labels,match', [
     ([[1, 0, 1]] * 3, r'shape \(5,\).*sample 0 has shape \(3,\)'),
     ([[2]] * 3, r'sample 0 has shape \(1,\)'),
@@ -172,6 +206,8 @@ def test_inside_recognizer3d_multi_view():
     (dict(init_std=0), '`init_std`'),
     (dict(average_clips=None), '`average_clips`.*never a softmax'),
     (dict(average_clips='softmax'), '`average_clips`'),
+    (dict(label_smooth_eps=1.0), '`label_smooth_eps`'),
+    (dict(label_smooth_eps=True), '`label_smooth_eps`'),
 ])
 def test_bad_arguments_fail_at_build(kwargs, match):
     with pytest.raises(ValueError, match=match):

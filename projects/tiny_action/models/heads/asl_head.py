@@ -51,6 +51,12 @@ class ASLHead(BaseHead):
             time: ``'prob'`` applies the sigmoid to each view, then averages
             the probabilities; ``'score'`` averages the logits, then applies
             the sigmoid. Defaults to ``'prob'``.
+        label_smooth_eps (float): Label smoothing of the classification
+            targets, in ``[0, 1)``: each class's binary target ``y`` becomes
+            ``y * (1 - eps) + eps / 2``, the two-outcome form of mmaction's
+            ``label_smooth_eps`` (which divides by ``num_classes``, the
+            softmax form). Only ``loss_cls`` sees smoothed targets (a KD
+            term's teacher scores are left as they are). Defaults to 0.
         init_cfg (dict, optional): Config to control the initialization.
             Defaults to None.
     """
@@ -63,6 +69,7 @@ class ASLHead(BaseHead):
                  dropout_ratio: float = 0.5,
                  init_std: float = 0.01,
                  average_clips: str = 'prob',
+                 label_smooth_eps: float = 0.,
                  init_cfg: Optional[Dict] = None) -> None:
         head = type(self).__name__
         for name, value in (('num_classes', num_classes), ('in_channels',
@@ -81,6 +88,10 @@ class ASLHead(BaseHead):
         if not isinstance(init_std, (int, float)) or init_std <= 0:
             raise ValueError(f'{head}: `init_std` should be a positive '
                              f'number, but got {init_std!r}')
+        if isinstance(label_smooth_eps, bool) or not isinstance(
+                label_smooth_eps, (int, float)) or not 0 <= label_smooth_eps < 1:
+            raise ValueError(f'{head}: `label_smooth_eps` should be a number '
+                             f'in [0, 1), but got {label_smooth_eps!r}')
         if average_clips not in _AVERAGE_CLIPS:
             raise ValueError(
                 f'{head}: `average_clips` should be one of {_AVERAGE_CLIPS} '
@@ -91,6 +102,7 @@ class ASLHead(BaseHead):
             in_channels,
             loss_cls,
             multi_class=True,
+            label_smooth_eps=float(label_smooth_eps),
             average_clips=average_clips,
             init_cfg=init_cfg)
         self.spatial_type = spatial_type
@@ -175,7 +187,8 @@ class ASLHead(BaseHead):
 
     def loss_cls_by_feat(self, cls_scores: Tensor,
                          labels: Tensor) -> Dict[str, Tensor]:
-        """Apply ``loss_cls``; a tensor result is returned as ``loss_cls``.
+        """Apply ``loss_cls`` to the targets smoothed by
+        ``label_smooth_eps``; a tensor result is returned as ``loss_cls``.
 
         Args:
             cls_scores (Tensor): Logits of shape ``(N, num_classes)``.
@@ -185,6 +198,9 @@ class ASLHead(BaseHead):
             dict[str, Tensor]: ``{'loss_cls': loss}``, or the loss's own dict
             if it returns one.
         """
+        if self.label_smooth_eps:
+            eps = self.label_smooth_eps
+            labels = labels * (1 - eps) + eps / 2
         loss = self.loss_cls(cls_scores, labels)
         if isinstance(loss, dict):
             return dict(loss)
