@@ -589,6 +589,23 @@ def test_label_smooth_candidate_smooths_only_its_own_head(tmp_path):
     assert 'label_smooth' not in shipped
 
 
+def test_weight_decay_candidate_sets_only_its_optimizer(tmp_path):
+    """The weight-decay challenger's fold config gives AdamW 0.5 (the rest
+    of the optimizer from the schedule); the shipped recipe's fold config
+    names no weight decay (its ledger identity stays)."""
+    c = proxy_selection._apply(proxy_selection.SHIPPED, 'wd', 0.5)
+    assert proxy_selection.candidate_name(c).endswith('_native_wd0.5')
+    path = tmp_path / 'decay.py'
+    path.write_text(proxy_selection.candidate_config(c, 'fit.json',
+                                                     'held.json'))
+    optimizer = Config.fromfile(str(path)).optim_wrapper.optimizer
+    assert (optimizer.type, optimizer.weight_decay, optimizer.lr) == (
+        'AdamW', 0.5, 1e-3)
+    shipped = proxy_selection.candidate_config(
+        proxy_selection.SHIPPED, 'fit.json', 'held.json')
+    assert 'weight_decay' not in shipped
+
+
 def test_kd_cv_summary_and_markdown():
     per_fold = [{'hr': .8, 'lr': .7, 'kd_a0.5': .6},
                 {'hr': .9, 'lr': .6, 'kd_a0.5': .7}]
