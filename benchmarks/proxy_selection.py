@@ -413,8 +413,9 @@ def _hooks(c: dict) -> list:
 
 def _decay(c: dict) -> str:
     """AdamW ``weight_decay`` of candidate ``c`` when it differs from the
-    schedule's 0.05, else nothing (the recipe's fold config stays)."""
-    return f", weight_decay={c['wd']!r}" if c['wd'] != 0.05 else ''
+    schedule's (``START['wd']``), else nothing (the recipe's fold config
+    stays)."""
+    return f", weight_decay={c['wd']!r}" if c['wd'] != START['wd'] else ''
 
 
 def _smooth(c: dict) -> str:
@@ -512,7 +513,7 @@ def candidate_name(c: dict) -> str:
             ('_ms' if c['motion_stats'] else '') +
             ('_2d' if c['frame_conv'] else '') +
             (f"_ls{c['label_smooth']:g}" if c['label_smooth'] else '') +
-            (f"_wd{c['wd']:g}" if c['wd'] != 0.05 else ''))
+            (f"_wd{c['wd']:g}" if c['wd'] != START['wd'] else ''))
 
 
 def test_views_score(runs: ProxyRuns, name: str, config: str, run_dir: str,
