@@ -606,6 +606,29 @@ def test_weight_decay_candidate_sets_only_its_optimizer(tmp_path):
     assert 'weight_decay' not in shipped
 
 
+def test_combined_challenger_sets_both_of_its_keys(tmp_path):
+    """The ``downscale_smooth`` challenger is RandomDownscale and label
+    smoothing at once: the same candidate, name and fold config as
+    applying the two keys one after the other."""
+    (combo, ) = proxy_selection.select_challengers(['downscale_smooth'])
+    c = proxy_selection._apply(proxy_selection.SHIPPED, *combo[1:])
+    one_by_one = proxy_selection._apply(
+        proxy_selection._apply(proxy_selection.SHIPPED, 'downscale', 0.5),
+        'label_smooth', 0.1)
+    assert c == one_by_one
+    assert proxy_selection.candidate_name(c).endswith('_native_ds0.5_ls0.1')
+    path = tmp_path / 'combo.py'
+    path.write_text(proxy_selection.candidate_config(c, 'fit.json',
+                                                     'held.json'))
+    cfg = Config.fromfile(str(path))
+    assert cfg.model.cls_head.label_smooth_eps == 0.1
+    (down, ) = [t for t in cfg.train_dataloader.dataset.pipeline
+                if t['type'] == 'RandomDownscale']
+    assert (down['min_size'], down['prob']) == (24, 0.5)
+    assert not any(t['type'] == 'RandomDownscale'
+                   for t in cfg.test_dataloader.dataset.pipeline)
+
+
 def test_kd_cv_summary_and_markdown():
     per_fold = [{'hr': .8, 'lr': .7, 'kd_a0.5': .6},
                 {'hr': .9, 'lr': .6, 'kd_a0.5': .7}]
