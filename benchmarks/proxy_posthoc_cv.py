@@ -26,6 +26,13 @@ hash and the ensemble's epochs; its last checkpoint must score what the
 confirmation's ledger recorded for the run (a run trained again elsewhere
 is another training, and is refused). Writes ``<--out>/proxy_posthoc_cv.md``; ``--report`` tests nothing
 and reports the seeds the ledger holds.
+
+The report ends with val-sized draws (:func:`val_sized_gaps`): how far
+the recipe falls behind or ahead of the reference baseline on random sets of
+as many source videos as the val split has, scored by these held-out
+scores; set beside the val table's gap (``proxy_surveillance.json``, when
+present) it says how unusual that gap would be if the two models behaved
+on val as they do held out in train.
 """
 import argparse
 import os.path as osp
@@ -41,7 +48,7 @@ from proxy_selection import (MIN_SEEDS, SHIPPED, _seed_run, candidate_name,
                              trained_history, write_fold_configs)
 from proxy_surveillance import (ENSEMBLE_AT, check_single_against_val,
                                 checkpoint_test, posthoc_f1, recipe_scores,
-                                scores_of, stats)
+                                scores_of, stats, video_groups)
 from tiny_action.datasets.annotations import read_annotation_entries
 from tiny_action.evaluation import macro_prf
 from tiny_action.utils.fileio import atomic_write_bytes, write_json_atomic
@@ -62,6 +69,10 @@ MECHANISMS = (
      'single_thr', 'single'),
     ('tuned thresholds instead of 0.5, ensemble (sec. 4)',
      'ens_thr', 'ens'))
+#: random val-sized sets of source videos of :func:`val_sized_gaps`.
+DRAWS = 4000
+#: the val table's result, in --out (``recipe_vs_reference.by_video``).
+VAL_RESULT = 'proxy_surveillance.json'
 
 
 def check_clips(scores: Dict, held_ids: List[str], y_held: np.ndarray,
@@ -202,15 +213,97 @@ def summarize(per_seed: Dict[int, List[Dict]]) -> Dict:
                 tests_untimed=int(sum(f['tests_untimed'] for f in folds)))
 
 
+def held_out_scores(ledger: RunLedger, name: str, parts: List[List[int]],
+                    seeds: Sequence[int], num_clips: int) -> List[np.ndarray]:
+    """Per seed, the last checkpoint's held-out scores of candidate
+    ``name``'s fold runs in ``ledger``, put together into one ``(num_clips,
+    C)`` array of the train clips (each clip scored by the run that did not
+    train on it)."""
+    out = []
+    for seed in seeds:
+        full = None
+        for k, held in enumerate(parts):
+            run = _seed_run(name, k, seed)[0]
+            per_run = scores_of(ledger[run], run)
+            last = per_run[max(per_run)].scores
+            if full is None:
+                full = np.full((num_clips, last.shape[1]), np.nan)
+            full[held] = last
+        out.append(full)
+    return out
+
+
+def val_sized_gaps(recipe: List[np.ndarray], reference: np.ndarray,
+                   labels: np.ndarray, groups: List[np.ndarray],
+                   videos: int, draws: int = DRAWS, seed: int = 0,
+                   observed: Optional[float] = None) -> Dict:
+    """What a val split of ``videos`` source videos would show of ``recipe
+    - reference`` (the mean-over-seeds macro-F1 minus the reference's) if
+    the held-out scores of the train clips were how both models behave:
+    the difference on ``draws`` random sets of ``videos`` of the videos in
+    ``groups`` (clip indices of each; drawn without replacement, all
+    clips of a drawn video kept).
+
+    Args:
+        recipe (list[np.ndarray]): ``(N, C)`` held-out scores per seed.
+        reference (np.ndarray): ``(N, C)`` held-out reference scores.
+        labels (np.ndarray): ``(N, C)`` multi-hot labels.
+        observed (float, optional): A gap seen on val; given, ``p_as_low``
+            is the share of draws at or below it.
+
+    Returns:
+        dict: ``mean``, ``low`` / ``high`` (2.5 / 97.5 percentiles),
+        ``p_behind`` (share of draws with the recipe behind), ``videos``,
+        ``draws``, and ``observed`` / ``p_as_low`` when ``observed``.
+
+    Raises:
+        ValueError: ``videos`` is not between 1 and the number of groups.
+    """
+    if not 1 <= videos <= len(groups):
+        raise ValueError(f'videos={videos}: draws need 1 to {len(groups)} '
+                         'source videos')
+    rng = np.random.default_rng(seed)
+    gaps = np.empty(draws)
+    for i in range(draws):
+        pick = rng.choice(len(groups), videos, replace=False)
+        idx = np.concatenate([groups[g] for g in pick])
+        model = np.mean([macro_prf(r[idx], labels[idx])['f1']
+                         for r in recipe])
+        gaps[i] = model - macro_prf(reference[idx], labels[idx])['f1']
+    low, high = np.percentile(gaps, [2.5, 97.5])
+    out = dict(mean=float(gaps.mean()), low=float(low), high=float(high),
+               p_behind=float(np.mean(gaps < 0)), videos=videos, draws=draws)
+    if observed is not None:
+        out.update(observed=float(observed),
+                   p_as_low=float(np.mean(gaps <= observed)))
+    return out
+
+
+def val_sized_markdown(g: Dict) -> str:
+    """:func:`val_sized_gaps` as a sentence of the report."""
+    text = (f"Val-sized draws: on {g['draws']} random sets of "
+            f"{g['videos']} of the train clips' source videos (as many as "
+            'the val split has), scored by the held-out scores above (last '
+            'checkpoint, threshold 0.5), the recipe minus the reference '
+            f"is {g['mean']:+.3f} on average, {g['low']:+.3f} to "
+            f"{g['high']:+.3f} in 95% of the draws; the recipe is behind in "
+            f"{100 * g['p_behind']:.1f}% of them")
+    if 'observed' in g:
+        text += (f", and {-g['observed']:.3f} or more behind, as on val "
+                 f"(`{VAL_RESULT}`), in {100 * g['p_as_low']:.1f}%")
+    return text + '.'
+
+
 def _fmt(s: Dict) -> str:
     return f"{s['mean']:.3f} ± {s['std']:.3f}"
 
 
 def markdown(result: Dict, seeds_asked: Sequence[int], reference: float,
-             clips: int, folds: int) -> str:
+             clips: int, folds: int, gaps: Optional[Dict] = None) -> str:
     """:func:`summarize` as markdown (``reference``: the reference
     baseline's mean held-out F1 on the same folds; ``clips``: the train
-    clips split into ``folds`` folds)."""
+    clips split into ``folds`` folds; ``gaps``: :func:`val_sized_gaps`,
+    a closing sentence when given)."""
     seeds = result['seeds']
     lines = [
         f'The paper\'s post-hoc mechanisms (section 4) by {folds}-fold '
@@ -257,7 +350,36 @@ def markdown(result: Dict, seeds_asked: Sequence[int], reference: float,
               f"{MIN_SEEDS} seeds. Tests of the checkpoints: "
               f"{result['test_cpu'] / 60:.1f} min CPU{untimed} (the "
               'trainings are the confirmation\'s, `proxy_confirm.md`).']
+    if gaps is not None:
+        lines += ['', val_sized_markdown(gaps)]
     return '\n'.join(lines) + '\n'
+
+
+def val_sized(ledger: RunLedger, parts: List[List[int]],
+              seeds: Sequence[int], entries: List[dict],
+              ref_scores: List[np.ndarray], y: np.ndarray, data: str,
+              val_result: str) -> Dict:
+    """:func:`val_sized_gaps` of the shipped recipe's held-out scores
+    (``seeds``) and the reference's, on sets of as many source videos as
+    ``<data>/val/annotations.json`` has; beside the val table's gap by
+    video when ``val_result`` (``proxy_surveillance.json``) exists."""
+    import json
+    from proxy_selection import clips_by_video
+    recipe = held_out_scores(ledger, candidate_name(SHIPPED), parts, seeds,
+                             len(entries))
+    reference = np.full(recipe[0].shape, np.nan)
+    for scores, held in zip(ref_scores, parts):
+        reference[held] = scores
+    val_ann = osp.join(data, 'val', 'annotations.json')
+    videos = len(clips_by_video(read_annotation_entries(val_ann), val_ann))
+    observed = None
+    if osp.isfile(val_result):
+        with open(val_result) as f:
+            observed = json.load(f)['recipe_vs_reference']['by_video'][
+                'delta']
+    return val_sized_gaps(recipe, reference, y, video_groups(
+        entries, osp.join(data, 'train', 'annotations.json')), videos,
+        observed=observed)
 
 
 def main() -> None:
@@ -286,9 +408,12 @@ def main() -> None:
     if not per_seed:
         raise SystemExit(f'{ledger.path}: no seed has every fold')
     result = summarize(per_seed)
+    result['val_sized'] = val_sized(
+        ledger, parts, result['seeds'], entries, ref_scores, y, data,
+        osp.join(REPO, args.out, VAL_RESULT))
     text = markdown(result, args.seeds,
                     float(np.mean(fold_f1(ref_scores, y, parts))),
-                    len(entries), len(parts))
+                    len(entries), len(parts), result['val_sized'])
     write_json_atomic(osp.join(runs.work_dir, 'posthoc_cv.json'), result)
     atomic_write_bytes(osp.join(REPO, args.out, 'proxy_posthoc_cv.md'),
                        text.encode('utf-8'))

@@ -246,3 +246,46 @@ def test_shipped_fold_configs_hash_as_the_committed_ledgers(tmp_path):
             want = proxy_selection.fold_identity(c, rec['held'], configs[k],
                                                  folds[k])
             assert rec['config_sha256'] == want['config_sha256'], (ledger, k)
+
+
+def test_held_out_scores_put_each_fold_back_in_place():
+    """Each clip gets the last checkpoint's score of the run that held it
+    out, per seed."""
+    parts = [[0, 2], [1, 3]]
+    name = proxy_selection.candidate_name(proxy_selection.SHIPPED)
+    y = np.eye(2)[[0, 1, 0, 1]]
+    ledger = {}
+    for seed in (0, 1):
+        for k, held in enumerate(parts):
+            last = [[seed + k + i / 10, 0.0] for i in range(len(held))]
+            ledger[proxy_selection._seed_run(name, k, seed)[0]] = dict(
+                scores=dict(epochs={'40': [[9.0, 9.0]] * 2, '80': last},
+                            labels=y[held].tolist(), ids=None))
+    seed0, seed1 = posthoc.held_out_scores(ledger, name, parts, [0, 1], 4)
+    np.testing.assert_allclose(seed0[:, 0], [0.0, 1.0, 0.1, 1.1])
+    np.testing.assert_allclose(seed1[:, 0], [1.0, 2.0, 1.1, 2.1])
+
+
+def test_val_sized_gaps_draw_whole_videos():
+    """Three videos: the recipe right and the reference wrong on two of
+    them, the other way round on the third. One video a draw: behind in
+    about a third of the draws, each draw +1 or -1; all three a draw: the
+    same gap every time, behind in none."""
+    y = np.eye(2)[[0, 1, 0, 1, 0, 1]]
+    groups = [np.array([0, 1]), np.array([2, 3]), np.array([4, 5])]
+    recipe = y.copy()
+    recipe[4:] = 1 - y[4:]
+    reference = 1 - recipe
+    one = posthoc.val_sized_gaps([recipe, recipe], reference, y, groups, 1,
+                                 draws=600, observed=-1.0)
+    assert one['p_behind'] == pytest.approx(1 / 3, abs=0.06)
+    assert one['p_as_low'] == one['p_behind']
+    assert (one['low'], one['high']) == (-1.0, 1.0)
+    every = posthoc.val_sized_gaps([recipe], reference, y, groups, 3,
+                                   draws=20)
+    assert every['low'] == every['high'] == pytest.approx(every['mean'])
+    assert every['p_behind'] == 0.0 and 'p_as_low' not in every
+    assert 'in 0.0% of them.' in posthoc.val_sized_markdown(every)
+    assert '1.000 or more behind' in posthoc.val_sized_markdown(one)
+    with pytest.raises(ValueError, match='videos=4: draws need 1 to 3'):
+        posthoc.val_sized_gaps([recipe], reference, y, groups, 4)
