@@ -821,9 +821,9 @@ def confirm(runs: ProxyRuns, base: dict, challengers, folds, parts,
     process resumes where this one stopped; a run in the ledger is not
     trained again while its :func:`fold_identity` is unchanged.
     ``train=False`` trains nothing and reports the seeds that the ledger
-    holds for every candidate (a partial confirmation: fewer than 3 seeds
-    decide nothing); a challenger without any finished seed is pending and
-    left out of the report. ``alpha``: the significance level of
+    holds for the shipped recipe (a partial confirmation: fewer than 3
+    seeds decide nothing); a challenger without every one of them is
+    pending and left out of the report (named under ``pending``). ``alpha``: the significance level of
     the verdicts (lower when the ledger is looked at again after more
     seeds, see ``--alpha``).
 
@@ -832,6 +832,7 @@ def confirm(runs: ProxyRuns, base: dict, challengers, folds, parts,
         ``candidate``, ``cpu_seconds``, ``by_size``; the base also has the
         reference baseline's ``reference_by_size``, the challengers
         :func:`compare_to_base`'s keys), ``seeds`` (those reported),
+        ``pending`` (the challengers left out, ``train=False`` only),
         ``chosen`` (the significant challenger with the best mean, else the
         base) and ``reference`` (the reference baseline's mean held-out F1
         on the folds).
@@ -857,17 +858,19 @@ def confirm(runs: ProxyRuns, base: dict, challengers, folds, parts,
         return all(_seed_run(candidate_name(c), k, seed)[0] in ledger
                    for k in range(len(parts)))
 
-    if not train:  # a challenger with no finished seed is still pending
-        pending = [what for what, c in cands[1:]
-                   if not any(done(seed, c) for seed in seeds)]
-        for what in pending:
-            print(f'[confirm] {what}: no seed finished, not reported')
-        cands = [(what, c) for what, c in cands if what not in pending]
-        seeds = [seed for seed in seeds
-                 if all(done(seed, c) for _, c in cands)]
+    pending = []
+    if not train:  # the recipe's finished seeds; a challenger short of
+        # any of them is pending (it does not shrink the others' seeds)
+        seeds = [seed for seed in seeds if done(seed, cands[0][1])]
         if not seeds:
-            raise RuntimeError(f'{ledger_path}: no seed finished for every '
-                               'candidate')
+            raise RuntimeError(f'{ledger_path}: no seed finished for the '
+                               'shipped recipe')
+        pending = [what for what, c in cands[1:]
+                   if not all(done(seed, c) for seed in seeds)]
+        for what in pending:
+            print(f'[confirm] {what}: not finished with seeds {seeds}, '
+                  'not reported')
+        cands = [(what, c) for what, c in cands if what not in pending]
     for seed in seeds:
         for what, c in cands:
             for k, held in enumerate(parts):
@@ -890,7 +893,7 @@ def confirm(runs: ProxyRuns, base: dict, challengers, folds, parts,
     chosen = max(helping, key=lambda r: r['mean']) if helping else rows[0]
     return dict(base=dict(rows[0], reference_by_size=accuracy_by_size(
                     reference_correct(reference, parts), sizes)),
-                seeds=list(seeds), alpha=alpha,
+                seeds=list(seeds), alpha=alpha, pending=pending,
                 challengers=compared, chosen=chosen['candidate'],
                 reference=float(np.mean(fold_f1(ref_scores, y, parts))))
 
@@ -938,8 +941,12 @@ def confirm_markdown(result: Dict, seeds: Sequence[int]) -> str:
     seeds_txt = ' / '.join(str(s) for s in result['seeds'])
     partial = [] if len(result['seeds']) >= len(seeds) else [
         f"**Partial**: {len(result['seeds'])} of the {len(seeds)} seeds "
-        'finished for every candidate; the rest resume from the ledger '
+        'finished for the shipped recipe; the rest resume from the ledger '
         '(`proxy_confirm_runs.json`) on the next run.', '']
+    if result.get('pending'):
+        short = [what.split(' (')[0] for what in result['pending']]
+        partial += ['Not reported, not yet trained with every one of these '
+                    'seeds: ' + '; '.join(short) + '.', '']
     lines = [
         'Confirmation of the real-proxy recipe against challengers, 3-fold '
         'cross-validation inside the 173 train clips (the folds of the '
@@ -1068,7 +1075,10 @@ def run_confirm(args, runs: ProxyRuns, data: str, parts, folds,
                 ref_fold_scores) -> None:
     """``--confirm``: :func:`confirm` of SHIPPED against the chosen
     CHALLENGERS, written to ``confirm.json`` and
-    :func:`confirm_report_name`."""
+    :func:`confirm_report_name`. After training only some of them
+    (``--challengers``), the report covers every challenger that the
+    ledger holds with the seeds (``--report --challengers`` reports only
+    those named)."""
     seeds = args.spread_seeds
     if len(set(seeds)) < MIN_SEEDS:
         raise SystemExit(f'--confirm needs at least {MIN_SEEDS} different '
@@ -1077,11 +1087,18 @@ def run_confirm(args, runs: ProxyRuns, data: str, parts, folds,
         challengers = select_challengers(args.challengers)
     except ValueError as exc:
         raise SystemExit(str(exc))
-    result = confirm(runs, SHIPPED, challengers, folds, parts, data,
-                     osp.join(runs.work_dir, 'configs'), seeds,
-                     ref_fold_scores,
-                     osp.join(REPO, args.out, 'proxy_confirm_runs.json'),
-                     train=not args.report, alpha=args.alpha)
+    def run(chosen, train):
+        return confirm(runs, SHIPPED, chosen, folds, parts, data,
+                       osp.join(runs.work_dir, 'configs'), seeds,
+                       ref_fold_scores,
+                       osp.join(REPO, args.out, 'proxy_confirm_runs.json'),
+                       train=train, alpha=args.alpha)
+
+    result = run(challengers, not args.report)
+    if args.challengers is not None and not args.report:
+        # the report of these seeds keeps every challenger the ledger
+        # holds with them, not only those trained now
+        result = run(list(CHALLENGERS), False)
     write_json_atomic(osp.join(runs.work_dir, 'confirm.json'), result)
     text = confirm_markdown(result, seeds)
     atomic_write_bytes(osp.join(REPO, args.out, confirm_report_name(seeds)),

@@ -313,6 +313,21 @@ def test_confirm_trains_every_seed_and_replaces_only_on_a_clear_gain(
         str(ledger), train=False)
     assert not trained and pending['seeds'] == [0, 1, 2]
     assert [r['what'] for r in pending['challengers']] == ['+ ds']
+    # once trained with seed 0 only, it is still pending: it does not
+    # shrink the seeds of the others, and the report names it
+    with_cn = challengers + [('+ cn (per-clip)', 'clip_norm', True)]
+    proxy_selection.confirm('gain', base, with_cn, folds, parts, data,
+                            str(tmp_path / 'configs'), [0], reference,
+                            str(ledger))
+    assert [t[1:] for t in trained] == [(0, 0), (0, 1), (0, 2)]
+    pending = proxy_selection.confirm(
+        'gain', base, with_cn, folds, parts, data, str(tmp_path / 'configs'),
+        [0, 1, 2], reference, str(ledger), train=False)
+    assert pending['seeds'] == [0, 1, 2]
+    assert [r['what'] for r in pending['challengers']] == ['+ ds']
+    assert pending['pending'] == ['+ cn (per-clip)']
+    assert ('Not reported, not yet trained with every one of these seeds: '
+            '+ cn.') in proxy_selection.confirm_markdown(pending, [0, 1, 2])
     # no gain: the shipped recipe stays
     result = run('none', [0, 1, 2], path=tmp_path / 'runs2.json')
     assert result['challengers'][0]['verdict'] == 'no clear effect'
