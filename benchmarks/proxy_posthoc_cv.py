@@ -35,6 +35,7 @@ present) it says how unusual that gap would be if the two models behaved
 on val as they do held out in train.
 """
 import argparse
+import json
 import os.path as osp
 from typing import Dict, List, Optional, Sequence
 
@@ -43,7 +44,7 @@ import numpy as np
 from proxy_runs import (REPO, ProxyRuns, RunLedger, add_run_arguments,
                         machine, start_runs)
 from proxy_selection import (MIN_SEEDS, SHIPPED, _seed_run, candidate_name,
-                             decide, fold_f1, fold_identity,
+                             clips_by_video, decide, fold_f1, fold_identity,
                              reference_fold_scores, train_folds,
                              trained_history, write_fold_configs)
 from proxy_surveillance import (ENSEMBLE_AT, check_single_against_val,
@@ -218,7 +219,12 @@ def held_out_scores(ledger: RunLedger, name: str, parts: List[List[int]],
     """Per seed, the last checkpoint's held-out scores of candidate
     ``name``'s fold runs in ``ledger``, put together into one ``(num_clips,
     C)`` array of the train clips (each clip scored by the run that did not
-    train on it)."""
+    train on it).
+
+    Raises:
+        ValueError: A run's scores are not one row per held-out clip, or
+            the folds leave a clip unscored.
+    """
     out = []
     for seed in seeds:
         full = None
@@ -226,9 +232,17 @@ def held_out_scores(ledger: RunLedger, name: str, parts: List[List[int]],
             run = _seed_run(name, k, seed)[0]
             per_run = scores_of(ledger[run], run)
             last = per_run[max(per_run)].scores
+            if len(last) != len(held):
+                raise ValueError(f'ledger entry {run!r}: {len(last)} rows '
+                                 f'of scores, expected one per held-out '
+                                 f'clip ({len(held)})')
             if full is None:
                 full = np.full((num_clips, last.shape[1]), np.nan)
             full[held] = last
+        missing = np.flatnonzero(np.isnan(full).any(axis=1))
+        if len(missing):
+            raise ValueError(f'seed {seed}: the folds hold out no run for '
+                             f'clips {missing.tolist()}')
         out.append(full)
     return out
 
@@ -363,8 +377,6 @@ def val_sized(ledger: RunLedger, parts: List[List[int]],
     (``seeds``) and the reference's, on sets of as many source videos as
     ``<data>/val/annotations.json`` has; beside the val table's gap by
     video when ``val_result`` (``proxy_surveillance.json``) exists."""
-    import json
-    from proxy_selection import clips_by_video
     recipe = held_out_scores(ledger, candidate_name(SHIPPED), parts, seeds,
                              len(entries))
     reference = np.full(recipe[0].shape, np.nan)

@@ -264,6 +264,13 @@ def test_held_out_scores_put_each_fold_back_in_place():
     seed0, seed1 = posthoc.held_out_scores(ledger, name, parts, [0, 1], 4)
     np.testing.assert_allclose(seed0[:, 0], [0.0, 1.0, 0.1, 1.1])
     np.testing.assert_allclose(seed1[:, 0], [1.0, 2.0, 1.1, 2.1])
+    with pytest.raises(ValueError, match=r'clips \[4\]'):
+        posthoc.held_out_scores(ledger, name, parts, [0], 5)
+    short = proxy_selection._seed_run(name, 1, 0)[0]
+    ledger[short]['scores']['epochs']['80'] = [[0.5, 0.5]]
+    with pytest.raises(ValueError, match='1 rows of scores, expected one '
+                       r'per held-out clip \(2\)'):
+        posthoc.held_out_scores(ledger, name, parts, [0], 4)
 
 
 def test_val_sized_gaps_draw_whole_videos():
