@@ -823,9 +823,9 @@ def confirm(runs: ProxyRuns, base: dict, challengers, folds, parts,
     ``train=False`` trains nothing and reports the seeds that the ledger
     holds for the shipped recipe (a partial confirmation: fewer than 3
     seeds decide nothing); a challenger without every one of them is
-    pending and left out of the report (named under ``pending``). ``alpha``: the significance level of
-    the verdicts (lower when the ledger is looked at again after more
-    seeds, see ``--alpha``).
+    pending and left out of the report (named under ``pending``).
+    ``alpha``: the significance level of the verdicts (lower when the
+    ledger is looked at again after more seeds, see ``--alpha``).
 
     Returns:
         dict: ``base`` and ``challengers`` (spread rows with ``what``,
@@ -1030,9 +1030,10 @@ def selection_markdown(stages: List[Dict], reference: List[float]) -> str:
         'threshold 0.5, last epoch. The val split was not used.', '',
         'Reference baseline (handcrafted motion features + random forest) '
         'on the same folds: ' + ' / '.join(f'{f:.3f}' for f in reference) +
-        f' (mean {np.mean(reference):.3f}).', '','| stage | candidate | held-out F1 per fold | mean F1 | mean mAP '
-             '| F1 by epoch (mean) | CPU s (3 folds) | |',
-             '|---|---|---|---|---|---|---|---|']
+        f' (mean {np.mean(reference):.3f}).', '',
+        '| stage | candidate | held-out F1 per fold | mean F1 | mean mAP '
+        '| F1 by epoch (mean) | CPU s (3 folds) | |',
+        '|---|---|---|---|---|---|---|---|']
     for stage in stages:
         for r in stage['results']:
             won = '**chosen**' if r['name'] == stage['winner'] else ''
