@@ -29,8 +29,8 @@ and reports the seeds the ledger holds.
 
 The report ends with val-sized draws (:func:`val_sized_gaps`): how far
 the recipe falls behind or ahead of the reference baseline on random sets of
-as many source videos as the val split has, scored by these held-out
-scores; set beside the val table's gap (``proxy_surveillance.json``, when
+as many source videos as the val split has (a bootstrap of the train
+videos), scored by these held-out scores; set beside the val table's gap (``proxy_surveillance.json``, when
 present) it says how unusual that gap would be if the two models behaved
 on val as they do held out in train.
 """
@@ -250,13 +250,17 @@ def held_out_scores(ledger: RunLedger, name: str, parts: List[List[int]],
 def val_sized_gaps(recipe: List[np.ndarray], reference: np.ndarray,
                    labels: np.ndarray, groups: List[np.ndarray],
                    videos: int, draws: int = DRAWS, seed: int = 0,
-                   observed: Optional[float] = None) -> Dict:
+                   observed: Optional[float] = None,
+                   replace: bool = True) -> Dict:
     """What a val split of ``videos`` source videos would show of ``recipe
     - reference`` (the mean-over-seeds macro-F1 minus the reference's) if
     the held-out scores of the train clips were how both models behave:
     the difference on ``draws`` random sets of ``videos`` of the videos in
-    ``groups`` (clip indices of each; drawn without replacement, all
-    clips of a drawn video kept).
+    ``groups`` (clip indices of each; all clips of a drawn video kept).
+    The videos are drawn with replacement (a bootstrap: the train videos
+    stand for the population a new split comes from); ``replace=False``
+    draws distinct videos, which measures only how subsets of these vary
+    (a narrower spread).
 
     Args:
         recipe (list[np.ndarray]): ``(N, C)`` held-out scores per seed.
@@ -268,25 +272,29 @@ def val_sized_gaps(recipe: List[np.ndarray], reference: np.ndarray,
     Returns:
         dict: ``mean``, ``low`` / ``high`` (2.5 / 97.5 percentiles),
         ``p_behind`` (share of draws with the recipe behind), ``videos``,
-        ``draws``, and ``observed`` / ``p_as_low`` when ``observed``.
+        ``draws``, ``replace``, and ``observed`` / ``p_as_low`` when
+        ``observed``.
 
     Raises:
-        ValueError: ``videos`` is not between 1 and the number of groups.
+        ValueError: ``videos`` is below 1, or above the number of groups
+            without replacement.
     """
-    if not 1 <= videos <= len(groups):
-        raise ValueError(f'videos={videos}: draws need 1 to {len(groups)} '
-                         'source videos')
+    most = '' if replace else f' to {len(groups)}'
+    if videos < 1 or (not replace and videos > len(groups)):
+        raise ValueError(f'videos={videos}: draws need 1{most} source '
+                         'videos')
     rng = np.random.default_rng(seed)
     gaps = np.empty(draws)
     for i in range(draws):
-        pick = rng.choice(len(groups), videos, replace=False)
+        pick = rng.choice(len(groups), videos, replace=replace)
         idx = np.concatenate([groups[g] for g in pick])
         model = np.mean([macro_prf(r[idx], labels[idx])['f1']
                          for r in recipe])
         gaps[i] = model - macro_prf(reference[idx], labels[idx])['f1']
     low, high = np.percentile(gaps, [2.5, 97.5])
     out = dict(mean=float(gaps.mean()), low=float(low), high=float(high),
-               p_behind=float(np.mean(gaps < 0)), videos=videos, draws=draws)
+               p_behind=float(np.mean(gaps < 0)), videos=videos, draws=draws,
+               replace=bool(replace))
     if observed is not None:
         out.update(observed=float(observed),
                    p_as_low=float(np.mean(gaps <= observed)))
@@ -295,16 +303,18 @@ def val_sized_gaps(recipe: List[np.ndarray], reference: np.ndarray,
 
 def val_sized_markdown(g: Dict) -> str:
     """:func:`val_sized_gaps` as a sentence of the report."""
+    how = ('drawn with replacement' if g.get('replace', True) else
+           'distinct videos')
     text = (f"Val-sized draws: on {g['draws']} random sets of "
-            f"{g['videos']} of the train clips' source videos (as many as "
-            'the val split has), scored by the held-out scores above (last '
-            'checkpoint, threshold 0.5), the recipe minus the reference '
-            f"is {g['mean']:+.3f} on average, {g['low']:+.3f} to "
+            f"{g['videos']} of the train clips' source videos ({how}; as "
+            'many as the val split has), scored by the held-out scores '
+            'above (last checkpoint, threshold 0.5), the recipe minus the '
+            f"reference is {g['mean']:+.3f} on average, {g['low']:+.3f} to "
             f"{g['high']:+.3f} in 95% of the draws; the recipe is behind in "
             f"{100 * g['p_behind']:.1f}% of them")
     if 'observed' in g:
-        text += (f", and {-g['observed']:.3f} or more behind, as on val "
-                 f"(`{VAL_RESULT}`), in {100 * g['p_as_low']:.1f}%")
+        text += (f", and at or below val's {g['observed']:+.3f} "
+                 f"(`{VAL_RESULT}`) in {100 * g['p_as_low']:.1f}%")
     return text + '.'
 
 

@@ -945,7 +945,7 @@ def confirm_markdown(result: Dict, seeds: Sequence[int]) -> str:
         '(`proxy_confirm_runs.json`) on the next run.', '']
     if result.get('pending'):
         short = [what.split(' (')[0] for what in result['pending']]
-        partial += ['Not reported, not yet trained with every one of these '
+        partial += ['Not reported, not trained with every one of these '
                     'seeds: ' + '; '.join(short) + '.', '']
     lines = [
         'Confirmation of the real-proxy recipe against challengers, 3-fold '

@@ -326,7 +326,7 @@ def test_confirm_trains_every_seed_and_replaces_only_on_a_clear_gain(
     assert pending['seeds'] == [0, 1, 2]
     assert [r['what'] for r in pending['challengers']] == ['+ ds']
     assert pending['pending'] == ['+ cn (per-clip)']
-    assert ('Not reported, not yet trained with every one of these seeds: '
+    assert ('Not reported, not trained with every one of these seeds: '
             '+ cn.') in proxy_selection.confirm_markdown(pending, [0, 1, 2])
     # no gain: the shipped recipe stays
     result = run('none', [0, 1, 2], path=tmp_path / 'runs2.json')
@@ -619,6 +619,53 @@ def test_weight_decay_candidate_sets_only_its_optimizer(tmp_path):
     shipped = proxy_selection.candidate_config(
         proxy_selection.SHIPPED, 'fit.json', 'held.json')
     assert 'weight_decay' not in shipped
+
+
+def test_run_confirm_reports_every_challenger_after_training_some(
+        tmp_path, monkeypatch):
+    """--confirm --challengers X trains only X (and the recipe's missing
+    runs), and the report it writes still has every challenger that the
+    ledger holds with the seeds; --report --challengers reports only the
+    challengers named."""
+    from types import SimpleNamespace
+    trained = []
+
+    def record(runs, c, k, seed, held, y, cfg_dir):
+        trained.append(proxy_selection.candidate_name(c))
+        return dict(f1=0.6 + seed / 100, mAP=0.7, correct=[True], cpu=1.0,
+                    wall=1.0, machine='x')
+
+    monkeypatch.setattr(proxy_selection, 'fold_record', record)
+    monkeypatch.setattr(proxy_selection, 'CHALLENGERS', (
+        ('+ ds', 'downscale', 0.5), ('+ cn', 'clip_norm', True)))
+    data = _annotations(tmp_path, [24, 48, 100])
+    parts = [[0], [1], [2]]
+    y = np.eye(2)[[0, 1, 0]]
+    reference = ([y[[0]], y[[1]], 1 - y[[2]]], y)
+    folds = [(str(tmp_path / 'fit.json'), str(tmp_path / 'held.json'))] * 3
+    runs = SimpleNamespace(work_dir=str(tmp_path / 'work'))
+    (tmp_path / 'work').mkdir()
+    (tmp_path / 'out').mkdir()
+    report = tmp_path / 'out' / 'proxy_confirm.md'
+
+    def run(keys, only_report=False):
+        args = SimpleNamespace(spread_seeds=[0, 1, 2], challengers=keys,
+                               report=only_report, alpha=0.05,
+                               out=str(tmp_path / 'out'))
+        proxy_selection.run_confirm(args, runs, data, parts, folds,
+                                    reference)
+        return report.read_text()
+
+    text = run(['downscale'])
+    assert '| + ds `' in text and '| + cn `' not in text
+    assert 'not trained with every one of these seeds: + cn.' in text
+    assert len(trained) == 18  # the recipe and ds: 3 seeds x 3 folds
+    trained.clear()
+    text = run(['clip_norm'])
+    assert len(trained) == 9 and all(n.endswith('_cn') for n in trained)
+    assert '| + ds `' in text and '| + cn `' in text
+    text = run(['clip_norm'], only_report=True)
+    assert '+ ds' not in text and '| + cn `' in text
 
 
 def test_combined_challenger_sets_both_of_its_keys(tmp_path):

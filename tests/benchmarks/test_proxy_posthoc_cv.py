@@ -276,8 +276,11 @@ def test_held_out_scores_put_each_fold_back_in_place():
 def test_val_sized_gaps_draw_whole_videos():
     """Three videos: the recipe right and the reference wrong on two of
     them, the other way round on the third. One video a draw: behind in
-    about a third of the draws, each draw +1 or -1; all three a draw: the
-    same gap every time, behind in none."""
+    about a third of the draws, each draw +1 or -1. Three a draw with
+    replacement: behind when the third video is drawn at least twice
+    (7 / 27); three distinct videos: the same gap every time, behind in
+    none. The recipe's F1 is the mean over its seeds."""
+    from tiny_action.evaluation import macro_prf
     y = np.eye(2)[[0, 1, 0, 1, 0, 1]]
     groups = [np.array([0, 1]), np.array([2, 3]), np.array([4, 5])]
     recipe = y.copy()
@@ -288,11 +291,21 @@ def test_val_sized_gaps_draw_whole_videos():
     assert one['p_behind'] == pytest.approx(1 / 3, abs=0.06)
     assert one['p_as_low'] == one['p_behind']
     assert (one['low'], one['high']) == (-1.0, 1.0)
-    every = posthoc.val_sized_gaps([recipe], reference, y, groups, 3,
-                                   draws=20)
+    boot = posthoc.val_sized_gaps([recipe], reference, y, groups, 3,
+                                  draws=2000)
+    assert boot['replace'] and boot['p_behind'] == pytest.approx(
+        7 / 27, abs=0.04)
+    every = posthoc.val_sized_gaps([recipe, reference], reference, y,
+                                   groups, 3, draws=20, replace=False)
+    both = (macro_prf(recipe, y)['f1'] + macro_prf(reference, y)['f1']) / 2
     assert every['low'] == every['high'] == pytest.approx(every['mean'])
+    assert every['mean'] == pytest.approx(both - macro_prf(reference, y)['f1'])
     assert every['p_behind'] == 0.0 and 'p_as_low' not in every
-    assert 'in 0.0% of them.' in posthoc.val_sized_markdown(every)
-    assert '1.000 or more behind' in posthoc.val_sized_markdown(one)
+    text = posthoc.val_sized_markdown(every)
+    assert 'distinct videos' in text and 'in 0.0% of them.' in text
+    assert "at or below val's -1.000" in posthoc.val_sized_markdown(one)
     with pytest.raises(ValueError, match='videos=4: draws need 1 to 3'):
-        posthoc.val_sized_gaps([recipe], reference, y, groups, 4)
+        posthoc.val_sized_gaps([recipe], reference, y, groups, 4,
+                               replace=False)
+    with pytest.raises(ValueError, match='videos=0: draws need 1 source'):
+        posthoc.val_sized_gaps([recipe], reference, y, groups, 0)
