@@ -355,20 +355,23 @@ def pipelines(c: dict) -> Tuple[list, list]:
     # native: the energy first, then an area resize of frame and energy
     tail = motion + [dict(resize, interpolation='area')] if native else \
         [resize] + motion
-    tail = _stats_steps(c, all_frames) + tail + [
-        dict(type='FormatShape', input_format='NCTHW'),
-        dict(type='PackTinyActionInputs')]
+    tail = tail + [dict(type='FormatShape', input_format='NCTHW'),
+                   dict(type='PackTinyActionInputs')]
+    stats = _stats_steps(c, all_frames)
     train = head + [
         _sampler(c['frames'], c['sampling'], False, c['pairs'], all_frames),
-        dict(type='TinyVideoDecode')] + norm + aug + tail
+        dict(type='TinyVideoDecode')] + norm + aug + stats + tail
+    # statistics as a training target only: the test clips need none
     test = head + [
         _sampler(c['frames'], c['sampling'], True, c['pairs'], all_frames),
-        dict(type='TinyVideoDecode')] + norm + tail
+        dict(type='TinyVideoDecode')] + norm + (
+            [] if c['motion_stats'] == 'target' else stats) + tail
     return train, test
 
 
 def _stats_steps(c: dict, all_frames: bool) -> list:
-    """``MotionStatistics`` when candidate ``c`` has ``motion_stats``: it
+    """``MotionStatistics`` when candidate ``c`` has ``motion_stats``
+    (True: the head reads them; ``'target'``: the head predicts them): it
     goes after the augmentation (the statistics describe the frames the
     network sees) and before ``SegmentMotion`` thins the whole clip
     (``all_frames``) and any resize, so it sees every frame at the clip's
@@ -427,13 +430,16 @@ def _smooth(c: dict) -> str:
 
 def _stats_head(c: dict) -> str:
     """Head keyword arguments of candidate ``c`` beyond the recipe's: a
-    ``MotionStatsHead`` of the ``MotionStatistics`` vector when
-    ``motion_stats``, else none."""
+    ``MotionStatsHead`` reading the ``MotionStatistics`` vector when
+    ``motion_stats`` is True, a ``MotionTargetHead`` predicting it when
+    ``'target'``, else none."""
     if not c['motion_stats']:
         return ''
     from tiny_action.datasets.transforms import MotionStatistics
     channels = MotionStatistics().num_stats
-    return f"type='MotionStatsHead', stats_channels={channels}, "
+    head = 'MotionTargetHead' if c['motion_stats'] == 'target' else \
+        'MotionStatsHead'
+    return f"type={head!r}, stats_channels={channels}, "
 
 
 #: backbone keyword arguments of a per-frame 2D network (``frame_conv``):
@@ -510,7 +516,8 @@ def candidate_name(c: dict) -> str:
             ('_native' if c['motion_res'] == 'native' else '') +
             (f"_ds{c['downscale']:g}" if c['downscale'] else '') +
             ('_cn' if c['clip_norm'] else '') +
-            ('_ms' if c['motion_stats'] else '') +
+            ('_mt' if c['motion_stats'] == 'target' else
+             '_ms' if c['motion_stats'] else '') +
             ('_2d' if c['frame_conv'] else '') +
             (f"_ls{c['label_smooth']:g}" if c['label_smooth'] else '') +
             (f"_wd{c['wd']:g}" if c['wd'] != START['wd'] else ''))
@@ -665,6 +672,10 @@ CHALLENGERS: Sequence[Tuple[str, str, object]] = (
     ('AdamW weight decay 0.5 instead of 0.05 (at lr 1e-3 over ~1,150 '
      'steps of the cosine schedule, 0.05 shrinks the weights by 3% in all: '
      'next to no decay; 0.5 shrinks them by about 26%)', 'wd', 0.5),
+    ('+ the clip\'s motion statistics as an auxiliary training target '
+     '(MotionTargetHead: the pooled features also regress the reference\'s '
+     '46 standardised statistics, weight 1; many targets per clip besides '
+     'its label, none needed at test)', 'motion_target', True),
     ('+ RandomDownscale and label smoothing together (the two challengers '
      'that led, by +0.009 and +0.014 over six seeds: do they add up?)',
      'downscale_smooth', (0.5, 0.1)),
@@ -1016,6 +1027,8 @@ def _apply(c: dict, key: str, value) -> dict:
         c['width'], c['blocks'] = value
     elif key == 'downscale_smooth':
         c['downscale'], c['label_smooth'] = value
+    elif key == 'motion_target':  # the statistics as a training target
+        c['motion_stats'] = 'target' if value else False
     else:
         c[key] = value
     return c

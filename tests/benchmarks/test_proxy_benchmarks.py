@@ -541,6 +541,46 @@ def test_motion_stats_candidate_reads_the_whole_clip_into_its_head(
         proxy_selection.pipelines(dict(c, sampling='dense'))
 
 
+def test_motion_target_candidate_has_the_statistics_in_training_only(
+        tmp_path):
+    """The auxiliary-target challenger: MotionStatistics in the train
+    pipeline where the MotionStatsHead challenger has it, none in the test
+    pipeline; its fold config builds a MotionTargetHead of the vector's
+    length, whose model trains on a packed sample and predicts without
+    statistics."""
+    import torch
+    from mmaction.registry import MODELS
+    from mmaction.utils import register_all_modules
+    register_all_modules()
+    (target, ) = proxy_selection.select_challengers(['motion_target'])
+    c = proxy_selection._apply(proxy_selection.SHIPPED, *target[1:])
+    assert c == dict(proxy_selection.SHIPPED, motion_stats='target')
+    assert proxy_selection.candidate_name(c).endswith('_native_mt')
+    reads = proxy_selection._apply(proxy_selection.SHIPPED, 'motion_stats',
+                                   True)
+    train, test = proxy_selection.pipelines(c)
+    assert train == proxy_selection.pipelines(reads)[0]
+    assert not any(t['type'] == 'MotionStatistics' for t in test)
+    path = tmp_path / 'mt.py'
+    path.write_text(proxy_selection.candidate_config(c, 'fit.json',
+                                                     'held.json'))
+    head_cfg = Config.fromfile(str(path)).model.cls_head
+    assert head_cfg.type == 'MotionTargetHead'
+    assert head_cfg.stats_channels == 46 and head_cfg.in_channels == 128
+    head = MODELS.build(head_cfg)
+    assert set(head.loss(torch.randn(2, 128, 2, 2, 2), [
+        _packed_sample(46), _packed_sample(46)])) == {'loss_cls',
+                                                      'loss_aux'}
+
+
+def _packed_sample(stats: int):
+    import torch
+    from mmaction.structures import ActionDataSample
+    ds = ActionDataSample().set_gt_label(torch.tensor([1.0, 0.0]))
+    ds.set_field(torch.randn(stats), 'motion_stats', dtype=torch.Tensor)
+    return ds
+
+
 def test_frame_conv_candidate_encodes_each_segment_on_its_own(tmp_path):
     """The per-frame 2D challenger: its fold config builds the recipe's
     backbone with temporal kernels of size 1 everywhere and no temporal

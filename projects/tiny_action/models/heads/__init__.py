@@ -1,5 +1,6 @@
 from .asl_head import ASLHead
 from .kd_head import KDHead
 from .motion_stats_head import MotionStatsHead
+from .motion_target_head import MotionTargetHead
 
-__all__ = ['ASLHead', 'KDHead', 'MotionStatsHead']
+__all__ = ['ASLHead', 'KDHead', 'MotionStatsHead', 'MotionTargetHead']

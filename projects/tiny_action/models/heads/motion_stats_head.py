@@ -12,6 +12,52 @@ from torch import Tensor, nn
 from .asl_head import ASLHead
 
 
+def positive_int(head: str, name: str, value) -> int:
+    """``value`` as an int, checked to be a positive integer (not a bool).
+
+    Raises:
+        ValueError: naming ``head``'s argument ``name``.
+    """
+    if isinstance(value, bool) or not isinstance(
+            value, (int, np.integer)) or value < 1:
+        raise ValueError(f'{head}: `{name}` should be a positive integer, '
+                         f'but got {value!r}')
+    return int(value)
+
+
+def stack_motion_stats(data_samples: SampleList, channels: int, head: str,
+                       device: torch.device) -> Tensor:
+    """The batch's ``motion_stats`` as a float ``(N, channels)`` tensor
+    (``head``: the head's name, for the error).
+
+    Raises:
+        ValueError: A sample has no ``motion_stats`` or one of another
+            length.
+    """
+    stats: List[Tensor] = []
+    for i, data_sample in enumerate(data_samples):
+        value = data_sample.get('motion_stats')
+        if value is None or tuple(value.shape) != (channels,):
+            found = None if value is None else tuple(value.shape)
+            raise ValueError(
+                f'{head} expects data_sample.motion_stats of shape '
+                f'({channels},) (MotionStatistics in the pipeline), but '
+                f'sample {i} has {found}')
+        stats.append(value)
+    return torch.stack(stats).to(device=device, dtype=torch.float32)
+
+
+def standardize_stats(norm: nn.BatchNorm1d, stats: Tensor,
+                      training: bool) -> Tensor:
+    """``norm`` of ``stats`` ``(N, channels)``: batch statistics in
+    training (updating the running ones), but the running statistics for
+    a training batch of one (which has no variance) and at test time."""
+    if training and stats.shape[0] == 1:
+        return F.batch_norm(stats, norm.running_mean, norm.running_var,
+                            norm.weight, norm.bias, False, 0.0, norm.eps)
+    return norm(stats)
+
+
 @MODELS.register_module()
 class MotionStatsHead(ASLHead):
     """:class:`ASLHead` whose classifier also sees a clip-level vector: the
@@ -40,13 +86,10 @@ class MotionStatsHead(ASLHead):
 
     def __init__(self, stats_channels: int, stats_hidden: int = 32,
                  **kwargs) -> None:
-        for name, value in (('stats_channels', stats_channels),
-                            ('stats_hidden', stats_hidden)):
-            if isinstance(value, bool) or not isinstance(
-                    value, (int, np.integer)) or value < 1:
-                raise ValueError(f'{type(self).__name__}: `{name}` should '
-                                 f'be a positive integer, but got {value!r}')
-        stats_channels, stats_hidden = int(stats_channels), int(stats_hidden)
+        stats_channels = positive_int(type(self).__name__, 'stats_channels',
+                                      stats_channels)
+        stats_hidden = positive_int(type(self).__name__, 'stats_hidden',
+                                    stats_hidden)
         super().__init__(**kwargs)
         self.stats_channels = stats_channels
         self.stats_norm = nn.BatchNorm1d(stats_channels)
@@ -61,30 +104,12 @@ class MotionStatsHead(ASLHead):
 
     def stack_stats(self, data_samples: SampleList,
                     device: torch.device) -> Tensor:
-        """The batch's ``motion_stats`` as a float ``(N, stats_channels)``.
-
-        Raises:
-            ValueError: A sample has no ``motion_stats`` or one of another
-                length.
-        """
-        stats: List[Tensor] = []
-        for i, data_sample in enumerate(data_samples):
-            value = data_sample.get('motion_stats')
-            if value is None or tuple(value.shape) != (self.stats_channels,):
-                found = None if value is None else tuple(value.shape)
-                raise ValueError(
-                    f'{type(self).__name__} expects data_sample.motion_stats'
-                    f' of shape ({self.stats_channels},) (MotionStatistics '
-                    f'in the pipeline), but sample {i} has {found}')
-            stats.append(value)
-        return torch.stack(stats).to(device=device, dtype=torch.float32)
+        """The batch's ``motion_stats`` (:func:`stack_motion_stats`)."""
+        return stack_motion_stats(data_samples, self.stats_channels,
+                                  type(self).__name__, device)
 
     def _normalize(self, stats: Tensor) -> Tensor:
-        if self.training and stats.shape[0] == 1:
-            norm = self.stats_norm
-            return F.batch_norm(stats, norm.running_mean, norm.running_var,
-                                norm.weight, norm.bias, False, 0.0, norm.eps)
-        return self.stats_norm(stats)
+        return standardize_stats(self.stats_norm, stats, self.training)
 
     def forward(self, x: Tensor, stats: Optional[Tensor] = None,
                 **kwargs) -> Tensor:
