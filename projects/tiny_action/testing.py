@@ -1,6 +1,6 @@
 """Tiny fixtures shared by the tests and the benchmarks (as
 ``mmaction.testing``): a small recognizer config, a fake distillation batch,
-a config file for the stock tools on a small dataset, and short videos with
+motion-statistics samples and heads, a config file for the stock tools on a small dataset, and short videos with
 known frames.
 
 Not imported by ``import tiny_action``; everything here is small enough for
@@ -10,15 +10,15 @@ import os
 import socket
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, Iterator, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterator, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
 
 __all__ = [
-    'CODECS', 'frame_pattern', 'kd_batch', 'random_multilabel',
-    'single_rank_launch', 'sklearn_prf', 'tiny_kd_cfg', 'tiny_recognizer_cfg',
-    'write_tiny_config', 'write_video'
+    'CODECS', 'frame_pattern', 'kd_batch', 'motion_stats_samples',
+    'random_multilabel', 'single_rank_launch', 'sklearn_prf', 'stats_head',
+    'tiny_kd_cfg', 'tiny_recognizer_cfg', 'write_tiny_config', 'write_video'
 ]
 
 
@@ -127,6 +127,38 @@ def kd_batch(num_samples: int = 2,
         sample.set_metainfo(dict(id=f'{i:05d}'))
         samples.append(sample)
     return dict(inputs=inputs, data_samples=samples)
+
+
+def motion_stats_samples(labels: Sequence[Sequence[float]],
+                         stats: Sequence[Optional[Any]]) -> list:
+    """``ActionDataSample`` s as ``PackTinyActionInputs`` packs clips with
+    ``MotionStatistics``: a float ``gt_label`` per row of ``labels`` and,
+    where the matching entry of ``stats`` is not None, that vector as
+    ``motion_stats`` (float tensor)."""
+    from mmaction.structures import ActionDataSample
+    out = []
+    for label, vector in zip(labels, stats):
+        sample = ActionDataSample().set_gt_label(
+            torch.tensor(label, dtype=torch.float32))
+        if vector is not None:
+            sample.set_field(torch.as_tensor(vector, dtype=torch.float32),
+                             'motion_stats', dtype=torch.Tensor)
+        out.append(sample)
+    return out
+
+
+def stats_head(head_type: str, **kwargs):
+    """A built and initialised motion-statistics head (``head_type``:
+    ``'MotionStatsHead'`` or ``'MotionTargetHead'``) of ``kwargs``
+    (``num_classes``, ``in_channels``, ``stats_channels``, ...), with BCE
+    and no dropout unless they say otherwise."""
+    from mmaction.registry import MODELS
+    cfg = dict(type=head_type, loss_cls=dict(type='BCELossWithLogits'),
+               dropout_ratio=0.0)
+    cfg.update(kwargs)
+    head = MODELS.build(cfg)
+    head.init_weights()
+    return head
 
 
 def random_multilabel(seed: int,

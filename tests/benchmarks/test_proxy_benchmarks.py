@@ -551,6 +551,7 @@ def test_motion_target_candidate_has_the_statistics_in_training_only(
     import torch
     from mmaction.registry import MODELS
     from mmaction.utils import register_all_modules
+    from tiny_action.testing import motion_stats_samples
     register_all_modules()
     (target, ) = proxy_selection.select_challengers(['motion_target'])
     c = proxy_selection._apply(proxy_selection.SHIPPED, *target[1:])
@@ -568,17 +569,9 @@ def test_motion_target_candidate_has_the_statistics_in_training_only(
     assert head_cfg.type == 'MotionTargetHead'
     assert head_cfg.stats_channels == 46 and head_cfg.in_channels == 128
     head = MODELS.build(head_cfg)
-    assert set(head.loss(torch.randn(2, 128, 2, 2, 2), [
-        _packed_sample(46), _packed_sample(46)])) == {'loss_cls',
-                                                      'loss_aux'}
-
-
-def _packed_sample(stats: int):
-    import torch
-    from mmaction.structures import ActionDataSample
-    ds = ActionDataSample().set_gt_label(torch.tensor([1.0, 0.0]))
-    ds.set_field(torch.randn(stats), 'motion_stats', dtype=torch.Tensor)
-    return ds
+    samples = motion_stats_samples([[1, 0], [0, 1]], torch.randn(2, 46))
+    assert set(head.loss(torch.randn(2, 128, 2, 2, 2), samples)) == {
+        'loss_cls', 'loss_aux'}
 
 
 def test_frame_conv_candidate_encodes_each_segment_on_its_own(tmp_path):

@@ -1,33 +1,18 @@
 import tiny_action  # noqa: F401  (compat shims + registration first)
 
+from functools import partial
+
 import numpy as np
 import pytest
 import torch
-from mmaction.registry import MODELS
-from mmaction.structures import ActionDataSample
+from tiny_action.testing import motion_stats_samples, stats_head
 
 NUM_CLASSES, IN_CHANNELS, STATS = 2, 8, 6
 
 
-def _samples(labels, stats):
-    out = []
-    for lab, s in zip(labels, stats):
-        ds = ActionDataSample().set_gt_label(torch.tensor(lab, dtype=torch.float32))
-        if s is not None:
-            ds.set_field(torch.as_tensor(s, dtype=torch.float32),
-                         'motion_stats', dtype=torch.Tensor)
-        out.append(ds)
-    return out
-
-
-def _head(**kwargs):
-    cfg = dict(type='MotionStatsHead', num_classes=NUM_CLASSES,
-               in_channels=IN_CHANNELS, stats_channels=STATS,
-               loss_cls=dict(type='BCELossWithLogits'), dropout_ratio=0.0)
-    cfg.update(kwargs)
-    head = MODELS.build(cfg)
-    head.init_weights()
-    return head
+_samples = motion_stats_samples
+_head = partial(stats_head, 'MotionStatsHead', num_classes=NUM_CLASSES,
+                in_channels=IN_CHANNELS, stats_channels=STATS)
 
 
 def test_scores_depend_on_the_statistics_and_views_share_them():
