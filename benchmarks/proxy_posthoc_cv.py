@@ -30,9 +30,9 @@ and reports the seeds the ledger holds.
 The report ends with val-sized draws (:func:`val_sized_gaps`): how far
 the recipe falls behind or ahead of the reference baseline on random sets of
 as many source videos as the val split has (a bootstrap of the train
-videos), scored by these held-out scores; set beside the val table's gap (``proxy_surveillance.json``, when
-present) it says how unusual that gap would be if the two models behaved
-on val as they do held out in train.
+videos), scored by these held-out scores; set beside the val table's gap
+(``proxy_surveillance.json``, when present) it says how unusual that gap
+would be if the two models behaved on val as they do held out in train.
 """
 import argparse
 import json
@@ -44,7 +44,7 @@ import numpy as np
 from proxy_runs import (REPO, ProxyRuns, RunLedger, add_run_arguments,
                         machine, start_runs)
 from proxy_selection import (MIN_SEEDS, SHIPPED, _seed_run, candidate_name,
-                             clips_by_video, decide, fold_f1, fold_identity,
+                             decide, fold_f1, fold_identity,
                              reference_fold_scores, train_folds,
                              trained_history, write_fold_configs)
 from proxy_surveillance import (ENSEMBLE_AT, check_single_against_val,
@@ -214,36 +214,48 @@ def summarize(per_seed: Dict[int, List[Dict]]) -> Dict:
                 tests_untimed=int(sum(f['tests_untimed'] for f in folds)))
 
 
+def out_of_fold(fold_scores: Sequence[np.ndarray], parts: List[List[int]],
+                num_clips: int, what: str) -> np.ndarray:
+    """One ``(num_clips, C)`` array of per-fold held-out scores
+    (``fold_scores[k]`` for the clips ``parts[k]``; ``what`` names them in
+    errors).
+
+    Raises:
+        ValueError: A fold's scores are not one row per held-out clip, or
+            the folds leave a clip unscored.
+    """
+    full = None
+    for k, (scores, held) in enumerate(zip(fold_scores, parts)):
+        if len(scores) != len(held):
+            raise ValueError(f'{what}, fold {k}: {len(scores)} rows of '
+                             'scores, expected one per held-out clip '
+                             f'({len(held)})')
+        if full is None:
+            full = np.full((num_clips, scores.shape[1]), np.nan)
+        full[held] = scores
+    missing = np.flatnonzero(np.isnan(full).any(axis=1))
+    if len(missing):
+        raise ValueError(f'{what}: the folds hold out no run for clips '
+                         f'{missing.tolist()}')
+    return full
+
+
 def held_out_scores(ledger: RunLedger, name: str, parts: List[List[int]],
                     seeds: Sequence[int], num_clips: int) -> List[np.ndarray]:
     """Per seed, the last checkpoint's held-out scores of candidate
-    ``name``'s fold runs in ``ledger``, put together into one ``(num_clips,
-    C)`` array of the train clips (each clip scored by the run that did not
-    train on it).
-
-    Raises:
-        ValueError: A run's scores are not one row per held-out clip, or
-            the folds leave a clip unscored.
-    """
+    ``name``'s fold runs in ``ledger``, put together by
+    :func:`out_of_fold` (each clip scored by the run that did not train on
+    it)."""
     out = []
     for seed in seeds:
-        full = None
-        for k, held in enumerate(parts):
+        last = []
+        for k in range(len(parts)):
             run = _seed_run(name, k, seed)[0]
             per_run = scores_of(ledger[run], run)
-            last = per_run[max(per_run)].scores
-            if len(last) != len(held):
-                raise ValueError(f'ledger entry {run!r}: {len(last)} rows '
-                                 f'of scores, expected one per held-out '
-                                 f'clip ({len(held)})')
-            if full is None:
-                full = np.full((num_clips, last.shape[1]), np.nan)
-            full[held] = last
-        missing = np.flatnonzero(np.isnan(full).any(axis=1))
-        if len(missing):
-            raise ValueError(f'seed {seed}: the folds hold out no run for '
-                             f'clips {missing.tolist()}')
-        out.append(full)
+            last.append(per_run[max(per_run)].scores)
+        where = getattr(ledger, 'path', 'ledger')
+        out.append(out_of_fold(last, parts, num_clips,
+                               f'{where}: {name} seed {seed}'))
     return out
 
 
@@ -389,11 +401,10 @@ def val_sized(ledger: RunLedger, parts: List[List[int]],
     video when ``val_result`` (``proxy_surveillance.json``) exists."""
     recipe = held_out_scores(ledger, candidate_name(SHIPPED), parts, seeds,
                              len(entries))
-    reference = np.full(recipe[0].shape, np.nan)
-    for scores, held in zip(ref_scores, parts):
-        reference[held] = scores
+    reference = out_of_fold(ref_scores, parts, len(entries),
+                            'reference baseline')
     val_ann = osp.join(data, 'val', 'annotations.json')
-    videos = len(clips_by_video(read_annotation_entries(val_ann), val_ann))
+    videos = len(video_groups(read_annotation_entries(val_ann), val_ann))
     observed = None
     if osp.isfile(val_result):
         with open(val_result) as f:

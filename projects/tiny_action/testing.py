@@ -1,7 +1,7 @@
 """Tiny fixtures shared by the tests and the benchmarks (as
 ``mmaction.testing``): a small recognizer config, a fake distillation batch,
-motion-statistics samples and heads, a config file for the stock tools on a small dataset, and short videos with
-known frames.
+motion-statistics samples and heads, a config file for the stock tools on a
+small dataset, and short videos with known frames.
 
 Not imported by ``import tiny_action``; everything here is small enough for
 a CPU test of a few seconds.
