@@ -574,6 +574,56 @@ def test_motion_target_candidate_has_the_statistics_in_training_only(
         'loss_cls', 'loss_aux'}
 
 
+def test_flow_candidate_feeds_frame_flow_and_energy_to_the_model(tmp_path):
+    """The optical-flow challenger: SegmentMotion('rgb+flow+energy') where
+    the recipe has 'rgb+energy' (after the flip and crop, before the area
+    resize), 8 input channels normalised channel by channel, and a model
+    that takes the pipeline's output of a moving clip."""
+    import torch
+    from mmaction.registry import MODELS, TRANSFORMS
+    from mmaction.utils import register_all_modules
+    register_all_modules()
+    (flow, ) = [ch for ch in proxy_selection.CHALLENGERS
+                if ch[2] == 'rgb+flow+energy']
+    c = proxy_selection._apply(proxy_selection.SHIPPED, *flow[1:])
+    assert proxy_selection.candidate_name(c).startswith('rgbflowenergy_s32')
+    shipped = proxy_selection.pipelines(proxy_selection.SHIPPED)
+    for steps, recipe in zip(proxy_selection.pipelines(c), shipped):
+        motion = [t for t in steps if t['type'] == 'SegmentMotion']
+        assert motion == [dict(type='SegmentMotion', mode='rgb+flow+energy',
+                               per_frame=False)]
+        assert [t['type'] for t in steps] == [t['type'] for t in recipe]
+    norm = proxy_selection.input_normalization('rgb+flow+energy')
+    assert norm['in_channels'] == 8
+    assert norm['mean'][3:5] == [0.0, 0.0] and norm['std'][3:5] == [0.2, 0.2]
+    assert norm['mean'][5:] == [2.0] * 3
+    path = tmp_path / 'flow.py'
+    path.write_text(proxy_selection.candidate_config(c, 'fit.json',
+                                                     'held.json'))
+    cfg = Config.fromfile(str(path))
+    model = MODELS.build(cfg.model)
+    import cv2
+    rng = np.random.default_rng(0)  # a smooth texture, 1 px right a frame
+    texture = cv2.GaussianBlur(rng.uniform(0, 255, (40, 40, 3)), (0, 0), 2)
+    texture = np.clip((texture - texture.mean()) * 6 + 128, 0, 255)
+    frames = [np.roll(texture, t, 1).astype(np.uint8) for t in range(20)]
+    results = dict(imgs=frames, total_frames=20, start_index=0,
+                   filename='clip.mp4', label=[1, 0], test_mode=True,
+                   modality='RGB', img_shape=(40, 40), ori_shape=(40, 40))
+    for step in cfg.test_dataloader.dataset.pipeline[1:]:
+        if step['type'] != 'TinyVideoDecode':
+            results = TRANSFORMS.build(dict(step))(results)
+    inputs = results['inputs']
+    assert inputs.shape == (1, 8, 16, 32, 32)
+    # 1 px of a 40 px frame: 1.2 px of the 48 px flow, to the right
+    assert inputs[:, 3].float().mean() == pytest.approx(1.2, abs=0.3)
+    assert abs(inputs[:, 4].float().mean()) < 0.1
+    with torch.no_grad():
+        scores = model.test_step(dict(inputs=[inputs],
+                                      data_samples=[results['data_samples']]))
+    assert scores[0].pred_score.shape == (2, )
+
+
 def test_frame_conv_candidate_encodes_each_segment_on_its_own(tmp_path):
     """The per-frame 2D challenger: its fold config builds the recipe's
     backbone with temporal kernels of size 1 everywhere and no temporal

@@ -7,7 +7,8 @@ import tiny_action  # noqa: F401
 from mmaction.datasets.transforms import FormatShape
 from mmaction.registry import TRANSFORMS
 from tiny_action.datasets.transforms import SegmentMotion, UniformSegment
-from tiny_action.datasets.transforms.difference import (segment_bounds,
+from tiny_action.datasets.transforms.difference import (key_frame_flow,
+                                                        segment_bounds,
                                                         segment_energy)
 
 
@@ -128,7 +129,7 @@ def test_per_frame_takes_each_frames_own_step_within_its_view():
         SegmentMotion(per_frame=True)(dict(imgs=clip([0] * 5), clip_len=3,
                                            num_clips=2))
     assert repr(SegmentMotion(per_frame=True)) == (
-        "SegmentMotion(mode='rgb+energy', per_frame=True)")
+        "SegmentMotion(mode='rgb+energy', per_frame=True, flow_size=48)")
 
 
 @pytest.mark.parametrize('total', [2, 3, 5])
@@ -168,3 +169,93 @@ def test_misplaced_all_frames_is_refused():
     with pytest.raises(KeyError, match="clip_len.*'z.mp4'"):
         SegmentMotion()(dict(imgs=clip([0, 1]), filename='z.mp4',
                              key_frames=[0]))
+
+
+def blob_clip(size: int, step: float, frames: int = 4) -> np.ndarray:
+    """``(frames, size, size, 3)`` float32: a bright Gaussian blob on grey
+    that moves ``step`` px to the right from one frame to the next."""
+    y, x = np.mgrid[0:size, 0:size].astype(np.float32)
+    out = []
+    for t in range(frames):
+        cx, cy = size * 0.4 + t * step, size * 0.5
+        g = 40 + 180 * np.exp(-((x - cx)**2 + (y - cy)**2) /
+                              (2 * (size / 10)**2))
+        out.append(np.repeat(g[..., None], 3, -1))
+    return np.stack(out)
+
+
+def moving(clip: np.ndarray) -> np.ndarray:
+    """Pixels that change between the first two frames."""
+    return np.abs(clip[1] - clip[0]).sum(-1) > 5
+
+
+@pytest.mark.parametrize('size,step', [(24, 1), (48, 2), (96, 4)])
+def test_flow_is_in_pixels_of_the_flow_size_at_any_resolution(size, step):
+    # the same motion (a twelfth of the frame per frame) at three sizes:
+    # 2 px of a 48 px frame each time
+    c = blob_clip(size, step)
+    flow = key_frame_flow(c, [0, 1], 48)
+    assert flow.shape == (2, size, size, 2) and flow.dtype == np.float32
+    dx, dy = flow[0][moving(c)].mean(0)
+    assert dx == pytest.approx(2.0, abs=0.15) and abs(dy) < 0.05
+    # still: no flow
+    still = key_frame_flow(np.repeat(c[:1], 3, 0), [0, 1], 48)
+    assert np.abs(still).max() < 1e-3
+
+
+def test_flow_of_a_mirrored_clip_points_the_other_way():
+    c = blob_clip(48, 2)
+    mirrored = c[:, :, ::-1]
+    right = key_frame_flow(c, [0], 48)[0][moving(c)].mean(0)
+    left = key_frame_flow(mirrored, [0], 48)[0][moving(mirrored)].mean(0)
+    assert right[0] > 1.5 and left[0] == pytest.approx(-right[0], abs=0.1)
+
+
+def test_flow_of_the_last_frame_takes_the_last_pair_and_one_frame_none():
+    c = blob_clip(48, 2, frames=3)
+    c[2] = c[1]  # the last step stops
+    last = key_frame_flow(c, [2], 48)[0]
+    assert np.abs(last).max() < 1e-3  # pair (1, 2), not (2, 3)
+    one = key_frame_flow(c[:1], [0, 0], 48)
+    assert one.shape == (2, 48, 48, 2) and not one.any()
+
+
+def test_pipeline_puts_the_flow_between_frame_and_energy():
+    frames = blob_clip(24, 1, frames=8).astype(np.uint8)
+    results = UniformSegment(num_segments=2, test_mode=True,
+                             all_frames=True)(dict(total_frames=8))
+    results['imgs'] = list(frames)
+    out = SegmentMotion(mode='rgb+flow+energy', flow_size=48)(results)
+    assert len(out['imgs']) == 2 and out['imgs'][0].shape == (24, 24, 8)
+    rgb = np.stack(out['imgs'])[..., :3]
+    assert np.array_equal(rgb, frames[[2, 6]])  # the segment middles
+    flow = np.stack(out['imgs'])[..., 3:5]
+    assert flow[0][moving(frames.astype(np.float32))].mean(0)[0] == \
+        pytest.approx(2, abs=0.3)
+    energy = segment_energy(frames.astype(np.float32), 2)
+    assert np.allclose(np.stack(out['imgs'])[..., 5:], energy)
+    shaped = FormatShape(input_format='NCTHW')(out)
+    assert shaped['imgs'].shape == (1, 8, 2, 24, 24)
+
+
+def test_per_frame_flow_stays_within_each_view():
+    # 2 views of 2 frames each: a view's last frame takes its own last
+    # pair, never the first frame of the next view
+    c = blob_clip(48, 2)
+    views = [c[0], c[1], c[1], c[1]]  # view 1 is still
+    out = SegmentMotion(mode='rgb+flow+energy', per_frame=True)(
+        dict(imgs=views, clip_len=2, num_clips=2))
+    flows = [f[..., 3:5][moving(c)].mean(0)[0] for f in out['imgs']]
+    assert flows[0] == pytest.approx(2, abs=0.15) == flows[1]
+    assert abs(flows[2]) < 1e-3 and abs(flows[3]) < 1e-3
+
+
+@pytest.mark.parametrize('flow_size', [4, 32.0, True])
+def test_bad_flow_size_is_named(flow_size):
+    with pytest.raises(ValueError, match='flow_size'):
+        SegmentMotion(mode='rgb+flow+energy', flow_size=flow_size)
+
+
+def test_flow_needs_rgb_or_grey_frames():
+    with pytest.raises(ValueError, match='RGB or grey'):
+        key_frame_flow(np.zeros((2, 8, 8, 2), np.float32), [0], 48)

@@ -1,7 +1,9 @@
 """Motion inputs for tiny clips: the temporal gradient of the sampled frames,
-and the motion energy of each segment of the whole clip."""
-from typing import Dict, List, Union
+the motion energy of each segment of the whole clip, and the optical flow at
+each segment's frame."""
+from typing import Dict, List, Sequence, Union
 
+import cv2
 import numpy as np
 from mmcv.transforms import BaseTransform
 
@@ -184,6 +186,68 @@ def segment_energy(clip: np.ndarray, segments: int) -> np.ndarray:
     return np.stack(out).astype(np.float32)
 
 
+#: OpenCV Farneback parameters for frames of a few dozen pixels: a 2-level
+#: pyramid (a 3rd level of a 48 px frame would be 12 px), 7 px windows.
+FARNEBACK = dict(pyr_scale=0.5, levels=2, winsize=7, iterations=3, poly_n=5,
+                 poly_sigma=1.1, flags=0)
+
+
+def _grey_u8(frame: np.ndarray, size: int) -> np.ndarray:
+    """8-bit grey frame (OpenCV's weights, levels clipped to 0-255), its
+    shorter side area-resized to ``size``."""
+    frame = np.asarray(frame, np.float32)
+    if frame.ndim == 3 and frame.shape[-1] == 3:
+        frame = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
+    elif frame.ndim == 3 and frame.shape[-1] == 1:
+        frame = frame[..., 0]
+    elif frame.ndim != 2:
+        raise ValueError(f'optical flow needs RGB or grey frames, got shape '
+                         f'{frame.shape}.')
+    h, w = frame.shape
+    scale = size / min(h, w)
+    shape = (max(1, round(w * scale)), max(1, round(h * scale)))
+    grey = cv2.resize(frame, shape, interpolation=cv2.INTER_AREA
+                      if scale < 1 else cv2.INTER_LINEAR)
+    return np.clip(np.rint(grey), 0, 255).astype(np.uint8)
+
+
+def key_frame_flow(clip: np.ndarray, keys: Sequence[int],
+                   size: int) -> np.ndarray:
+    """Dense optical flow (OpenCV Farneback, :data:`FARNEBACK`) from each
+    key frame to the next frame of the clip (from the previous one to the
+    last frame when the key is the last).
+
+    The flow is computed with the frames' shorter side resized to ``size``
+    and is given in pixels of that size, so clips of any resolution share
+    one unit; the field is then resized (bilinear) back to the clip's
+    ``H x W``.
+
+    Args:
+        clip (np.ndarray): ``(T, H, W, C)`` frames in grey levels (0-255),
+            RGB (``C`` 3) or grey (``C`` 1).
+        keys (Sequence[int]): Positions into ``clip``.
+        size (int): Shorter side at which the flow is computed.
+
+    Returns:
+        np.ndarray: ``(len(keys), H, W, 2)`` float32 ``(dx, dy)``; zeros for
+        a one-frame clip.
+    """
+    total, h, w = clip.shape[:3]
+    out = np.zeros((len(keys), h, w, 2), np.float32)
+    if total < 2:
+        return out
+    grey = {}
+    for i, key in enumerate(keys):
+        b = min(int(key) + 1, total - 1)
+        for j in (b - 1, b):
+            if j not in grey:
+                grey[j] = _grey_u8(clip[j], size)
+        flow = cv2.calcOpticalFlowFarneback(grey[b - 1], grey[b], None,
+                                            **FARNEBACK)
+        out[i] = cv2.resize(flow, (w, h), interpolation=cv2.INTER_LINEAR)
+    return out
+
+
 @TRANSFORMS.register_module()
 class SegmentMotion(BaseTransform):
     """Turn a whole decoded clip into ``num_segments`` frames per view:
@@ -207,7 +271,14 @@ class SegmentMotion(BaseTransform):
     * ``'energy'``: the energy alone (``C``): what moves, without the scene;
     * ``'rgb+energy'``: the chosen frame, then the energy (``2C``);
     * ``'rgb+diff+energy'``: the chosen frame, the temporal gradient of the
-      chosen frames (as :class:`FrameDifference`), then the energy (``3C``).
+      chosen frames (as :class:`FrameDifference`), then the energy (``3C``);
+    * ``'rgb+flow+energy'``: the chosen frame, the optical flow from it to
+      the next frame (:func:`key_frame_flow`, 2 channels ``dx, dy`` in
+      pixels of a frame whose shorter side is ``flow_size``), then the
+      energy (``2C + 2``). The energy has no direction: a person walking
+      past and two people trading blows can move as many pixels, but only
+      the second moves them every way at once. Put it after the flip, so a
+      mirrored clip's flow is mirrored too.
 
     With ``per_frame=True`` it takes ordinary clips of consecutive frames
     instead (e.g. mmaction's ``SampleFrames(clip_len=16, frame_interval=1)``,
@@ -240,17 +311,24 @@ class SegmentMotion(BaseTransform):
             Defaults to ``'rgb+energy'``.
         per_frame (bool): Every frame of consecutive-frame views is its own
             segment (see above). Defaults to False.
+        flow_size (int): Shorter side (px) at which the ``'flow'`` modes
+            compute the flow, and its unit. Defaults to 48.
     """
 
-    MODES = ('energy', 'rgb+energy', 'rgb+diff+energy')
+    MODES = ('energy', 'rgb+energy', 'rgb+diff+energy', 'rgb+flow+energy')
 
-    def __init__(self, mode: str = 'rgb+energy',
-                 per_frame: bool = False) -> None:
+    def __init__(self, mode: str = 'rgb+energy', per_frame: bool = False,
+                 flow_size: int = 48) -> None:
         if mode not in self.MODES:
             raise ValueError(f'SegmentMotion: `mode` should be one of '
                              f'{self.MODES}, but got {mode!r}.')
+        if isinstance(flow_size, bool) or not isinstance(
+                flow_size, int) or flow_size < 8:
+            raise ValueError('SegmentMotion: `flow_size` should be an int of '
+                             f'at least 8 px, but got {flow_size!r}.')
         self.mode = mode
         self.per_frame = bool(per_frame)
+        self.flow_size = flow_size
 
     def transform(self, results: Dict) -> Dict:
         """Replace ``imgs`` (and ``sr_imgs``) by the segment frames.
@@ -310,22 +388,29 @@ class SegmentMotion(BaseTransform):
 
     def _frames(self, frames, keys, views: int,
                 segments: int) -> List[np.ndarray]:
+        flow = 'flow' in self.mode
         if keys is None:  # per frame: each view is its own whole clip
-            pairs = [(view, segment_energy(view, segments))
-                     for view in _stack(frames, views)]
+            views_ = _stack(frames, views)
+            triples = [(view, segment_energy(view, segments),
+                        key_frame_flow(view, range(len(view)), self.flow_size)
+                        if flow else None) for view in views_]
         else:
             clip = _stack(frames, 1)[0]
             energy = segment_energy(clip, segments)
-            pairs = [(view, energy) for view in np.split(clip[keys], views)]
+            triples = [(clip[k], energy,
+                        key_frame_flow(clip, k, self.flow_size)
+                        if flow else None) for k in np.split(keys, views)]
         out = []
-        for view, energy in pairs:
+        for view, energy, view_flow in triples:
             parts = [] if self.mode == 'energy' else [view]
             if self.mode == 'rgb+diff+energy':
                 parts.append(_temporal_gradient(view, 1, 'diff'))
+            if flow:
+                parts.append(view_flow)
             parts.append(energy)
             out += list(np.concatenate(parts, axis=-1))
         return out
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(mode={self.mode!r}, '
-                f'per_frame={self.per_frame})')
+                f'per_frame={self.per_frame}, flow_size={self.flow_size})')
