@@ -624,6 +624,46 @@ def test_flow_candidate_feeds_frame_flow_and_energy_to_the_model(tmp_path):
     assert scores[0].pred_score.shape == (2, )
 
 
+def test_balanced_sampler_candidate_swaps_only_the_train_sampler(tmp_path):
+    """The class-balanced sampling challenger: its fold config replaces the
+    train loader's DefaultSampler by a ClassBalancedSampler (no flipped
+    copies), which the runner builds over a fold's clips; everything else
+    is the recipe's fold config."""
+    from mmengine.runner import Runner
+    from tiny_action.datasets import ClassBalancedSampler
+    (ch, ) = proxy_selection.select_challengers(['balance'])
+    c = proxy_selection._apply(proxy_selection.SHIPPED, *ch[1:])
+    assert proxy_selection.candidate_name(c).endswith('_balsampler_native')
+    configs = {}
+    for name, cand in (('bal', c), ('recipe', proxy_selection.SHIPPED)):
+        path = tmp_path / f'{name}.py'
+        path.write_text(proxy_selection.candidate_config(cand, 'fit.json',
+                                                         'held.json'))
+        configs[name] = Config.fromfile(str(path)).to_dict()
+    loader = dict(configs['bal']['train_dataloader'])
+    assert loader['sampler'] == dict(type='ClassBalancedSampler')
+    assert loader['dataset']['tail_flip'] is None
+    assert configs['recipe']['train_dataloader']['sampler']['type'] == \
+        'DefaultSampler'
+    configs['bal']['train_dataloader'].pop('sampler')
+    configs['recipe']['train_dataloader'].pop('sampler')
+    assert configs['bal'] == configs['recipe']
+
+    class Fold:  # a fold of 46 fights and 70 other clips
+        def __len__(self):
+            return 116
+
+        def __getitem__(self, i):
+            return i
+
+        def get_data_info(self, i):
+            return dict(label_idx=[0 if i < 46 else 1])
+
+    built = Runner.build_dataloader(dict(loader, dataset=Fold()), seed=0)
+    assert isinstance(built.sampler, ClassBalancedSampler)
+    assert built.sampler.weights[:46].sum() == pytest.approx(0.5)
+
+
 def test_frame_conv_candidate_encodes_each_segment_on_its_own(tmp_path):
     """The per-frame 2D challenger: its fold config builds the recipe's
     backbone with temporal kernels of size 1 everywhere and no temporal
