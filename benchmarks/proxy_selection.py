@@ -214,6 +214,28 @@ def accuracy_by_size(correct: np.ndarray, sizes: np.ndarray) -> List[Dict]:
     return rows
 
 
+def recall_by_fold(correct: np.ndarray, y: np.ndarray,
+                   parts: List[List[int]]) -> List[List[Optional[float]]]:
+    """Per fold, per class: the share of the held-out clips of that class
+    (``y``'s top label) whose top-scored class is right (``correct``, one
+    flag per train clip); None for a class the fold does not hold."""
+    label = y.argmax(1)
+    out = []
+    for held in parts:
+        held = np.asarray(held)
+        out.append([float(correct[held][label[held] == c].mean())
+                    if (label[held] == c).any() else None
+                    for c in range(y.shape[1])])
+    return out
+
+
+def _mean_recall(per_seed: List[List[List[Optional[float]]]]
+                 ) -> List[List[Optional[float]]]:
+    """:func:`recall_by_fold` averaged over the seeds."""
+    return [[None if vals[0] is None else float(np.mean(vals))
+             for vals in zip(*folds)] for folds in zip(*per_seed)]
+
+
 def _seed_run(name: str, k: int, seed: int) -> Tuple[str, List[str], str]:
     """Run name, ``--cfg-options`` and size-test name of fold ``k`` of
     candidate ``name`` with training ``seed`` (the names of
@@ -923,24 +945,40 @@ def confirm(runs: ProxyRuns, base: dict, challengers, folds, parts,
                 if run not in ledger:
                     ledger.add(run, identity, rec)
     sizes = clip_sizes(entries)
-    rows = [_ledger_row(what, c, ledger, parts, seeds, sizes)
+    rows = [_ledger_row(what, c, ledger, parts, seeds, sizes, y)
             for what, c in cands]
     compared = compare_to_base(rows[0], rows[1:], alpha)
     helping = [r for r in compared if r['verdict'] == 'helps']
     chosen = max(helping, key=lambda r: r['mean']) if helping else rows[0]
+    ref_correct = reference_correct(reference, parts)
     return dict(base=dict(rows[0], reference_by_size=accuracy_by_size(
-                    reference_correct(reference, parts), sizes)),
+                    ref_correct, sizes), reference_recall=recall_by_fold(
+                    ref_correct, y, parts), fit_shares=fit_shares(y, parts)),
                 seeds=list(seeds), alpha=alpha, pending=pending,
                 challengers=compared, chosen=chosen['candidate'],
                 reference=float(np.mean(fold_f1(ref_scores, y, parts))))
 
 
+def fit_shares(y: np.ndarray, parts: List[List[int]]) -> List[List[float]]:
+    """Per fold, each class's share of the clips it is fitted on (all
+    train clips but the fold's)."""
+    label = y.argmax(1)
+    out = []
+    for held in parts:
+        fit = np.ones(len(y), bool)
+        fit[held] = False
+        out.append([float((label[fit] == c).mean())
+                    for c in range(y.shape[1])])
+    return out
+
+
 def _ledger_row(what: str, c: dict, ledger: Dict, parts, seeds,
-                sizes: np.ndarray) -> Dict:
-    """A candidate's seed spread (as :func:`seed_spread`), CPU seconds and
-    accuracy by clip size (mean over the seeds) from the ledger."""
+                sizes: np.ndarray, y: np.ndarray) -> Dict:
+    """A candidate's seed spread (as :func:`seed_spread`), CPU seconds,
+    accuracy by clip size and recall by fold and class
+    (:func:`recall_by_fold`; both means over the seeds) from the ledger."""
     name = candidate_name(c)
-    f1, by_seed, cpu, untimed = {}, [], 0.0, 0
+    f1, by_seed, cpu, untimed, recall = {}, [], 0.0, 0, []
     for seed in seeds:
         recs = [ledger[_seed_run(name, k, seed)[0]]
                 for k in range(len(parts))]
@@ -951,12 +989,13 @@ def _ledger_row(what: str, c: dict, ledger: Dict, parts, seeds,
         for held, r in zip(parts, recs):
             correct[held] = r['correct']
         by_seed.append(dict(model=accuracy_by_size(correct, sizes)))
+        recall.append(recall_by_fold(correct, y, parts))
     means = [float(np.mean(v)) for v in f1.values()]
     return dict(name=name, what=what, candidate=c, f1=f1, means=means,
                 mean=float(np.mean(means)),
                 std=float(np.std(means, ddof=1)) if len(means) > 1 else 0.0,
                 cpu_seconds=cpu, cpu_untimed=untimed,
-                by_size=_mean_by_size(by_seed))
+                by_size=_mean_by_size(by_seed), recall=_mean_recall(recall))
 
 
 def _mean_by_size(sized: List[Dict]) -> List[Dict]:
@@ -1030,7 +1069,36 @@ def confirm_markdown(result: Dict, seeds: Sequence[int]) -> str:
         lines.append(f'| {what} | ' + ' | '.join(
             '' if b['accuracy'] is None else f"{b['accuracy']:.3f}"
             for b in by) + ' |')
+    if 'recall' in base:
+        lines += [''] + recall_markdown(result)
     return '\n'.join(lines) + '\n'
+
+
+def _recall_cells(recall: List[List[Optional[float]]]) -> str:
+    return ' | '.join(' / '.join('' if v is None else f'{v:.2f}'
+                                 for v in fold) for fold in recall)
+
+
+def recall_markdown(result: Dict) -> List[str]:
+    """Lines of a table of each candidate's held-out recall per fold and
+    class (:func:`recall_by_fold`, mean over the seeds), under the share
+    of each class in the clips every fold is fitted on."""
+    base = result['base']
+    folds = len(base['recall'])
+    shares = ' | '.join(' / '.join(f'{v:.0%}' for v in fold)
+                        for fold in base['fit_shares'])
+    lines = ['Held-out recall per fold, class by class in the class map\'s '
+             'order (share of the fold\'s clips of that class whose '
+             'top-scored class is right; mean over the seeds), under each '
+             'class\'s share of the clips the fold is fitted on:', '',
+             '| candidate | ' + ' | '.join(f'fold {k}' for k in range(folds))
+             + ' |', '|---|' + '---|' * folds,
+             f'| share of the fit clips | {shares} |']
+    for r in [base] + result['challengers']:
+        lines.append(f"| {r['what']} | {_recall_cells(r['recall'])} |")
+    lines.append('| reference baseline | '
+                 f"{_recall_cells(base['reference_recall'])} |")
+    return lines
 
 
 def pick(results: List[Dict]) -> Dict:

@@ -401,6 +401,32 @@ def test_fold_record_scores_the_held_out_clips_in_order(tmp_path,
                                     str(tmp_path / 'configs'))
 
 
+def test_recall_by_fold_splits_each_fold_by_class():
+    y = np.eye(2)[[0, 0, 1, 1, 0, 1, 1]]
+    correct = np.array([True, False, True, True, True, False, True])
+    parts = [[0, 1, 2], [3, 4, 5, 6]]
+    assert proxy_selection.recall_by_fold(correct, y, parts) == [
+        [0.5, 1.0], [1.0, pytest.approx(2 / 3)]]
+    # a fold without a class: None, kept through the seed mean and the table
+    assert proxy_selection.recall_by_fold(correct, y, [[0, 1]]) == [
+        [0.5, None]]
+    assert proxy_selection._mean_recall([[[0.5, None]], [[1.0, None]]]) == [
+        [0.75, None]]
+    shares = proxy_selection.fit_shares(y, parts)
+    assert shares == [[0.25, 0.75], [pytest.approx(2 / 3),
+                                     pytest.approx(1 / 3)]]
+    row = dict(what='recipe', recall=[[0.5, 1.0], [1.0, None]])
+    lines = proxy_selection.recall_markdown(dict(
+        base=dict(row, reference_recall=[[0.25, 0.5], [0.0, 1.0]],
+                  fit_shares=shares),
+        challengers=[dict(row, what='challenger')]))
+    assert lines[-5:] == [
+        '|---|---|---|', '| share of the fit clips | 25% / 75% | 67% / 33% |',
+        '| recipe | 0.50 / 1.00 | 1.00 /  |',
+        '| challenger | 0.50 / 1.00 | 1.00 /  |',
+        '| reference baseline | 0.25 / 0.50 | 0.00 / 1.00 |']
+
+
 def test_accuracy_by_size_bins_the_shorter_side():
     sizes = np.array([24, 39, 40, 63, 64, 112])
     correct = np.array([1, 0, 1, 1, 0, 0], bool)
