@@ -390,10 +390,10 @@ class SegmentMotion(BaseTransform):
                 segments: int) -> List[np.ndarray]:
         flow = 'flow' in self.mode
         if keys is None:  # per frame: each view is its own whole clip
-            views_ = _stack(frames, views)
+            clips = _stack(frames, views)
             triples = [(view, segment_energy(view, segments),
                         key_frame_flow(view, range(len(view)), self.flow_size)
-                        if flow else None) for view in views_]
+                        if flow else None) for view in clips]
         else:
             clip = _stack(frames, 1)[0]
             energy = segment_energy(clip, segments)
