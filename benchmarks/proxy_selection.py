@@ -444,7 +444,7 @@ def _data_sampler(c: dict) -> str:
     (the recipe's fold config stays)."""
     if c['balance'] != SAMPLER:
         return ''
-    return ("sampler=dict(_delete_=True, type='ClassBalancedSampler'), ")
+    return "sampler=dict(_delete_=True, type='ClassBalancedSampler'), "
 
 
 def _hooks(c: dict) -> list:

@@ -259,3 +259,16 @@ def test_bad_flow_size_is_named(flow_size):
 def test_flow_needs_rgb_or_grey_frames():
     with pytest.raises(ValueError, match='RGB or grey'):
         key_frame_flow(np.zeros((2, 8, 8, 2), np.float32), [0], 48)
+
+
+def test_each_view_gets_the_flow_of_its_own_key_frames():
+    frames = blob_clip(24, 1, frames=8).astype(np.uint8)
+    results = UniformSegment(num_segments=2, num_views=2, test_mode=True,
+                             all_frames=True)(dict(total_frames=8,
+                                                   filename='a.mp4'))
+    keys = results['key_frames']
+    results['imgs'] = list(frames)
+    out = SegmentMotion(mode='rgb+flow+energy')(results)
+    assert len(out['imgs']) == 4
+    expected = key_frame_flow(frames.astype(np.float32), keys, 48)
+    assert np.allclose(np.stack(out['imgs'])[..., 3:5], expected)

@@ -397,9 +397,11 @@ class SegmentMotion(BaseTransform):
         else:
             clip = _stack(frames, 1)[0]
             energy = segment_energy(clip, segments)
-            triples = [(clip[k], energy,
-                        key_frame_flow(clip, k, self.flow_size)
-                        if flow else None) for k in np.split(keys, views)]
+            # every view's key frames at once: their grey frames are shared
+            flows = np.split(key_frame_flow(clip, keys, self.flow_size),
+                             views) if flow else [None] * views
+            triples = [(view, energy, view_flow) for view, view_flow in zip(
+                np.split(clip[keys], views), flows)]
         out = []
         for view, energy, view_flow in triples:
             parts = [] if self.mode == 'energy' else [view]
