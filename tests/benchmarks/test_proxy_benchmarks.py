@@ -725,6 +725,45 @@ def test_frame_conv_candidate_encodes_each_segment_on_its_own(tmp_path):
     assert not any(key in shipped for key in proxy_selection.FRAME_CONV)
 
 
+def test_2plus1d_candidate_factorises_every_convolution(tmp_path):
+    """The R(2+1)D challenger: its fold config builds the recipe's backbone
+    with every convolution a ``Conv2plus1d`` (a 1xkxk spatial then a kx1x1
+    temporal convolution), so no Conv3d has a kernel both wide and deep,
+    with the recipe's output shape (same topology) and about its parameter
+    count; the shipped recipe's fold config names none of it."""
+    import torch
+    from mmaction.models.common import Conv2plus1d
+    from mmaction.registry import MODELS
+    from mmaction.utils import register_all_modules
+    register_all_modules()
+    c = proxy_selection._apply(proxy_selection.SHIPPED, 'conv_2plus1d',
+                               True)
+    assert proxy_selection.candidate_name(c).endswith('_native_2plus1d')
+    configs = {}
+    for name, cand in (('factorised', c), ('recipe', proxy_selection.SHIPPED)):
+        path = tmp_path / f'{name}.py'
+        path.write_text(proxy_selection.candidate_config(cand, 'fit.json',
+                                                         'held.json'))
+        configs[name] = Config.fromfile(str(path)).model
+        assert ('Conv2plus1d' in path.read_text()) == (name == 'factorised')
+    torch.manual_seed(0)
+    factorised, recipe = (MODELS.build(configs[k].backbone)
+                          for k in ('factorised', 'recipe'))
+    convs = [m for m in factorised.modules() if isinstance(m, Conv2plus1d)]
+    # stem, 2 per block, 3 shortcut projections: 1 + 16 + 3
+    assert len(convs) == 20
+    for m in factorised.modules():
+        if isinstance(m, torch.nn.Conv3d):
+            kt, kh, kw = m.kernel_size
+            assert kt == 1 or (kh, kw) == (1, 1), m
+    x = torch.randn(2, 6, 16, 32, 32)
+    with torch.no_grad():
+        assert factorised(x).shape == recipe(x).shape == (2, 128, 1, 2, 2)
+    sizes = [sum(p.numel() for p in b.parameters())
+             for b in (factorised, recipe)]
+    assert sizes[0] == pytest.approx(sizes[1], rel=0.01)
+
+
 def test_label_smooth_candidate_smooths_only_its_own_head(tmp_path):
     """The label-smoothing challenger's fold config builds the recipe's
     head with ``label_smooth_eps`` 0.1, whose loss sees 0.95 / 0.05
