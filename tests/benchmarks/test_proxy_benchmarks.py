@@ -650,6 +650,51 @@ def test_flow_candidate_feeds_frame_flow_and_energy_to_the_model(tmp_path):
     assert scores[0].pred_score.shape == (2, )
 
 
+def test_reverse_candidate_plays_train_clips_backwards(tmp_path):
+    """The time-reversal challenger: the recipe's train pipeline with
+    TemporalReverse before the flip (its test pipeline unchanged), and a
+    fold config whose train pipeline, run on a clip that brightens frame by
+    frame, reverses it: the key frames then darken from segment to
+    segment."""
+    from mmaction.registry import TRANSFORMS
+    from mmaction.utils import register_all_modules
+    register_all_modules()
+    (rev, ) = [ch for ch in proxy_selection.CHALLENGERS
+               if ch[2] == 'flip_crop_reverse']
+    c = proxy_selection._apply(proxy_selection.SHIPPED, *rev[1:])
+    assert '_flip_crop_reverse_' in proxy_selection.candidate_name(c)
+    (train, test), (recipe_train, recipe_test) = (
+        proxy_selection.pipelines(c),
+        proxy_selection.pipelines(proxy_selection.SHIPPED))
+    assert test == recipe_test
+    assert train[3] == dict(type='TemporalReverse', prob=0.5)
+    assert train[:3] + train[4:] == recipe_train
+    with pytest.raises(ValueError, match="aug 'reverse': not one of"):
+        proxy_selection.pipelines(dict(c, aug='reverse'))
+    path = tmp_path / 'reverse.py'
+    path.write_text(proxy_selection.candidate_config(c, 'fit.json',
+                                                     'held.json'))
+    steps = Config.fromfile(str(path)).train_dataloader.dataset.pipeline
+    frames = [np.full((40, 40, 3), 10 * t, np.uint8) for t in range(20)]
+    means = {}
+    for reverse in (False, True):
+        results = dict(imgs=list(frames), total_frames=20, start_index=0,
+                       filename='clip.mp4', label=np.array([1., 0.]),
+                       modality='RGB', img_shape=(40, 40),
+                       ori_shape=(40, 40))
+        for step in steps[1:]:
+            if step['type'] == 'TemporalReverse':
+                step = dict(step, prob=float(reverse))
+            if step['type'] != 'TinyVideoDecode':
+                results = TRANSFORMS.build(dict(step))(results)
+        assert results['inputs'].shape == (1, 6, 16, 32, 32)
+        means[reverse] = results['inputs'][0, 0].float().mean((1, 2))
+    # two segments may draw the same frame: monotonic, not strictly
+    assert (means[False].diff() >= 0).all() and (means[True].diff() <= 0).all()
+    assert means[False][-1] > means[False][0]
+    assert means[True][0] > means[True][-1]
+
+
 def test_balanced_sampler_candidate_swaps_only_the_train_sampler(tmp_path):
     """The class-balanced sampling challenger: its fold config replaces the
     train loader's DefaultSampler by a ClassBalancedSampler (no flipped

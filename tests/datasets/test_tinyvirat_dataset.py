@@ -231,6 +231,40 @@ def test_flip_label_pairs_errors(tmp_path, pairs, match):
         _ds(tmp_path, ann, flip_label_pairs=pairs)
 
 
+def test_reverse_label_pairs_and_irreversible_classes_by_name(tmp_path):
+    ann = _write(tmp_path, [_entry(0, ('walk', 'wave')), _entry(1)])
+    ds = _ds(tmp_path, ann, reverse_label_pairs=[('run', 'walk')],
+             irreversible_classes=['carry'])
+    assert ds.reverse_label_pairs == [(1, 0)]
+    assert ds.irreversible_classes == [2]
+    for i in range(len(ds)):
+        info = ds.get_data_info(i)
+        assert info['reverse_label_pairs'] == [(1, 0)]
+        assert info['irreversible_classes'] == [2]
+    info = _ds(tmp_path, ann).get_data_info(0)
+    assert info['reverse_label_pairs'] == info['irreversible_classes'] == []
+
+
+@pytest.mark.parametrize('kwargs, match', [
+    (dict(reverse_label_pairs=[('walk', 'fly')]),
+     r"`reverse_label_pairs` names \['fly'\], not a class"),
+    (dict(reverse_label_pairs='walk'),
+     '`reverse_label_pairs` should be a list of pairs'),
+    (dict(irreversible_classes=['fly']),
+     r"`irreversible_classes` names \['fly'\], not a class of the class "
+     r"map \(4 classes"),
+    (dict(irreversible_classes='carry'), 'should be a list of class names'),
+    (dict(irreversible_classes=['carry', 'carry']), 'each class once'),
+    (dict(reverse_label_pairs=[('run', 'walk')], irreversible_classes=['run']),
+     r"\['run'\] are both in `reverse_label_pairs` and in "
+     '`irreversible_classes`'),
+])
+def test_reverse_label_errors(tmp_path, kwargs, match):
+    ann = _write(tmp_path, [_entry(0)])
+    with pytest.raises(ValueError, match=match):
+        _ds(tmp_path, ann, **kwargs)
+
+
 def test_unknown_pair_name_names_the_class_map_file(tmp_path):
     ann = _write(tmp_path, [_entry(0)])
     (tmp_path / 'classes.txt').write_text('\n'.join(CLASSES))

@@ -10,7 +10,7 @@ cache, cached knowledge of a flipped training sample).
 """
 from typing import List, Optional, Sequence, Tuple, TypeVar
 
-__all__ = ['resolve_label_pairs', 'swap_label_pairs']
+__all__ = ['resolve_label_pairs', 'resolve_classes', 'swap_label_pairs']
 
 Array = TypeVar('Array')
 IndexPairs = List[Tuple[int, int]]
@@ -18,7 +18,8 @@ IndexPairs = List[Tuple[int, int]]
 
 def resolve_label_pairs(pairs: Optional[Sequence[Sequence[str]]],
                         classes: Sequence[str],
-                        source: str = 'the class map') -> IndexPairs:
+                        source: str = 'the class map',
+                        arg: str = 'flip_label_pairs') -> IndexPairs:
     """Class-index pairs of named mirror pairs.
 
     Args:
@@ -28,6 +29,8 @@ def resolve_label_pairs(pairs: Optional[Sequence[Sequence[str]]],
         classes (Sequence[str]): Class names in index order.
         source (str): Where ``classes`` come from, for error messages.
             Defaults to ``'the class map'``.
+        arg (str): The argument that names the pairs, for error messages.
+            Defaults to ``'flip_label_pairs'``.
 
     Returns:
         list[tuple[int, int]]: One ``(index, index)`` per pair, in order.
@@ -40,7 +43,7 @@ def resolve_label_pairs(pairs: Optional[Sequence[Sequence[str]]],
     if not pairs:
         return []
     if isinstance(pairs, str):
-        raise ValueError('`flip_label_pairs` should be a list of pairs of '
+        raise ValueError(f'`{arg}` should be a list of pairs of '
                          f'class names, but got the string {pairs!r}')
     index = {name: i for i, name in enumerate(classes)}
     out: IndexPairs = []
@@ -49,20 +52,57 @@ def resolve_label_pairs(pairs: Optional[Sequence[Sequence[str]]],
         if (isinstance(pair, str) or len(pair) != 2
                 or not all(isinstance(n, str) for n in pair)
                 or pair[0] == pair[1]):
-            raise ValueError('`flip_label_pairs` should hold pairs of two '
+            raise ValueError(f'`{arg}` should hold pairs of two '
                              f'different class names, but got {pair!r}')
         unknown = [n for n in pair if n not in index]
         if unknown:
             raise ValueError(
-                f'`flip_label_pairs` names {unknown}, not a class of '
+                f'`{arg}` names {unknown}, not a class of '
                 f'{source} ({len(classes)} classes: {list(classes)})')
         repeated = seen & set(pair)
         if repeated:
-            raise ValueError('`flip_label_pairs` should name each class at '
+            raise ValueError(f'`{arg}` should name each class at '
                              f'most once, but {sorted(repeated)} repeats')
         seen.update(pair)
         out.append((index[pair[0]], index[pair[1]]))
     return out
+
+
+def resolve_classes(names: Optional[Sequence[str]], classes: Sequence[str],
+                    source: str = 'the class map',
+                    arg: str = 'irreversible_classes') -> List[int]:
+    """Class indices of a list of class names.
+
+    Args:
+        names (Sequence[str], optional): Class names; None or empty means
+            none.
+        classes (Sequence[str]): Class names in index order.
+        source (str): Where ``classes`` come from, for error messages.
+            Defaults to ``'the class map'``.
+        arg (str): The argument that names them, for error messages.
+            Defaults to ``'irreversible_classes'``.
+
+    Returns:
+        list[int]: The indices, in the order of ``names``.
+
+    Raises:
+        ValueError: ``names`` is a string, or a name is not in ``classes``
+            (the error names it and lists the classes) or repeats.
+    """
+    if not names:
+        return []
+    if isinstance(names, str) or not all(isinstance(n, str) for n in names):
+        raise ValueError(f'`{arg}` should be a list of class names, but got '
+                         f'{names!r}')
+    index = {name: i for i, name in enumerate(classes)}
+    unknown = [n for n in names if n not in index]
+    if unknown:
+        raise ValueError(f'`{arg}` names {unknown}, not a class of {source} '
+                         f'({len(classes)} classes: {list(classes)})')
+    if len(set(names)) != len(names):
+        raise ValueError(f'`{arg}` should name each class once, but got '
+                         f'{list(names)}')
+    return [index[n] for n in names]
 
 
 def swap_label_pairs(values: Array, pairs: Sequence[Tuple[int, int]]) -> Array:

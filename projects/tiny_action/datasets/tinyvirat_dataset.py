@@ -10,7 +10,7 @@ from mmengine.logging import MMLogger
 
 from .annotations import AnnotationError, read_annotation_entries
 from .class_map import load_class_map
-from .label_pairs import resolve_label_pairs
+from .label_pairs import resolve_classes, resolve_label_pairs
 from .transforms.loading import check_video_file, probe_video
 
 #: reasons an entry can be rejected; with ``on_error='skip'`` each is counted.
@@ -33,7 +33,8 @@ class TinyVIRATDataset(BaseActionDataset):
     ``data_prefix['sr']`` is given), ``label`` (``np.float32`` multi-hot of
     length ``num_classes``), ``label_names``, ``id``, ``video_id``,
     ``clip_id``, ``dim``, ``tail_flip`` (True for an extra data-balance copy),
-    ``flip_label_pairs`` (see below) and ``sample_idx``.
+    ``flip_label_pairs``, ``reverse_label_pairs``, ``irreversible_classes``
+    (see below) and ``sample_idx``.
 
     Labels: ``"label"`` is a list of class names (or one name). An empty
     list is a valid all-negative sample (no action); such entries are
@@ -56,6 +57,11 @@ class TinyVIRATDataset(BaseActionDataset):
     sample carries the index pairs, so that whatever flips it (the
     ``TailFlipBalance`` transform) swaps those labels. The pairs are also
     :attr:`flip_label_pairs` (indices) for tools that flip clips themselves.
+    Time reversal (the ``TemporalReverse`` transform) works the same way:
+    ``reverse_label_pairs`` names classes that turn into each other when a
+    clip plays backwards (``Entering`` / ``Exiting``), and
+    ``irreversible_classes`` those whose backward clip is no class
+    (``Loading``): their samples are never reversed.
 
     Args:
         ann_file (str): Annotation JSON.
@@ -75,6 +81,12 @@ class TinyVIRATDataset(BaseActionDataset):
         flip_label_pairs (Sequence[Sequence[str]], optional): Pairs of class
             names that swap under a horizontal flip. Defaults to None (no
             pair).
+        reverse_label_pairs (Sequence[Sequence[str]], optional): Pairs of
+            class names that swap when a clip plays backwards. Defaults to
+            None (no pair).
+        irreversible_classes (Sequence[str], optional): Class names whose
+            samples ``TemporalReverse`` never reverses; none may be in
+            ``reverse_label_pairs``. Defaults to None (none).
         on_error (str): ``'raise'`` (default) stops at the first bad entry;
             ``'skip'`` drops it, logs each and counts them per reason in
             :attr:`skipped` (see :data:`ERROR_KINDS`).
@@ -101,6 +113,8 @@ class TinyVIRATDataset(BaseActionDataset):
                  data_prefix: dict = dict(video=''),
                  tail_flip: Optional[dict] = None,
                  flip_label_pairs: Optional[Sequence[Sequence[str]]] = None,
+                 reverse_label_pairs: Optional[Sequence[Sequence[str]]] = None,
+                 irreversible_classes: Optional[Sequence[str]] = None,
                  on_error: str = 'raise',
                  check_files: bool = True,
                  probe_videos: Optional[bool] = None,
@@ -115,10 +129,21 @@ class TinyVIRATDataset(BaseActionDataset):
                 f'num_classes={num_classes} (the head must predict one score '
                 'per class of the class map)')
         self.class_to_idx = {c: i for i, c in enumerate(self.classes)}
+        source = f'class map {class_map}' if isinstance(
+            class_map, str) else 'the class map'
         self.flip_label_pairs = resolve_label_pairs(
-            flip_label_pairs, self.classes,
-            f'class map {class_map}' if isinstance(class_map, str) else
-            'the class map')
+            flip_label_pairs, self.classes, source)
+        self.reverse_label_pairs = resolve_label_pairs(
+            reverse_label_pairs, self.classes, source, 'reverse_label_pairs')
+        self.irreversible_classes = resolve_classes(
+            irreversible_classes, self.classes, source)
+        both = set(self.irreversible_classes) & {
+            i for pair in self.reverse_label_pairs for i in pair}
+        if both:
+            raise ValueError(
+                f'{sorted(self.classes[i] for i in both)} are both in '
+                '`reverse_label_pairs` and in `irreversible_classes`: a '
+                'class reads backwards as its pair or not at all')
         self.tail_flip_cfg = self._check_tail_flip(tail_flip)
         self.on_error = on_error
         self.check_files = check_files
@@ -360,4 +385,6 @@ class TinyVIRATDataset(BaseActionDataset):
         info['label'] = label
         info['label_names'] = [self.classes[i] for i in info['label_idx']]
         info['flip_label_pairs'] = list(self.flip_label_pairs)
+        info['reverse_label_pairs'] = list(self.reverse_label_pairs)
+        info['irreversible_classes'] = list(self.irreversible_classes)
         return info

@@ -7,12 +7,13 @@ from .loading import (TinyVideoDecode, TinyVideoInit, TinyVideoReader,
                       check_video_file, probe_video)
 from .processing import (ClipStandardize, PairedResize, RandomDownscale,
                          SyntheticLowRes)
+from .reverse import TemporalReverse
 from .sampling import UniformSegment
 from .statistics import MotionStatistics, grey_clip, motion_statistics
 
 __all__ = [
     'TinyVideoInit', 'TinyVideoDecode', 'TinyVideoReader', 'UniformSegment',
-    'TailFlipBalance', 'PairedResize', 'SyntheticLowRes', 'RandomDownscale',
+    'TailFlipBalance', 'TemporalReverse', 'PairedResize', 'SyntheticLowRes', 'RandomDownscale',
     'ClipStandardize', 'MotionStatistics', 'motion_statistics', 'grey_clip',
     'PackTinyActionInputs', 'FrameDifference', 'SegmentMotion', 'check_video_file',
     'probe_video'

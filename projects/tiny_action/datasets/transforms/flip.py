@@ -25,9 +25,11 @@ def _hflip_frames(frames: Frames) -> Frames:
 
 
 def _swap_label(label: Union[np.ndarray, int],
-                pairs: Sequence[Tuple[int, int]]) -> Union[np.ndarray, int]:
+                pairs: Sequence[Tuple[int, int]],
+                arg: str = 'flip_label_pairs') -> Union[np.ndarray, int]:
     """``label`` (multi-hot 1-D array or int) with each pair's classes
-    swapped; a new array, never an in-place edit."""
+    swapped; a new array, never an in-place edit. ``arg`` names the pairs'
+    key in the error."""
     if isinstance(label, np.ndarray) and label.ndim == 1:
         return swap_label_pairs(label, pairs)
     if isinstance(label, (int, np.integer)):
@@ -35,7 +37,7 @@ def _swap_label(label: Union[np.ndarray, int],
             if label in (a, b):
                 return type(label)(b if label == a else a)
         return label
-    raise ValueError('flip_label_pairs needs a multi-hot 1-D array or an '
+    raise ValueError(f'{arg} needs a multi-hot 1-D array or an '
                      f'int label, but got {type(label).__name__}.')
 
 
