@@ -600,6 +600,18 @@ def test_motion_target_candidate_has_the_statistics_in_training_only(
         'loss_cls', 'loss_aux'}
 
 
+def _fold_configs(tmp_path, **candidates) -> dict:
+    """The fold config of each named candidate (fit on ``fit.json``, held
+    out ``held.json``), written to ``<tmp_path>/<name>.py`` and loaded."""
+    configs = {}
+    for name, cand in candidates.items():
+        path = tmp_path / f'{name}.py'
+        path.write_text(proxy_selection.candidate_config(cand, 'fit.json',
+                                                         'held.json'))
+        configs[name] = Config.fromfile(str(path))
+    return configs
+
+
 def test_flow_candidate_feeds_frame_flow_and_energy_to_the_model(tmp_path):
     """The optical-flow challenger: SegmentMotion('rgb+flow+energy') where
     the recipe has 'rgb+energy' (after the flip and crop, before the area
@@ -705,12 +717,8 @@ def test_balanced_sampler_candidate_swaps_only_the_train_sampler(tmp_path):
     (ch, ) = proxy_selection.select_challengers(['balance'])
     c = proxy_selection._apply(proxy_selection.SHIPPED, *ch[1:])
     assert proxy_selection.candidate_name(c).endswith('_balsampler_native')
-    configs = {}
-    for name, cand in (('bal', c), ('recipe', proxy_selection.SHIPPED)):
-        path = tmp_path / f'{name}.py'
-        path.write_text(proxy_selection.candidate_config(cand, 'fit.json',
-                                                         'held.json'))
-        configs[name] = Config.fromfile(str(path)).to_dict()
+    configs = {name: cfg.to_dict() for name, cfg in _fold_configs(
+        tmp_path, bal=c, recipe=proxy_selection.SHIPPED).items()}
     loader = dict(configs['bal']['train_dataloader'])
     assert loader['sampler'] == dict(type='ClassBalancedSampler')
     assert loader['dataset']['tail_flip'] is None
@@ -784,13 +792,11 @@ def test_2plus1d_candidate_factorises_every_convolution(tmp_path):
     c = proxy_selection._apply(proxy_selection.SHIPPED, 'conv_2plus1d',
                                True)
     assert proxy_selection.candidate_name(c).endswith('_native_2plus1d')
-    configs = {}
-    for name, cand in (('factorised', c), ('recipe', proxy_selection.SHIPPED)):
-        path = tmp_path / f'{name}.py'
-        path.write_text(proxy_selection.candidate_config(cand, 'fit.json',
-                                                         'held.json'))
-        configs[name] = Config.fromfile(str(path)).model
-        assert ('Conv2plus1d' in path.read_text()) == (name == 'factorised')
+    configs = {name: cfg.model for name, cfg in _fold_configs(
+        tmp_path, factorised=c, recipe=proxy_selection.SHIPPED).items()}
+    for name in configs:
+        text = (tmp_path / f'{name}.py').read_text()
+        assert ('Conv2plus1d' in text) == (name == 'factorised')
     torch.manual_seed(0)
     factorised, recipe = (MODELS.build(configs[k].backbone)
                           for k in ('factorised', 'recipe'))
