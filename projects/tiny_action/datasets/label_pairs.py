@@ -1,4 +1,6 @@
-"""Classes that swap under a horizontal flip (mirrored directions).
+"""Classes that swap under a horizontal flip (mirrored directions) or when a
+clip plays backwards (``reverse_label_pairs``; ``irreversible_classes`` by
+:func:`resolve_classes`).
 
 A left-right mirror turns ``vehicle_turning_left`` into
 ``vehicle_turning_right``. Configs name such pairs by class *name*
@@ -6,11 +8,16 @@ A left-right mirror turns ``vehicle_turning_left`` into
 turns them into indices through the dataset's class map, and
 :func:`swap_label_pairs` swaps the two columns of a label or score array
 wherever a clip is flipped (``TailFlipBalance``, the teacher-knowledge
-cache, cached knowledge of a flipped training sample).
+cache, cached knowledge of a flipped training sample) or reversed
+(``TemporalReverse``); :func:`swap_label` does it for one sample's label.
 """
-from typing import List, Optional, Sequence, Tuple, TypeVar
+from typing import List, Optional, Sequence, Tuple, TypeVar, Union
 
-__all__ = ['resolve_label_pairs', 'resolve_classes', 'swap_label_pairs']
+import numpy as np
+
+__all__ = [
+    'resolve_label_pairs', 'resolve_classes', 'swap_label_pairs', 'swap_label'
+]
 
 Array = TypeVar('Array')
 IndexPairs = List[Tuple[int, int]]
@@ -130,3 +137,23 @@ def swap_label_pairs(values: Array, pairs: Sequence[Tuple[int, int]]) -> Array:
                              f'{num} classes')
         order[a], order[b] = b, a
     return values[..., order]
+
+
+def swap_label(label: Union[np.ndarray, int],
+               pairs: Sequence[Tuple[int, int]],
+               arg: str = 'flip_label_pairs') -> Union[np.ndarray, int]:
+    """``label`` (multi-hot 1-D array or int class index) with each pair's
+    classes swapped; a new array, never an in-place edit.
+
+    Raises:
+        ValueError: ``label`` is neither (``arg`` names the pairs' key).
+    """
+    if isinstance(label, np.ndarray) and label.ndim == 1:
+        return swap_label_pairs(label, pairs)
+    if isinstance(label, (int, np.integer)):
+        for a, b in pairs:
+            if label in (a, b):
+                return type(label)(b if label == a else a)
+        return label
+    raise ValueError(f'{arg} needs a multi-hot 1-D array or an '
+                     f'int label, but got {type(label).__name__}.')

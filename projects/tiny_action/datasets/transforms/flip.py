@@ -1,12 +1,12 @@
 """Horizontal flip of the data-balance copies (and optional random flip)."""
-from typing import Dict, List, Sequence, Tuple, Union
+from typing import Dict, List, Union
 
 import cv2
 import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmaction.registry import TRANSFORMS
-from ..label_pairs import swap_label_pairs
+from ..label_pairs import swap_label
 
 __all__ = ['TailFlipBalance']
 
@@ -22,23 +22,6 @@ def _hflip_frames(frames: Frames) -> Frames:
                              f'C), but got shape {frames.shape}.')
         return np.ascontiguousarray(frames[:, :, ::-1])
     return [cv2.flip(np.ascontiguousarray(img), 1) for img in frames]
-
-
-def _swap_label(label: Union[np.ndarray, int],
-                pairs: Sequence[Tuple[int, int]],
-                arg: str = 'flip_label_pairs') -> Union[np.ndarray, int]:
-    """``label`` (multi-hot 1-D array or int) with each pair's classes
-    swapped; a new array, never an in-place edit. ``arg`` names the pairs'
-    key in the error."""
-    if isinstance(label, np.ndarray) and label.ndim == 1:
-        return swap_label_pairs(label, pairs)
-    if isinstance(label, (int, np.integer)):
-        for a, b in pairs:
-            if label in (a, b):
-                return type(label)(b if label == a else a)
-        return label
-    raise ValueError(f'{arg} needs a multi-hot 1-D array or an '
-                     f'int label, but got {type(label).__name__}.')
 
 
 @TRANSFORMS.register_module()
@@ -115,7 +98,7 @@ class TailFlipBalance(BaseTransform):
                 results['sr_imgs'] = _hflip_frames(results['sr_imgs'])
             pairs = results.get('flip_label_pairs')
             if pairs and 'label' in results:
-                results['label'] = _swap_label(results['label'], pairs)
+                results['label'] = swap_label(results['label'], pairs)
         results['flip'] = flip
         results['flip_direction'] = 'horizontal'
         return results

@@ -5,7 +5,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmaction.registry import TRANSFORMS
-from .flip import _swap_label
+from ..label_pairs import swap_label
 
 __all__ = ['TemporalReverse']
 
@@ -129,7 +129,7 @@ class TemporalReverse(BaseTransform):
                 results[key] = _reverse_views(results[key], views, name, key)
         pairs = results.get('reverse_label_pairs')
         if pairs and results.get('label') is not None:
-            results['label'] = _swap_label(results['label'], pairs,
+            results['label'] = swap_label(results['label'], pairs,
                                            'reverse_label_pairs')
         return results
 
