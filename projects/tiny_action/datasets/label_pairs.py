@@ -52,7 +52,6 @@ def resolve_label_pairs(pairs: Optional[Sequence[Sequence[str]]],
     if isinstance(pairs, str):
         raise ValueError(f'`{arg}` should be a list of pairs of '
                          f'class names, but got the string {pairs!r}')
-    index = {name: i for i, name in enumerate(classes)}
     out: IndexPairs = []
     seen = set()
     for pair in pairs:
@@ -61,17 +60,13 @@ def resolve_label_pairs(pairs: Optional[Sequence[Sequence[str]]],
                 or pair[0] == pair[1]):
             raise ValueError(f'`{arg}` should hold pairs of two '
                              f'different class names, but got {pair!r}')
-        unknown = [n for n in pair if n not in index]
-        if unknown:
-            raise ValueError(
-                f'`{arg}` names {unknown}, not a class of '
-                f'{source} ({len(classes)} classes: {list(classes)})')
+        first, second = resolve_classes(pair, classes, source, arg)
         repeated = seen & set(pair)
         if repeated:
             raise ValueError(f'`{arg}` should name each class at '
                              f'most once, but {sorted(repeated)} repeats')
         seen.update(pair)
-        out.append((index[pair[0]], index[pair[1]]))
+        out.append((first, second))
     return out
 
 

@@ -7,6 +7,7 @@ from mmcv.transforms import BaseTransform
 
 from mmaction.registry import TRANSFORMS
 from ..label_pairs import swap_label
+from .processing import check_probability
 
 __all__ = ['TailFlipBalance']
 
@@ -69,12 +70,8 @@ class TailFlipBalance(BaseTransform):
     """
 
     def __init__(self, flip_ratio: float = 0.0) -> None:
-        if (isinstance(flip_ratio, bool)
-                or not isinstance(flip_ratio, (int, float))
-                or not 0.0 <= flip_ratio <= 1.0):
-            raise ValueError('`flip_ratio` should be a probability in [0, 1], '
-                             f'but got {flip_ratio!r}.')
-        self.flip_ratio = float(flip_ratio)
+        self.flip_ratio = check_probability('TailFlipBalance', 'flip_ratio',
+                                            flip_ratio)
 
     def transform(self, results: Dict) -> Dict:
         """Flip the frames (and swap mirrored labels) when needed.

@@ -43,6 +43,19 @@ def _check_interpolation(name: str, value: str) -> str:
     return value
 
 
+def check_probability(owner: str, name: str, value) -> float:
+    """``value`` as a float, checked to be a number in [0, 1] (not a bool).
+
+    Raises:
+        ValueError: naming ``owner``'s argument ``name``.
+    """
+    if (isinstance(value, bool) or not isinstance(value, (int, float))
+            or not 0.0 <= value <= 1.0):
+        raise ValueError(f'{owner}: `{name}` should be a probability in '
+                         f'[0, 1], but got {value!r}.')
+    return float(value)
+
+
 def _resize_frame(img: np.ndarray, size: Tuple[int, int],
                   interpolation: int) -> np.ndarray:
     """``cv2.resize`` of one ``H x W`` or ``H x W x C`` frame to ``size``
@@ -296,12 +309,8 @@ class RandomDownscale(_FramesTransform):
                 or min_size < 1:
             raise ValueError(f'RandomDownscale: `min_size` should be a '
                              f'positive int, but got {min_size!r}.')
-        if isinstance(prob, bool) or not isinstance(prob, (int, float)) \
-                or not 0 <= prob <= 1:
-            raise ValueError(f'RandomDownscale: `prob` should be a number '
-                             f'in [0, 1], but got {prob!r}.')
         self.min_size = min_size
-        self.prob = float(prob)
+        self.prob = check_probability('RandomDownscale', 'prob', prob)
         self.interpolation = _check_interpolation('interpolation',
                                                   interpolation)
 

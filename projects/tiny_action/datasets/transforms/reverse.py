@@ -6,6 +6,7 @@ from mmcv.transforms import BaseTransform
 
 from mmaction.registry import TRANSFORMS
 from ..label_pairs import swap_label
+from .processing import check_probability
 
 __all__ = ['TemporalReverse']
 
@@ -75,11 +76,7 @@ class TemporalReverse(BaseTransform):
     """
 
     def __init__(self, prob: float = 0.5) -> None:
-        if (isinstance(prob, bool) or not isinstance(prob, (int, float))
-                or not 0.0 <= prob <= 1.0):
-            raise ValueError('TemporalReverse: `prob` should be a '
-                             f'probability in [0, 1], but got {prob!r}.')
-        self.prob = float(prob)
+        self.prob = check_probability('TemporalReverse', 'prob', prob)
 
     @staticmethod
     def _irreversible(results: Dict) -> bool:
