@@ -683,10 +683,8 @@ def test_reverse_candidate_plays_train_clips_backwards(tmp_path):
     assert train[:3] + train[4:] == recipe_train
     with pytest.raises(ValueError, match="aug 'reverse': not one of"):
         proxy_selection.pipelines(dict(c, aug='reverse'))
-    path = tmp_path / 'reverse.py'
-    path.write_text(proxy_selection.candidate_config(c, 'fit.json',
-                                                     'held.json'))
-    steps = Config.fromfile(str(path)).train_dataloader.dataset.pipeline
+    steps = _fold_configs(
+        tmp_path, reverse=c)['reverse'].train_dataloader.dataset.pipeline
     frames = [np.full((40, 40, 3), 10 * t, np.uint8) for t in range(20)]
     means = {}
     for reverse in (False, True):
