@@ -554,10 +554,7 @@ def test_motion_stats_candidate_reads_the_whole_clip_into_its_head(
             types = [t['type'] for t in steps]
             assert types.index('MotionStatistics') < min(
                 types.index('PairedResize'), types.index('SegmentMotion'))
-    path = tmp_path / 'ms.py'
-    path.write_text(proxy_selection.candidate_config(c, 'fit.json',
-                                                     'held.json'))
-    head = Config.fromfile(str(path)).model.cls_head
+    head = _fold_configs(tmp_path, ms=c)['ms'].model.cls_head
     assert head.type == 'MotionStatsHead' and head.stats_channels == 46
     assert head.in_channels == 128
     shipped = proxy_selection.pipelines(proxy_selection.SHIPPED)
@@ -588,10 +585,7 @@ def test_motion_target_candidate_has_the_statistics_in_training_only(
     train, test = proxy_selection.pipelines(c)
     assert train == proxy_selection.pipelines(reads)[0]
     assert not any(t['type'] == 'MotionStatistics' for t in test)
-    path = tmp_path / 'mt.py'
-    path.write_text(proxy_selection.candidate_config(c, 'fit.json',
-                                                     'held.json'))
-    head_cfg = Config.fromfile(str(path)).model.cls_head
+    head_cfg = _fold_configs(tmp_path, mt=c)['mt'].model.cls_head
     assert head_cfg.type == 'MotionTargetHead'
     assert head_cfg.stats_channels == 46 and head_cfg.in_channels == 128
     head = MODELS.build(head_cfg)
@@ -635,10 +629,7 @@ def test_flow_candidate_feeds_frame_flow_and_energy_to_the_model(tmp_path):
     assert norm['in_channels'] == 8
     assert norm['mean'][3:5] == [0.0, 0.0] and norm['std'][3:5] == [0.2, 0.2]
     assert norm['mean'][5:] == [2.0] * 3
-    path = tmp_path / 'flow.py'
-    path.write_text(proxy_selection.candidate_config(c, 'fit.json',
-                                                     'held.json'))
-    cfg = Config.fromfile(str(path))
+    cfg = _fold_configs(tmp_path, flow=c)['flow']
     model = MODELS.build(cfg.model)
     import cv2
     rng = np.random.default_rng(0)  # a smooth texture, 1 px right a frame
@@ -754,10 +745,7 @@ def test_frame_conv_candidate_encodes_each_segment_on_its_own(tmp_path):
     register_all_modules()
     c = proxy_selection._apply(proxy_selection.SHIPPED, 'frame_conv', True)
     assert proxy_selection.candidate_name(c).endswith('_native_2d')
-    path = tmp_path / 'frame.py'
-    path.write_text(proxy_selection.candidate_config(c, 'fit.json',
-                                                     'held.json'))
-    cfg = Config.fromfile(str(path)).model
+    cfg = _fold_configs(tmp_path, frame=c)['frame'].model
     torch.manual_seed(0)
     backbone = MODELS.build(cfg.backbone)
     backbone.eval()  # ResNet3d.train() returns None: not chained
@@ -826,10 +814,8 @@ def test_label_smooth_candidate_smooths_only_its_own_head(tmp_path):
     register_all_modules()
     c = proxy_selection._apply(proxy_selection.SHIPPED, 'label_smooth', 0.1)
     assert proxy_selection.candidate_name(c).endswith('_native_ls0.1')
-    path = tmp_path / 'smooth.py'
-    path.write_text(proxy_selection.candidate_config(c, 'fit.json',
-                                                     'held.json'))
-    head = MODELS.build(Config.fromfile(str(path)).model.cls_head)
+    cfg = _fold_configs(tmp_path, smooth=c)['smooth']
+    head = MODELS.build(cfg.model.cls_head)
     assert head.label_smooth_eps == 0.1
     scores = torch.tensor([[2.0, -1.0]])
     sample = ActionDataSample().set_gt_label(torch.tensor([1.0, 0.0]))
@@ -847,15 +833,43 @@ def test_weight_decay_candidate_sets_only_its_optimizer(tmp_path):
     names no weight decay (its ledger identity stays)."""
     c = proxy_selection._apply(proxy_selection.SHIPPED, 'wd', 0.5)
     assert proxy_selection.candidate_name(c).endswith('_native_wd0.5')
-    path = tmp_path / 'decay.py'
-    path.write_text(proxy_selection.candidate_config(c, 'fit.json',
-                                                     'held.json'))
-    optimizer = Config.fromfile(str(path)).optim_wrapper.optimizer
+    cfg = _fold_configs(tmp_path, decay=c)['decay']
+    optimizer = cfg.optim_wrapper.optimizer
     assert (optimizer.type, optimizer.weight_decay, optimizer.lr) == (
         'AdamW', 0.5, 1e-3)
     shipped = proxy_selection.candidate_config(
         proxy_selection.SHIPPED, 'fit.json', 'held.json')
     assert 'weight_decay' not in shipped
+
+
+def test_asl_candidate_swaps_only_its_heads_loss(tmp_path):
+    """The ASL challenger's fold config builds the recipe's head with seed
+    004's asymmetric loss (the package's ``AsymmetricLoss`` defaults), whose
+    value is the official formula's; the shipped recipe's fold config names
+    no loss (its ledger identity stays), and an unknown loss is an error."""
+    import torch
+    from mmaction.registry import MODELS
+    from mmaction.structures import ActionDataSample
+    from mmaction.utils import register_all_modules
+    register_all_modules()
+    c = proxy_selection._apply(proxy_selection.SHIPPED, 'loss', 'asl')
+    assert proxy_selection.candidate_name(c).endswith('_native_asl')
+    head = MODELS.build(_fold_configs(tmp_path, asl=c)['asl'].model.cls_head)
+    scores = torch.tensor([[2.0, -1.0]])
+    sample = ActionDataSample().set_gt_label(torch.tensor([0.0, 1.0]))
+    loss = head.loss_by_feat(scores, [sample])['loss_cls']
+    # class 0 a negative (p 0.881, shifted by the 0.05 margin, gamma- 4),
+    # class 1 a positive (p 0.269, gamma+ 0): summed, as the official code
+    p = torch.sigmoid(scores)[0]
+    p_m = p[0] - 0.05
+    want = -(p_m**4 * torch.log(1 - p_m)) - torch.log(p[1])
+    torch.testing.assert_close(loss, want)
+    shipped = proxy_selection.candidate_config(
+        proxy_selection.SHIPPED, 'fit.json', 'held.json')
+    assert 'loss_cls' not in shipped
+    with pytest.raises(ValueError, match="loss 'focal'"):
+        proxy_selection.candidate_config(
+            dict(c, loss='focal'), 'fit.json', 'held.json')
 
 
 def test_run_confirm_reports_every_challenger_after_training_some(
@@ -916,10 +930,7 @@ def test_combined_challenger_sets_both_of_its_keys(tmp_path):
         'label_smooth', 0.1)
     assert c == one_by_one
     assert proxy_selection.candidate_name(c).endswith('_native_ds0.5_ls0.1')
-    path = tmp_path / 'combo.py'
-    path.write_text(proxy_selection.candidate_config(c, 'fit.json',
-                                                     'held.json'))
-    cfg = Config.fromfile(str(path))
+    cfg = _fold_configs(tmp_path, combo=c)['combo']
     assert cfg.model.cls_head.label_smooth_eps == 0.1
     (down, ) = [t for t in cfg.train_dataloader.dataset.pipeline
                 if t['type'] == 'RandomDownscale']
