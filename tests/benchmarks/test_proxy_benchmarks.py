@@ -872,6 +872,28 @@ def test_asl_candidate_swaps_only_its_heads_loss(tmp_path):
             dict(c, loss='focal'), 'fit.json', 'held.json')
 
 
+def test_test_flip_candidate_mirrors_only_its_test_views(tmp_path):
+    """The mirrored-test-views challenger trains as the recipe does; its
+    held-out clips (val and test loaders) go through FlipViews just before
+    FormatShape; the shipped recipe's fold config has no FlipViews."""
+    c = proxy_selection._apply(proxy_selection.SHIPPED, 'test_flip', True)
+    assert proxy_selection.candidate_name(c).endswith('_native_tflip')
+    cfgs = _fold_configs(tmp_path, flip=c, recipe=proxy_selection.SHIPPED)
+    flip, recipe = cfgs['flip'], cfgs['recipe']
+    assert flip.train_dataloader == recipe.train_dataloader
+    assert flip.model == recipe.model
+    for loader in ('val_dataloader', 'test_dataloader'):
+        types = [t['type'] for t in flip[loader].dataset.pipeline]
+        assert types[-3:] == ['FlipViews', 'FormatShape',
+                              'PackTinyActionInputs']
+        without = [t for t in flip[loader].dataset.pipeline
+                   if t['type'] != 'FlipViews']
+        assert without == recipe[loader].dataset.pipeline
+    shipped = proxy_selection.candidate_config(
+        proxy_selection.SHIPPED, 'fit.json', 'held.json')
+    assert 'FlipViews' not in shipped
+
+
 def test_run_confirm_reports_every_challenger_after_training_some(
         tmp_path, monkeypatch):
     """--confirm --challengers X trains only X (and the recipe's missing

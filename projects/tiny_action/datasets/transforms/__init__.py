@@ -1,7 +1,7 @@
 """Data transforms of the TinyVIRAT data path (registered in
 ``mmaction.registry.TRANSFORMS``)."""
 from .difference import FrameDifference, SegmentMotion
-from .flip import TailFlipBalance
+from .flip import FlipViews, TailFlipBalance
 from .formatting import PackTinyActionInputs
 from .loading import (TinyVideoDecode, TinyVideoInit, TinyVideoReader,
                       check_video_file, probe_video)
@@ -13,7 +13,8 @@ from .statistics import MotionStatistics, grey_clip, motion_statistics
 
 __all__ = [
     'TinyVideoInit', 'TinyVideoDecode', 'TinyVideoReader', 'UniformSegment',
-    'TailFlipBalance', 'TemporalReverse', 'PairedResize', 'SyntheticLowRes', 'RandomDownscale',
+    'TailFlipBalance', 'FlipViews', 'TemporalReverse', 'PairedResize',
+    'SyntheticLowRes', 'RandomDownscale',
     'ClipStandardize', 'MotionStatistics', 'motion_statistics', 'grey_clip',
     'PackTinyActionInputs', 'FrameDifference', 'SegmentMotion', 'check_video_file',
     'probe_video'

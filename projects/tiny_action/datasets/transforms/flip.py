@@ -1,4 +1,5 @@
-"""Horizontal flip of the data-balance copies (and optional random flip)."""
+"""Horizontal flips: of the data-balance copies (and optional random flip)
+in training, and mirrored test views."""
 from typing import Dict, List, Union
 
 import cv2
@@ -9,7 +10,7 @@ from mmaction.registry import TRANSFORMS
 from ..label_pairs import swap_label
 from .processing import check_probability
 
-__all__ = ['TailFlipBalance']
+__all__ = ['TailFlipBalance', 'FlipViews']
 
 Frames = Union[List[np.ndarray], np.ndarray]
 
@@ -102,3 +103,66 @@ class TailFlipBalance(BaseTransform):
 
     def __repr__(self) -> str:
         return f'{self.__class__.__name__}(flip_ratio={self.flip_ratio})'
+
+
+def _append_mirrors(frames: Frames) -> Frames:
+    """``frames`` followed by their left-right mirrors, in the same order."""
+    mirrors = _hflip_frames(frames)
+    if isinstance(frames, np.ndarray):
+        return np.concatenate([frames, mirrors])
+    return list(frames) + mirrors
+
+
+@TRANSFORMS.register_module()
+class FlipViews(BaseTransform):
+    """Test-time flip: every view of the clip is followed by its left-right
+    mirror, and the recognizer averages the clip's scores over all of them
+    (the head's ``average_clips``), as ``TenCrop`` does for its crops.
+
+    The mirrors are appended to ``imgs`` (and ``sr_imgs``) as one more block
+    of the same ``num_clips * clip_len`` frames: ``FormatShape`` reads the
+    block as a second crop, so a clip of ``V`` views is scored on ``2V``.
+    Put it after the last transform that changes the frames (resize, crop,
+    ``SegmentMotion``) and before ``FormatShape``.
+
+    A mirrored "turning left" is a "turning right": averaging the scores of
+    a view and its mirror mixes the two classes. A sample that carries
+    ``flip_label_pairs`` (``TinyVIRATDataset(flip_label_pairs=...)``) is
+    therefore an error naming it; such classes need the mirrored scores
+    swapped back, which this transform cannot do.
+
+    Required Keys:
+
+        - imgs
+        - sr_imgs (optional)
+        - flip_label_pairs (optional; must be empty)
+
+    Modified Keys:
+
+        - imgs
+        - sr_imgs
+    """
+
+    def transform(self, results: Dict) -> Dict:
+        """Append the mirror of every frame.
+
+        Args:
+            results (dict): The result dict.
+
+        Returns:
+            dict: The result dict.
+        """
+        name = results.get('filename', '<sample>')
+        if results.get('flip_label_pairs'):
+            raise ValueError(
+                f'FlipViews: {name!r} has flip_label_pairs '
+                f"{list(results['flip_label_pairs'])}: averaging a view with "
+                'its mirror would mix the mirrored classes; leave FlipViews '
+                'out of the test pipeline of such a dataset.')
+        if 'imgs' not in results:
+            raise KeyError(f'FlipViews: {name!r} has no `imgs` (decoded '
+                           'frames).')
+        results['imgs'] = _append_mirrors(results['imgs'])
+        if results.get('sr_imgs') is not None:
+            results['sr_imgs'] = _append_mirrors(results['sr_imgs'])
+        return results
