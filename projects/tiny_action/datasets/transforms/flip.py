@@ -152,7 +152,7 @@ class FlipViews(BaseTransform):
         Returns:
             dict: The result dict.
         """
-        name = results.get('filename', '<sample>')
+        name = results.get('filename', 'a sample')
         if results.get('flip_label_pairs'):
             raise ValueError(
                 f'FlipViews: {name!r} has flip_label_pairs '
