@@ -58,7 +58,7 @@ START = dict(modality='rgb', size=32, frames=16, sampling='uniform',
              dropout=0.5, pairs=False, test_views=1, balance=0,
              ema=0, mixup=0, motion_res='input', downscale=0,
              clip_norm=False, motion_stats=False, frame_conv=False,
-             label_smooth=0, wd=0.05, loss='bce')
+             label_smooth=0, wd=0.05, loss='bce', test_flip=False)
 #: the candidate that configs/proxy/surveillance_lr.py ships (the last
 #: selection's choice; tests/benchmarks checks that its fold config is the
 #: shipped config, and main() says when a new selection chooses another).
@@ -396,6 +396,8 @@ def pipelines(c: dict) -> Tuple[list, list]:
         _sampler(c['frames'], c['sampling'], True, c['pairs'], all_frames),
         dict(type='TinyVideoDecode')] + norm + (
             [] if c['motion_stats'] == 'target' else stats) + tail
+    if c['test_flip']:  # each test view also scored mirrored, averaged
+        test.insert(-2, dict(type='FlipViews'))
     return train, test
 
 
@@ -601,7 +603,8 @@ def candidate_name(c: dict) -> str:
              '_2d' if c['frame_conv'] else '') +
             (f"_ls{c['label_smooth']:g}" if c['label_smooth'] else '') +
             (f"_wd{c['wd']:g}" if c['wd'] != START['wd'] else '') +
-            (f"_{c['loss']}" if c['loss'] != START['loss'] else ''))
+            (f"_{c['loss']}" if c['loss'] != START['loss'] else '') +
+            ('_tflip' if c['test_flip'] else ''))
 
 
 def test_views_score(runs: ProxyRuns, name: str, config: str, run_dir: str,
@@ -784,6 +787,10 @@ CHALLENGERS: Sequence[Tuple[str, str, object]] = (
      'instead of BCE: it down-weights the easy negatives, and the '
      'challengers that lose fold 2 lose it on the recall of fights, '
      'scored too low when the fit clips are 40% fights)', 'loss', 'asl'),
+    ('+ mirrored test views (FlipViews: each held-out clip scored as the '
+     'mean of the probabilities of the clip and of its mirror, the '
+     'test-time twin of the training flips; the training is the recipe\'s)',
+     'test_flip', True),
 )
 
 
