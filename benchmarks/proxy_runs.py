@@ -328,8 +328,13 @@ class ProxyRuns:
 
 def machine() -> str:
     """What a ledger record says about the machine that trained it (seeded
-    trainings do not reproduce on another CPU)."""
-    return f'{platform.machine()} {os.cpu_count()} cpus'
+    trainings do not reproduce on another CPU): the architecture, the core
+    count and the instruction set that torch's CPU kernels dispatch to
+    (``torch.backends.cpu.get_cpu_capability()``, e.g. ``AVX512``), which
+    decides how they round."""
+    import torch
+    return (f'{platform.machine()} {os.cpu_count()} cpus '
+            f'{torch.backends.cpu.get_cpu_capability()}')
 
 
 def file_sha256(path: str) -> str:

@@ -827,6 +827,28 @@ def mean_difference_test(a: Sequence[float], b: Sequence[float]
     return change, se, _two_sided_p(change, se, len(a) + len(b) - 2)
 
 
+def _paired_flip_lines(challengers: List[Dict]) -> List[str]:
+    """A sentence per challenger with mirrored test views
+    (:func:`paired_test_flip`): the same runs with and without them."""
+    lines = []
+    for r in challengers:
+        p = r.get('paired_test_flip')
+        if p is None:
+            continue
+        tested = np.isfinite(p['p_value'])
+        lines += ['', f"Mirrored test views on the same weights (`{r['name']}`"
+                  "'s runs tested without `FlipViews` too; paired t-test "
+                  'over the seeds): without ' +
+                  ' / '.join(f'{v:.3f}' for v in p['without']) +
+                  ', with ' + ' / '.join(f'{v:.3f}' for v in p['with_']) +
+                  f", change {p['change']:+.3f}" +
+                  (f" ± {p['se']:.3f}" if tested else '') +
+                  f"; {p['runs_up']} of {p['runs']} runs better, "
+                  f"{p['runs_down']} worse: {p['verdict']}" +
+                  (f" (p = {p['p_value']:.2f})" if tested else '') + '.']
+    return lines
+
+
 def _two_sided_p(change: float, se: float, df: int) -> float:
     """Two-sided t-test p-value of ``change`` with standard error ``se``;
     without any spread (``se`` 0): 1 for no change, NaN for a change the
@@ -913,9 +935,46 @@ def fold_record(runs: ProxyRuns, c: dict, k: int, seed: int, held: List[int],
     config = osp.join(cfg_dir, f'{name}_fold{k}.py')
     run_dir, history = trained_history(runs, run, config, options)
     correct = last_checkpoint_correct(runs, run_dir, test, config, held, y)
-    return dict(f1=float(history[-1]['f1']), mAP=float(history[-1]['mAP']),
-                correct=correct.tolist(), **training_seconds(runs, run),
-                machine=machine())
+    record = dict(f1=float(history[-1]['f1']), mAP=float(history[-1]['mAP']),
+                  correct=correct.tolist(), **training_seconds(runs, run),
+                  machine=machine())
+    if c['test_flip']:
+        record['without_test_flip'] = without_test_flip(runs, c, k, seed,
+                                                        held, y, cfg_dir)
+    return record
+
+
+def without_test_flip(runs: ProxyRuns, c: dict, k: int, seed: int,
+                      held: List[int], y: np.ndarray, cfg_dir: str) -> Dict:
+    """The last checkpoint of fold ``k`` of candidate ``c`` (``test_flip``,
+    trained with ``seed``; trained first if it is not) tested without the mirrored views, i.e. with the
+    fold config of ``c`` without ``test_flip`` (written beforehand by
+    :func:`write_fold_configs`): the same weights scored with and without
+    the mirrors, a paired comparison of the test-time mechanism alone.
+
+    Returns:
+        dict: ``f1`` (held-out macro-F1 at threshold 0.5) and ``correct``
+        (per held-out clip, in ``held`` order).
+    """
+    from tiny_action.evaluation import macro_prf
+    from tiny_action.tools.ensemble import load_dump
+    name = candidate_name(c)
+    run, options, test = _seed_run(name, k, seed)
+    plain = osp.join(cfg_dir, f"{candidate_name(dict(c, test_flip=False))}"
+                     f'_fold{k}.py')
+    if not osp.isfile(plain):
+        raise FileNotFoundError(f'{plain}: write the fold configs of the '
+                                'candidate without test_flip first')
+    run_dir, _ = trained_history(runs, run, osp.join(
+        cfg_dir, f'{name}_fold{k}.py'), options)  # the finished training
+    dump = load_dump(runs.test(f'{test}_noflip', plain,
+                               last_checkpoint(run_dir)))
+    if not np.array_equal(dump.labels, y[held]):
+        raise RuntimeError(f'{run}: the dump\'s labels are not those of the '
+                           'held-out clips')
+    correct = dump.scores.argmax(1) == y[held].argmax(1)
+    return dict(f1=float(macro_prf(dump.scores, dump.labels)['f1']),
+                correct=correct.tolist())
 
 
 def _check_correct(path: str, run: str, record: Dict, n_held: int) -> None:
@@ -1005,6 +1064,11 @@ def confirm(runs: ProxyRuns, base: dict, challengers, folds, parts,
                 if rec is None:
                     print(f'[confirm] {what}: {run}', flush=True)
                     rec = fold_record(runs, c, k, seed, held, y, cfg_dir)
+                elif c['test_flip'] and 'without_test_flip' not in rec \
+                        and train:  # a record from before the paired test
+                    rec = ledger.add(run, identity, dict(
+                        rec, without_test_flip=without_test_flip(
+                            runs, c, k, seed, held, y, cfg_dir)))
                 _check_correct(ledger.path, run, rec, len(held))
                 if run not in ledger:
                     ledger.add(run, identity, rec)
@@ -1055,11 +1119,37 @@ def _ledger_row(what: str, c: dict, ledger: Dict, parts, seeds,
         by_seed.append(dict(model=accuracy_by_size(correct, sizes)))
         recall.append(recall_by_fold(correct, y, parts))
     means = [float(np.mean(v)) for v in f1.values()]
-    return dict(name=name, what=what, candidate=c, f1=f1, means=means,
-                mean=float(np.mean(means)),
-                std=float(np.std(means, ddof=1)) if len(means) > 1 else 0.0,
-                cpu_seconds=cpu, cpu_untimed=untimed,
-                by_size=_mean_by_size(by_seed), recall=_mean_recall(recall))
+    row = dict(name=name, what=what, candidate=c, f1=f1, means=means,
+               mean=float(np.mean(means)),
+               std=float(np.std(means, ddof=1)) if len(means) > 1 else 0.0,
+               cpu_seconds=cpu, cpu_untimed=untimed,
+               by_size=_mean_by_size(by_seed), recall=_mean_recall(recall))
+    if c['test_flip']:
+        row['paired_test_flip'] = paired_test_flip(ledger, name, parts, seeds)
+    return row
+
+
+def paired_test_flip(ledger: Dict, name: str, parts, seeds
+                     ) -> Optional[Dict]:
+    """The mirrored test views on the same weights: per seed, the mean over
+    the folds of the held-out F1 of candidate ``name``'s runs with the
+    mirrors (``f1``) and without (``without_test_flip``), compared by a
+    paired t-test (:func:`decide`); ``runs_up`` / ``runs_down``: of the seed
+    x fold runs, how many the mirrors improved / worsened. None while a run
+    lacks the score without them."""
+    recs = [[ledger[_seed_run(name, k, seed)[0]] for k in range(len(parts))]
+            for seed in seeds]
+    if any('without_test_flip' not in r for rs in recs for r in rs):
+        return None
+    diffs = [r['f1'] - r['without_test_flip']['f1'] for rs in recs
+             for r in rs]
+    with_ = [float(np.mean([r['f1'] for r in rs])) for rs in recs]
+    without = [float(np.mean([r['without_test_flip']['f1'] for r in rs]))
+               for rs in recs]
+    return dict(decide(with_, without, paired=True), with_=with_,
+                without=without, runs=len(diffs),
+                runs_up=int(sum(d > 0 for d in diffs)),
+                runs_down=int(sum(d < 0 for d in diffs)))
 
 
 def _mean_by_size(sized: List[Dict]) -> List[Dict]:
@@ -1119,6 +1209,7 @@ def confirm_markdown(result: Dict, seeds: Sequence[int]) -> str:
         lines.append(f"| {r['what']} `{r['name']}` | {per_seed} | "
                      f"{r['mean']:.3f} ± {r['std']:.3f} | " +
                      ' | '.join(extra) + f' | {cpu} |')
+    lines += _paired_flip_lines(result['challengers'])
     bins = base['by_size']
     lines += ['', 'Held-out accuracy by the clip\'s shorter side (mean over '
               'the seeds; the reference baseline on the same folds):', '',

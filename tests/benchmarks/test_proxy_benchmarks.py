@@ -894,6 +894,94 @@ def test_test_flip_candidate_mirrors_only_its_test_views(tmp_path):
     assert 'FlipViews' not in shipped
 
 
+def test_fold_record_of_mirrored_test_views_also_scores_without_them(
+        tmp_path, monkeypatch):
+    """A test_flip run's record also holds its last checkpoint tested with
+    the fold config without FlipViews (the recipe's): the same weights
+    with and without the mirrors."""
+    import proxy_runs
+    c = proxy_selection._apply(proxy_selection.SHIPPED, 'test_flip', True)
+    name = proxy_selection.candidate_name(c)
+    plain = proxy_selection.candidate_name(proxy_selection.SHIPPED)
+    cfg_dir = tmp_path / 'configs'
+    runs = _SeedRuns(tmp_path / 'runs')
+    tests = []
+    y = np.eye(2)[[0, 1, 1, 0, 1]]
+    held = [1, 3, 4]
+
+    class Dump:
+        labels = y[held]
+
+    def test(test_name, config, checkpoint, options=()):
+        tests.append((test_name, Path(config).name, Path(checkpoint).name))
+        Dump.scores = np.array([[0.2, 0.8], [0.3, 0.7], [0.1, 0.9]]) \
+            if test_name.endswith('_noflip') else \
+            np.array([[0.2, 0.8], [0.7, 0.3], [0.1, 0.9]])
+        return 'dump.pkl'
+
+    runs.test = test
+    monkeypatch.setattr(proxy_runs, 'epoch_checkpoints', lambda d: {
+        80: f'{d}/epoch_80.pth'})
+    import tiny_action.tools.ensemble as ensemble
+    monkeypatch.setattr(ensemble, 'load_dump', lambda path: Dump)
+    with pytest.raises(FileNotFoundError, match='without test_flip'):
+        proxy_selection.fold_record(runs, c, 1, 2, held, y, str(cfg_dir))
+    proxy_selection.write_fold_configs(proxy_selection.SHIPPED,
+                                       [('fit.json', 'held.json')] * 2,
+                                       str(cfg_dir))
+    rec = proxy_selection.fold_record(runs, c, 1, 2, held, y, str(cfg_dir))
+    assert tests[-2:] == [
+        (f'{name}_seed2_fold1_last', f'{name}_fold1.py', 'epoch_80.pth'),
+        (f'{name}_seed2_fold1_last_noflip', f'{plain}_fold1.py',
+         'epoch_80.pth')]
+    assert rec['correct'] == [True, True, True]
+    assert rec['without_test_flip']['correct'] == [True, False, True]
+    assert rec['without_test_flip']['f1'] == pytest.approx(0.4)
+
+
+def test_paired_test_flip_compares_the_same_runs_seed_by_seed():
+    """paired_test_flip: per seed the fold mean with and without the
+    mirrors, a paired t-test, and how many runs went up or down; None
+    while a run lacks its score without them; the report says it."""
+    c = proxy_selection._apply(proxy_selection.SHIPPED, 'test_flip', True)
+    name = proxy_selection.candidate_name(c)
+    parts, seeds = [[0], [1], [2]], [0, 1, 2]
+    ledger = {}
+    for seed in seeds:
+        for k in range(3):
+            without = 0.6 + k / 10 + seed / 100
+            ledger[proxy_selection._seed_run(name, k, seed)[0]] = dict(
+                f1=without + (0.02 if k else -0.01) + seed / 1000,
+                without_test_flip=dict(f1=without))
+    p = proxy_selection.paired_test_flip(ledger, name, parts, seeds)
+    assert p['without'] == pytest.approx([0.7, 0.71, 0.72])
+    assert p['change'] == pytest.approx(0.011)
+    assert (p['runs'], p['runs_up'], p['runs_down']) == (9, 6, 3)
+    assert p['verdict'] == 'helps' and p['p_value'] < 0.01
+    text = proxy_selection._paired_flip_lines([dict(name=name,
+                                                    paired_test_flip=p)])
+    assert 'without 0.700 / 0.710 / 0.720' in text[1]
+    assert '6 of 9 runs better, 3 worse: helps' in text[1]
+    del ledger[proxy_selection._seed_run(name, 2, 1)[0]][
+        'without_test_flip']
+    assert proxy_selection.paired_test_flip(ledger, name, parts,
+                                            seeds) is None
+
+
+def test_machine_names_the_kernels_instruction_set():
+    """Ledger records name the CPU instruction set torch dispatches to,
+    besides the architecture and cores (machines differing in it do not
+    reproduce each other's seeded trainings)."""
+    import platform
+
+    import proxy_runs
+    import torch
+    arch, cpus, word, isa = proxy_runs.machine().split(' ')
+    assert (arch, word) == (platform.machine(), 'cpus')
+    assert int(cpus) >= 1
+    assert isa == torch.backends.cpu.get_cpu_capability()
+
+
 def test_run_confirm_reports_every_challenger_after_training_some(
         tmp_path, monkeypatch):
     """--confirm --challengers X trains only X (and the recipe's missing
