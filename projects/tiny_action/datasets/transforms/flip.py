@@ -144,14 +144,8 @@ class FlipViews(BaseTransform):
     """
 
     def transform(self, results: Dict) -> Dict:
-        """Append the mirror of every frame.
-
-        Args:
-            results (dict): The result dict.
-
-        Returns:
-            dict: The result dict.
-        """
+        """Append the mirror of every frame to ``results`` (the pipeline's
+        result dict, returned updated)."""
         name = results.get('filename', 'a sample')
         if results.get('flip_label_pairs'):
             raise ValueError(
