@@ -280,12 +280,24 @@ def last_checkpoint_correct(runs: ProxyRuns, run_dir: str, test: str,
     Raises:
         RuntimeError: The dump's labels are not those of ``y[held]``.
     """
+    return held_out_dump(runs, run_dir, test, config, held, y)[1]
+
+
+def held_out_dump(runs: ProxyRuns, run_dir: str, test: str, config: str,
+                  held: List[int], y: np.ndarray) -> Tuple[object, np.ndarray]:
+    """The dump ``test`` of the last checkpoint in ``run_dir`` tested with
+    ``config`` on its held-out clips, and per clip in ``held`` order whether
+    its top-scored class is its label.
+
+    Raises:
+        RuntimeError: The dump's labels are not those of ``y[held]``.
+    """
     from tiny_action.tools.ensemble import load_dump
     dump = load_dump(runs.test(test, config, last_checkpoint(run_dir)))
     if not np.array_equal(dump.labels, y[held]):
         raise RuntimeError(f'{run_dir}: the dump\'s labels are not those of '
                            'the held-out clips')
-    return dump.scores.argmax(1) == y[held].argmax(1)
+    return dump, dump.scores.argmax(1) == y[held].argmax(1)
 
 
 def held_out_by_size(runs: ProxyRuns, c: dict, parts: List[List[int]],
@@ -397,7 +409,12 @@ def pipelines(c: dict) -> Tuple[list, list]:
         dict(type='TinyVideoDecode')] + norm + (
             [] if c['motion_stats'] == 'target' else stats) + tail
     if c['test_flip']:  # each test view also scored mirrored, averaged
-        test.insert(-2, dict(type='FlipViews'))
+        if 'flow' in c['modality']:
+            raise ValueError('test_flip mirrors the frames after '
+                             'SegmentMotion: a flow field keeps the sign of '
+                             'its dx there')
+        test.insert([t['type'] for t in test].index('FormatShape'),
+                    dict(type='FlipViews'))
     return train, test
 
 
@@ -939,42 +956,63 @@ def fold_record(runs: ProxyRuns, c: dict, k: int, seed: int, held: List[int],
                   correct=correct.tolist(), **training_seconds(runs, run),
                   machine=machine())
     if c['test_flip']:
-        record['without_test_flip'] = without_test_flip(runs, c, k, seed,
-                                                        held, y, cfg_dir)
+        record['without_test_flip'] = without_test_flip(
+            runs, c, k, seed, run_dir, held, y, cfg_dir)
     return record
 
 
 def without_test_flip(runs: ProxyRuns, c: dict, k: int, seed: int,
-                      held: List[int], y: np.ndarray, cfg_dir: str) -> Dict:
-    """The last checkpoint of fold ``k`` of candidate ``c`` (``test_flip``,
-    trained with ``seed``; trained first if it is not) tested without the mirrored views, i.e. with the
-    fold config of ``c`` without ``test_flip`` (written beforehand by
-    :func:`write_fold_configs`): the same weights scored with and without
-    the mirrors, a paired comparison of the test-time mechanism alone.
+                      run_dir: str, held: List[int], y: np.ndarray,
+                      cfg_dir: str) -> Dict:
+    """The last checkpoint in ``run_dir`` (fold ``k`` of candidate ``c``,
+    ``test_flip``, trained with ``seed``) tested without the mirrored views,
+    i.e. with the fold config of ``c`` without ``test_flip`` (written
+    beforehand by :func:`write_fold_configs`): the same weights scored with
+    and without the mirrors, a paired comparison of the test-time mechanism
+    alone.
 
     Returns:
         dict: ``f1`` (held-out macro-F1 at threshold 0.5) and ``correct``
         (per held-out clip, in ``held`` order).
     """
     from tiny_action.evaluation import macro_prf
-    from tiny_action.tools.ensemble import load_dump
-    name = candidate_name(c)
-    run, options, test = _seed_run(name, k, seed)
     plain = osp.join(cfg_dir, f"{candidate_name(dict(c, test_flip=False))}"
                      f'_fold{k}.py')
     if not osp.isfile(plain):
         raise FileNotFoundError(f'{plain}: write the fold configs of the '
                                 'candidate without test_flip first')
-    run_dir, _ = trained_history(runs, run, osp.join(
-        cfg_dir, f'{name}_fold{k}.py'), options)  # the finished training
-    dump = load_dump(runs.test(f'{test}_noflip', plain,
-                               last_checkpoint(run_dir)))
-    if not np.array_equal(dump.labels, y[held]):
-        raise RuntimeError(f'{run}: the dump\'s labels are not those of the '
-                           'held-out clips')
-    correct = dump.scores.argmax(1) == y[held].argmax(1)
+    test = _seed_run(candidate_name(c), k, seed)[2]
+    dump, correct = held_out_dump(runs, run_dir, f'{test}_noflip', plain,
+                                  held, y)
     return dict(f1=float(macro_prf(dump.scores, dump.labels)['f1']),
                 correct=correct.tolist())
+
+
+def backfill_without_test_flip(runs: ProxyRuns, c: dict, k: int, seed: int,
+                               record: Dict, held: List[int], y: np.ndarray,
+                               cfg_dir: str) -> Dict:
+    """:func:`without_test_flip` for a ledger ``record`` made before it was
+    kept, from the finished run in the work dir, which must be the
+    record's training: tested again with the mirrors, it must get the same
+    clips right (else the pairing would be of two trainings).
+
+    Raises:
+        RuntimeError: The run is not finished in the work dir, or it is
+            another training than the record's.
+    """
+    name = candidate_name(c)
+    run, _, test = _seed_run(name, k, seed)
+    run_dir = osp.join(runs.work_dir, run)
+    if not osp.isfile(osp.join(run_dir, 'finished.json')):
+        raise RuntimeError(f'{run_dir}: no finished run to test without the '
+                           f'mirrored views (the ledger entry {run!r} '
+                           'lacks without_test_flip)')
+    _, correct = held_out_dump(runs, run_dir, test, osp.join(
+        cfg_dir, f'{name}_fold{k}.py'), held, y)
+    if correct.tolist() != list(record['correct']):
+        raise RuntimeError(f'{run_dir} is another training than the ledger '
+                           f'entry {run!r} (other held-out clips right)')
+    return without_test_flip(runs, c, k, seed, run_dir, held, y, cfg_dir)
 
 
 def _check_correct(path: str, run: str, record: Dict, n_held: int) -> None:
@@ -1067,8 +1105,8 @@ def confirm(runs: ProxyRuns, base: dict, challengers, folds, parts,
                 elif c['test_flip'] and 'without_test_flip' not in rec \
                         and train:  # a record from before the paired test
                     rec = ledger.add(run, identity, dict(
-                        rec, without_test_flip=without_test_flip(
-                            runs, c, k, seed, held, y, cfg_dir)))
+                        rec, without_test_flip=backfill_without_test_flip(
+                            runs, c, k, seed, rec, held, y, cfg_dir)))
                 _check_correct(ledger.path, run, rec, len(held))
                 if run not in ledger:
                     ledger.add(run, identity, rec)

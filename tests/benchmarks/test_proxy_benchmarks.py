@@ -894,23 +894,23 @@ def test_test_flip_candidate_mirrors_only_its_test_views(tmp_path):
     assert 'FlipViews' not in shipped
 
 
-def test_fold_record_of_mirrored_test_views_also_scores_without_them(
-        tmp_path, monkeypatch):
-    """A test_flip run's record also holds its last checkpoint tested with
-    the fold config without FlipViews (the recipe's): the same weights
-    with and without the mirrors."""
+#: held-out clips of the mirrored-view tests: labels y[HELD] of Y; their
+#: last checkpoint gets all three right with the mirrors, the middle one
+#: wrong without them (F1 0.4).
+Y, HELD = np.eye(2)[[0, 1, 1, 0, 1]], [1, 3, 4]
+
+
+def _flip_dumps(runs, monkeypatch) -> list:
+    """Let ``runs`` test any last checkpoint (epoch 80) into a dump that
+    scores :data:`HELD` as above; returns the list of tests made (name,
+    config file, checkpoint file)."""
     import proxy_runs
-    c = proxy_selection._apply(proxy_selection.SHIPPED, 'test_flip', True)
-    name = proxy_selection.candidate_name(c)
-    plain = proxy_selection.candidate_name(proxy_selection.SHIPPED)
-    cfg_dir = tmp_path / 'configs'
-    runs = _SeedRuns(tmp_path / 'runs')
+
+    import tiny_action.tools.ensemble as ensemble
     tests = []
-    y = np.eye(2)[[0, 1, 1, 0, 1]]
-    held = [1, 3, 4]
 
     class Dump:
-        labels = y[held]
+        labels = Y[HELD]
 
     def test(test_name, config, checkpoint, options=()):
         tests.append((test_name, Path(config).name, Path(checkpoint).name))
@@ -922,8 +922,22 @@ def test_fold_record_of_mirrored_test_views_also_scores_without_them(
     runs.test = test
     monkeypatch.setattr(proxy_runs, 'epoch_checkpoints', lambda d: {
         80: f'{d}/epoch_80.pth'})
-    import tiny_action.tools.ensemble as ensemble
     monkeypatch.setattr(ensemble, 'load_dump', lambda path: Dump)
+    return tests
+
+
+def test_fold_record_of_mirrored_test_views_also_scores_without_them(
+        tmp_path, monkeypatch):
+    """A test_flip run's record also holds its last checkpoint tested with
+    the fold config without FlipViews (the recipe's): the same weights
+    with and without the mirrors."""
+    c = proxy_selection._apply(proxy_selection.SHIPPED, 'test_flip', True)
+    name = proxy_selection.candidate_name(c)
+    plain = proxy_selection.candidate_name(proxy_selection.SHIPPED)
+    cfg_dir = tmp_path / 'configs'
+    runs = _SeedRuns(tmp_path / 'runs')
+    tests = _flip_dumps(runs, monkeypatch)
+    y, held = Y, HELD
     with pytest.raises(FileNotFoundError, match='without test_flip'):
         proxy_selection.fold_record(runs, c, 1, 2, held, y, str(cfg_dir))
     proxy_selection.write_fold_configs(proxy_selection.SHIPPED,
@@ -980,6 +994,46 @@ def test_machine_names_the_kernels_instruction_set():
     assert (arch, word) == (platform.machine(), 'cpus')
     assert int(cpus) >= 1
     assert isa == torch.backends.cpu.get_cpu_capability()
+
+
+def test_backfill_tests_only_the_records_own_finished_training(
+        tmp_path, monkeypatch):
+    """A ledger record of a test_flip run from before without_test_flip
+    was kept is backfilled only from a finished run in the work dir that
+    gets the record's clips right with the mirrors (its own training)."""
+    c = proxy_selection._apply(proxy_selection.SHIPPED, 'test_flip', True)
+    name = proxy_selection.candidate_name(c)
+    cfg_dir = tmp_path / 'configs'
+    proxy_selection.write_fold_configs(proxy_selection.SHIPPED,
+                                       [('fit.json', 'held.json')] * 2,
+                                       str(cfg_dir))
+    runs = _SeedRuns(tmp_path / 'runs')
+    runs.work_dir = str(tmp_path / 'runs')
+    _flip_dumps(runs, monkeypatch)
+    y, held = Y, HELD
+    record = dict(f1=1.0, correct=[True, True, True])
+    with pytest.raises(RuntimeError, match='no finished run'):
+        proxy_selection.backfill_without_test_flip(
+            runs, c, 1, 2, record, held, y, str(cfg_dir))
+    run_dir = tmp_path / 'runs' / f'{name}/seed2/fold1'
+    run_dir.mkdir(parents=True)
+    (run_dir / 'finished.json').write_text('{}')
+    got = proxy_selection.backfill_without_test_flip(
+        runs, c, 1, 2, record, held, y, str(cfg_dir))
+    assert got == dict(f1=pytest.approx(0.4), correct=[True, False, True])
+    with pytest.raises(RuntimeError, match='another training'):
+        proxy_selection.backfill_without_test_flip(
+            runs, c, 1, 2, dict(record, correct=[True, False, True]), held,
+            y, str(cfg_dir))
+    assert runs.calls == []  # nothing trained
+
+
+def test_test_flip_refuses_a_flow_input():
+    """Mirrored after SegmentMotion, a flow field would keep the sign of
+    its dx: test_flip with a flow modality is an error."""
+    c = proxy_selection._apply(proxy_selection.SHIPPED, 'test_flip', True)
+    with pytest.raises(ValueError, match='flow field'):
+        proxy_selection.pipelines(dict(c, modality='rgb+flow+energy'))
 
 
 def test_run_confirm_reports_every_challenger_after_training_some(

@@ -28,7 +28,7 @@ def formatted(results: dict) -> np.ndarray:
 
 
 @pytest.mark.parametrize('as_array', [False, True])
-def test_each_view_is_followed_by_its_mirror_as_a_second_crop(as_array):
+def test_the_views_are_followed_by_their_mirrors_as_a_second_crop(as_array):
     imgs = frames(2 * 4)  # 2 views of 4 frames
     src = dict(imgs=np.stack(imgs) if as_array else list(imgs),
                num_clips=2, clip_len=4)
@@ -41,13 +41,25 @@ def test_each_view_is_followed_by_its_mirror_as_a_second_crop(as_array):
     np.testing.assert_array_equal(x[:2], plain)
 
 
-def test_the_sr_twin_follows():
-    src = dict(imgs=frames(4), sr_imgs=frames(4, 32, 40, 3, seed=1))
+def test_the_sr_twin_follows_and_packs():
+    """The SR twin gets its mirrors too, and frame_inds follow, so
+    PackTinyActionInputs packs both clips as two crops."""
+    src = dict(imgs=frames(4), sr_imgs=frames(4, 32, 40, 3, seed=1),
+               frame_inds=np.arange(4), num_clips=1, clip_len=4,
+               label=np.array([1, 0], 'f4'))
     out = FlipViews()(src)
     assert len(out['sr_imgs']) == 8
+    np.testing.assert_array_equal(out['frame_inds'], [0, 1, 2, 3] * 2)
     for t in range(4):
         np.testing.assert_array_equal(out['sr_imgs'][4 + t],
                                       out['sr_imgs'][t][:, ::-1])
+    pack = TRANSFORMS.build(dict(type='PackTinyActionInputs'))
+    packed = pack(TRANSFORMS.build(dict(type='FormatShape',
+                                        input_format='NCTHW'))(out))
+    lr, sr = packed['inputs'], packed['data_samples'].sr_inputs
+    assert tuple(lr.shape) == (2, 6, 4, 8, 10)
+    assert tuple(sr.shape)[:3] == (2, 3, 4)
+    torch.testing.assert_close(sr[1], sr[0].flip(-1))
 
 
 def test_mirrored_direction_classes_are_an_error_naming_the_sample():

@@ -115,15 +115,18 @@ def _append_mirrors(frames: Frames) -> Frames:
 
 @TRANSFORMS.register_module()
 class FlipViews(BaseTransform):
-    """Test-time flip: every view of the clip is followed by its left-right
-    mirror, and the recognizer averages the clip's scores over all of them
+    """Test-time flip: the clip's views are followed by their left-right
+    mirrors, and the recognizer averages the clip's scores over all of them
     (the head's ``average_clips``), as ``TenCrop`` does for its crops.
 
-    The mirrors are appended to ``imgs`` (and ``sr_imgs``) as one more block
-    of the same ``num_clips * clip_len`` frames: ``FormatShape`` reads the
-    block as a second crop, so a clip of ``V`` views is scored on ``2V``.
-    Put it after the last transform that changes the frames (resize, crop,
-    ``SegmentMotion``) and before ``FormatShape``.
+    The mirrors are appended to ``imgs`` (and ``sr_imgs``, with
+    ``frame_inds`` repeated to match) as one more block of the same
+    ``num_clips * clip_len`` frames: ``FormatShape`` reads the block as a
+    second crop, so a clip of ``V`` views is scored on ``2V``. Put it after
+    the last transform that changes the frames (resize, crop,
+    ``SegmentMotion``) and before ``FormatShape``. Channels with a
+    direction (an optical flow's ``dx``) are mirrored in space only, their
+    sign kept: leave such inputs without FlipViews.
 
     A mirrored "turning left" is a "turning right": averaging the scores of
     a view and its mirror mixes the two classes. A sample that carries
@@ -134,13 +137,15 @@ class FlipViews(BaseTransform):
     Required Keys:
 
         - imgs
-        - sr_imgs (optional)
+        - sr_imgs, frame_inds (optional)
         - flip_label_pairs (optional; must be empty)
 
     Modified Keys:
 
         - imgs
         - sr_imgs
+        - frame_inds (repeated when ``sr_imgs`` is given, as the SR twin's
+          packing checks them against each other)
     """
 
     def transform(self, results: Dict) -> Dict:
@@ -159,4 +164,7 @@ class FlipViews(BaseTransform):
         results['imgs'] = _append_mirrors(results['imgs'])
         if results.get('sr_imgs') is not None:
             results['sr_imgs'] = _append_mirrors(results['sr_imgs'])
+            if results.get('frame_inds') is not None:
+                inds = np.asarray(results['frame_inds'])
+                results['frame_inds'] = np.concatenate([inds, inds])
         return results
