@@ -16,7 +16,7 @@ share it). Per run, as the table does on val
 ensemble (mean of the probabilities), each at threshold 0.5 and with
 per-class thresholds tuned out-of-fold (5 folds of the held-out clips). A
 seed's value is the mean over its 3 folds; a mechanism's verdict is a
-paired t-test over the seeds (``proxy_selection.decide``), the same runs
+paired t-test over the seeds (``proxy_selection.paired_runs``), the same runs
 with and without it.
 
 Each fold run's held-out scores go into the ledger
@@ -44,9 +44,10 @@ import numpy as np
 from proxy_runs import (REPO, ProxyRuns, RunLedger, add_run_arguments,
                         machine, start_runs)
 from proxy_selection import (MIN_SEEDS, SHIPPED, _seed_run, candidate_name,
-                             decide, fold_f1, fold_identity,
-                             reference_fold_scores, train_folds,
-                             trained_history, write_fold_configs)
+                             change_text, fold_f1, fold_identity,
+                             paired_runs, reference_fold_scores, train_folds,
+                             trained_history, verdict_text,
+                             write_fold_configs)
 from proxy_surveillance import (ENSEMBLE_AT, check_single_against_val,
                                 checkpoint_test, posthoc_f1, recipe_scores,
                                 scores_of, stats, video_groups)
@@ -193,21 +194,17 @@ def measure(runs: ProxyRuns, ledger: RunLedger, c: dict, folds, parts,
 
 def summarize(per_seed: Dict[int, List[Dict]]) -> Dict:
     """Rows (per-seed means over the folds, :func:`stats`) and mechanisms
-    (:func:`decide` of the per-seed means, paired: the same runs with and
-    without; ``runs_up`` / ``runs_down``: of the seed x fold runs, how many
-    the mechanism improved / worsened), and the tests' CPU seconds."""
+    (``proxy_selection.paired_runs`` of the folds' values, seed by seed:
+    the same runs with and without; with the ``label`` and the row keys
+    ``with_`` / ``without``), and the tests' CPU seconds."""
     seeds = sorted(per_seed)
     rows = {key: stats([np.mean([f[key] for f in per_seed[s]])
                         for s in seeds]) for key, _ in ROWS}
-    mech = []
-    for label, with_, without in MECHANISMS:
-        d = [f[with_] - f[without] for s in seeds for f in per_seed[s]]
-        mech.append(dict(label=label, with_=with_, without=without,
-                         runs_up=int(np.sum(np.greater(d, 1e-9))),
-                         runs_down=int(np.sum(np.less(d, -1e-9))),
-                         runs=len(d),
-                         **decide(rows[with_]['values'],
-                                  rows[without]['values'], paired=True)))
+    mech = [dict(paired_runs([[f[with_] for f in per_seed[s]] for s in seeds],
+                             [[f[without] for f in per_seed[s]]
+                              for s in seeds]),
+                 label=label, with_=with_, without=without)
+            for label, with_, without in MECHANISMS]
     folds = [f for s in seeds for f in per_seed[s]]
     return dict(seeds=seeds, rows=rows, mechanisms=mech,
                 test_cpu=float(sum(f['test_cpu'] for f in folds)),
@@ -372,14 +369,11 @@ def markdown(result: Dict, seeds_asked: Sequence[int], reference: float,
               'runs better / worse | verdict (paired t-test) |',
               '|---|---|---|---|---|---|']
     for m in result['mechanisms']:
-        tested = np.isfinite(m['p_value'])
         lines.append(
             f"| {m['label']} | {_fmt(result['rows'][m['without']])} | "
-            f"{_fmt(result['rows'][m['with_']])} | {m['change']:+.3f}" +
-            (f" ± {m['se']:.3f}" if tested else '') +
-            f" | {m['runs_up']} / {m['runs_down']} of {m['runs']} | "
-            f"{m['verdict']}" +
-            (f" (p = {m['p_value']:.2f})" if tested else '') + ' |')
+            f"{_fmt(result['rows'][m['with_']])} | {change_text(m)} | "
+            f"{m['runs_up']} / {m['runs_down']} of {m['runs']} | "
+            f'{verdict_text(m)} |')
     untimed = (f" (+ {result['tests_untimed']} tests not timed)"
                if result['tests_untimed'] else '')
     lines += ['', f'Verdict: "helps" / "hurts" when p < 0.05 with at least '

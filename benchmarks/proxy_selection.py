@@ -852,17 +852,15 @@ def _paired_flip_lines(challengers: List[Dict]) -> List[str]:
         p = r.get('paired_test_flip')
         if p is None:
             continue
-        tested = np.isfinite(p['p_value'])
         lines += ['', f"Mirrored test views on the same weights (`{r['name']}`"
                   "'s runs tested without `FlipViews` too; paired t-test "
                   'over the seeds): without ' +
-                  ' / '.join(f'{v:.3f}' for v in p['without']) +
-                  ', with ' + ' / '.join(f'{v:.3f}' for v in p['with_']) +
-                  f", change {p['change']:+.3f}" +
-                  (f" ± {p['se']:.3f}" if tested else '') +
-                  f"; {p['runs_up']} of {p['runs']} runs better, "
-                  f"{p['runs_down']} worse: {p['verdict']}" +
-                  (f" (p = {p['p_value']:.2f})" if tested else '') + '.']
+                  ' / '.join(f'{v:.3f}' for v in p['without_means']) +
+                  ', with ' +
+                  ' / '.join(f'{v:.3f}' for v in p['with_means']) +
+                  f', change {change_text(p)}; {p["runs_up"]} of '
+                  f"{p['runs']} runs better, {p['runs_down']} worse: "
+                  f'{verdict_text(p)}.']
     return lines
 
 
@@ -887,6 +885,37 @@ def paired_difference_test(a: Sequence[float], b: Sequence[float]
         return change, float('nan'), float('nan')
     se = float(d.std(ddof=1) / np.sqrt(len(d)))
     return change, se, _two_sided_p(change, se, len(d) - 1)
+
+
+def paired_runs(with_: Sequence[Sequence[float]],
+                without: Sequence[Sequence[float]],
+                alpha: float = ALPHA) -> Dict:
+    """A mechanism measured on the same runs with and without it: per seed
+    a list of the folds' values each (``with_``, ``without``). Returns
+    :func:`decide` (paired) of the per-seed means, with ``runs`` (seed x
+    fold runs), ``runs_up`` / ``runs_down`` (how many the mechanism moved
+    up / down by more than 1e-9) and the per-seed means ``with_means`` /
+    ``without_means``."""
+    a = [float(np.mean(v)) for v in with_]
+    b = [float(np.mean(v)) for v in without]
+    d = np.subtract(np.concatenate(with_), np.concatenate(without))
+    return dict(decide(a, b, paired=True, alpha=alpha), with_means=a,
+                without_means=b, runs=len(d),
+                runs_up=int(np.sum(d > 1e-9)),
+                runs_down=int(np.sum(d < -1e-9)))
+
+
+def change_text(r: Dict) -> str:
+    """``change ± se`` of a :func:`decide` result (no ``se`` when the test
+    could not weigh it)."""
+    return f"{r['change']:+.3f}" + (f" ± {r['se']:.3f}"
+                                    if np.isfinite(r['p_value']) else '')
+
+
+def verdict_text(r: Dict) -> str:
+    """The verdict of a :func:`decide` result with its p-value."""
+    return r['verdict'] + (f" (p = {r['p_value']:.2f})"
+                           if np.isfinite(r['p_value']) else '')
 
 
 def decide(a: Sequence[float], b: Sequence[float], paired: bool = False,
@@ -1171,23 +1200,16 @@ def paired_test_flip(ledger: Dict, name: str, parts, seeds
                      ) -> Optional[Dict]:
     """The mirrored test views on the same weights: per seed, the mean over
     the folds of the held-out F1 of candidate ``name``'s runs with the
-    mirrors (``f1``) and without (``without_test_flip``), compared by a
-    paired t-test (:func:`decide`); ``runs_up`` / ``runs_down``: of the seed
-    x fold runs, how many the mirrors improved / worsened. None while a run
-    lacks the score without them."""
+    mirrors (``f1``) and without (``without_test_flip``), compared by
+    :func:`paired_runs`. None while a run lacks the score without
+    them."""
     recs = [[ledger[_seed_run(name, k, seed)[0]] for k in range(len(parts))]
             for seed in seeds]
     if any('without_test_flip' not in r for rs in recs for r in rs):
         return None
-    diffs = [r['f1'] - r['without_test_flip']['f1'] for rs in recs
-             for r in rs]
-    with_ = [float(np.mean([r['f1'] for r in rs])) for rs in recs]
-    without = [float(np.mean([r['without_test_flip']['f1'] for r in rs]))
-               for rs in recs]
-    return dict(decide(with_, without, paired=True), with_=with_,
-                without=without, runs=len(diffs),
-                runs_up=int(sum(d > 0 for d in diffs)),
-                runs_down=int(sum(d < 0 for d in diffs)))
+    return paired_runs([[r['f1'] for r in rs] for rs in recs],
+                       [[r['without_test_flip']['f1'] for r in rs]
+                        for rs in recs])
 
 
 def _mean_by_size(sized: List[Dict]) -> List[Dict]:
@@ -1235,12 +1257,9 @@ def confirm_markdown(result: Dict, seeds: Sequence[int]) -> str:
         if r is base:
             extra = ['', '', '']
         else:
-            tested = not np.isnan(r['p_value'])
-            extra = [f"{r['change']:+.3f}" + (f" ± {r['se']:.3f}"
-                                               if tested else ''),
+            extra = [change_text(r),
                      ' / '.join(f'{d:+.3f}' for d in r['per_fold']),
-                     r['verdict'] + (f" (p = {r['p_value']:.2f})"
-                                     if tested else '')]
+                     verdict_text(r)]
         cpu = f"{r['cpu_seconds']:.0f}" + (
             f" (+ {r['cpu_untimed']} runs timed in part)"
             if r['cpu_untimed'] else '')

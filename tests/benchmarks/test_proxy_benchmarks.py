@@ -968,7 +968,7 @@ def test_paired_test_flip_compares_the_same_runs_seed_by_seed():
                 f1=without + (0.02 if k else -0.01) + seed / 1000,
                 without_test_flip=dict(f1=without))
     p = proxy_selection.paired_test_flip(ledger, name, parts, seeds)
-    assert p['without'] == pytest.approx([0.7, 0.71, 0.72])
+    assert p['without_means'] == pytest.approx([0.7, 0.71, 0.72])
     assert p['change'] == pytest.approx(0.011)
     assert (p['runs'], p['runs_up'], p['runs_down']) == (9, 6, 3)
     assert p['verdict'] == 'helps' and p['p_value'] < 0.01
