@@ -58,7 +58,8 @@ START = dict(modality='rgb', size=32, frames=16, sampling='uniform',
              dropout=0.5, pairs=False, test_views=1, balance=0,
              ema=0, mixup=0, motion_res='input', downscale=0,
              clip_norm=False, motion_stats=False, frame_conv=False,
-             label_smooth=0, wd=0.05, loss='bce', test_flip=False)
+             label_smooth=0, wd=0.05, loss='bce', test_flip=False,
+             hr_swap=0)
 #: the candidate that configs/proxy/surveillance_lr.py ships (the last
 #: selection's choice; tests/benchmarks checks that its fold config is the
 #: shipped config, and main() says when a new selection chooses another).
@@ -375,6 +376,9 @@ def pipelines(c: dict) -> Tuple[list, list]:
     if c['downscale']:
         aug.append(dict(type='RandomDownscale', min_size=24,
                         prob=c['downscale']))
+    # the hr/ twin instead of the clip, before every augmentation
+    twin = [dict(type='RandomTwinSwap', prob=c['hr_swap'])] \
+        if c['hr_swap'] else []
     head = [dict(type='TinyVideoInit')]
     # per-clip standardisation of the decoded frames, train and test alike
     norm = [dict(type='ClipStandardize')] if c['clip_norm'] else []
@@ -402,7 +406,7 @@ def pipelines(c: dict) -> Tuple[list, list]:
     stats = _stats_steps(c, all_frames)
     train = head + [
         _sampler(c['frames'], c['sampling'], False, c['pairs'], all_frames),
-        dict(type='TinyVideoDecode')] + norm + aug + stats + tail
+        dict(type='TinyVideoDecode')] + twin + norm + aug + stats + tail
     # statistics as a training target only: the test clips need none
     test = head + [
         _sampler(c['frames'], c['sampling'], True, c['pairs'], all_frames),
@@ -472,6 +476,16 @@ def _data_sampler(c: dict) -> str:
     if c['balance'] != SAMPLER:
         return ''
     return "sampler=dict(_delete_=True, type='ClassBalancedSampler'), "
+
+
+def _twin_prefix(c: dict) -> str:
+    """Train dataset keyword ``data_prefix`` of candidate ``c``: the
+    ``hr/`` twins as ``sr`` (decoded with each clip for
+    ``RandomTwinSwap``) when ``hr_swap`` is set, else none (the recipe's
+    fold config stays)."""
+    if not c['hr_swap']:
+        return ''
+    return f"data_prefix=dict(sr={DATA_LINK + '/train/hr'!r}), "
 
 
 def _hooks(c: dict) -> list:
@@ -584,7 +598,8 @@ def candidate_config(c: dict, fit: str, held: str) -> str:
         f"dropout_ratio={c['dropout']}), "
         f"data_preprocessor={_preprocessor(c, norm)!r})",
         f"train_dataloader = dict({_data_sampler(c)}dataset=dict(ann_file={fit!r}, "
-        f"pipeline={train!r}, tail_flip={_tail_flip(c)!r}))",
+        f"{_twin_prefix(c)}pipeline={train!r}, "
+        f"tail_flip={_tail_flip(c)!r}))",
         f"val_dataloader = dict(dataset=dict(ann_file={held!r}, "
         f"data_prefix=dict(video={video!r}), pipeline={test!r}))",
         "test_dataloader = val_dataloader",
@@ -621,7 +636,8 @@ def candidate_name(c: dict) -> str:
             (f"_ls{c['label_smooth']:g}" if c['label_smooth'] else '') +
             (f"_wd{c['wd']:g}" if c['wd'] != START['wd'] else '') +
             (f"_{c['loss']}" if c['loss'] != START['loss'] else '') +
-            ('_tflip' if c['test_flip'] else ''))
+            ('_tflip' if c['test_flip'] else '') +
+            (f"_hr{c['hr_swap']:g}" if c['hr_swap'] else ''))
 
 
 def test_views_score(runs: ProxyRuns, name: str, config: str, run_dir: str,
@@ -808,6 +824,12 @@ CHALLENGERS: Sequence[Tuple[str, str, object]] = (
      'mean of the probabilities of the clip and of its mirror, the '
      'test-time twin of the training flips; the training is the recipe\'s)',
      'test_flip', True),
+    ('+ the hr/ twin instead of the clip for half of the train samples '
+     '(RandomTwinSwap(prob=0.5), before the flip and crop; the same action '
+     'rendered sharp at 112 px, then cropped and area-resized to 32 px with '
+     'its motion energy; the held-out clips stay low-res): dense '
+     'supervision from the twins without a teacher, where KD did not help',
+     'hr_swap', 0.5),
 )
 
 
@@ -861,6 +883,24 @@ def _paired_flip_lines(challengers: List[Dict]) -> List[str]:
                   f', change {change_text(p)}; {p["runs_up"]} of '
                   f"{p['runs']} runs better, {p['runs_down']} worse: "
                   f'{verdict_text(p)}.']
+    return lines
+
+
+def _machine_lines(challengers: List[Dict]) -> List[str]:
+    """A sentence per challenger compared with the base's runs on its own
+    machines (``machine_base``, :func:`compare_to_base`)."""
+    lines = []
+    for r in challengers:
+        b = r.get('machine_base')
+        if b is None:
+            continue
+        lines += ['', f"`{r['name']}` is compared with the shipped recipe "
+                  'trained with the same seeds on machines that compute alike '
+                  '(the same numerics fingerprint: ' +
+                  '; '.join(f'`{m}`' for m in b['machines']) +
+                  '), not with its ledger runs: the recipe there scores ' +
+                  ' / '.join(f'{v:.3f}' for v in b['means']) +
+                  f", {b['mean']:.3f} ± {b['std']:.3f}."]
     return lines
 
 
@@ -942,15 +982,19 @@ def compare_to_base(base: Dict, rows: List[Dict], alpha: float = ALPHA
     folds): ``change`` of the mean, its ``se`` and ``p_value``
     (:func:`mean_difference_test`), the change on each fold (``per_fold``,
     mean over the seeds: the folds pair the same held-out clips) and the
-    :func:`verdict`; fewer than :data:`MIN_SEEDS` seeds decide nothing."""
+    :func:`verdict`; fewer than :data:`MIN_SEEDS` seeds decide nothing.
+    A row with a ``machine_base`` (the base's runs on the machines that
+    computed the challenger's, :func:`machine_base_runs`) is compared with
+    that instead of ``base``."""
     out = []
     for r in rows:
-        if list(r['f1']) != list(base['f1']):
+        against = r.get('machine_base', base)
+        if list(r['f1']) != list(against['f1']):
             raise ValueError(f"{r['name']}: seeds {list(r['f1'])}, the "
-                             f"base has {list(base['f1'])}")
-        per_fold = np.mean([np.subtract(r['f1'][s], base['f1'][s])
+                             f"base has {list(against['f1'])}")
+        per_fold = np.mean([np.subtract(r['f1'][s], against['f1'][s])
                             for s in r['f1']], axis=0)
-        out.append(dict(r, **decide(r['means'], base['means'],
+        out.append(dict(r, **decide(r['means'], against['means'],
                                     alpha=alpha),
                         per_fold=[float(d) for d in per_fold]))
     return out
@@ -967,9 +1011,12 @@ def fold_identity(c: dict, held_ids: List[str], config: str,
 
 
 def fold_record(runs: ProxyRuns, c: dict, k: int, seed: int, held: List[int],
-                y: np.ndarray, cfg_dir: str) -> Dict:
+                y: np.ndarray, cfg_dir: str,
+                on_machine: Optional[str] = None) -> Dict:
     """Train fold ``k`` of candidate ``c`` with ``seed`` (unless finished)
-    and test its last checkpoint on the held-out clips ``held``.
+    and test its last checkpoint on the held-out clips ``held``;
+    ``on_machine``: a numerics fingerprint, to train the run again under
+    :func:`machine_run`'s name (its own folder and test) on this machine.
 
     Returns:
         dict: ``f1`` / ``mAP`` of the last validation, ``correct`` (per
@@ -978,6 +1025,11 @@ def fold_record(runs: ProxyRuns, c: dict, k: int, seed: int, held: List[int],
     """
     name = candidate_name(c)
     run, options, test = _seed_run(name, k, seed)
+    if on_machine is not None:
+        if on_machine != numerics(dict(machine=machine())):
+            raise ValueError(f'{run}: cannot train it on machine numerics '
+                             f'{on_machine!r} here ({machine()})')
+        run, test = machine_run(run, on_machine), f'{test}_{on_machine}'
     config = osp.join(cfg_dir, f'{name}_fold{k}.py')
     run_dir, history = trained_history(runs, run, config, options)
     correct = last_checkpoint_correct(runs, run_dir, test, config, held, y)
@@ -1053,6 +1105,57 @@ def _check_correct(path: str, run: str, record: Dict, n_held: int) -> None:
                          f'results, expected {n_held}')
 
 
+def numerics(record: Dict) -> Optional[str]:
+    """The numerics fingerprint in a record's ``machine``
+    (:func:`proxy_runs.machine`), None for a record from before it."""
+    words = record.get('machine', '').split()
+    if len(words) >= 2 and words[-2] == 'numerics':
+        return words[-1]
+    return None
+
+
+def machine_run(run: str, fingerprint: str) -> str:
+    """Ledger and work-dir name of the base's run ``run`` (a
+    :func:`_seed_run` name) trained again on the machine with numerics
+    ``fingerprint``: ``<candidate>/numerics_<fingerprint>/[seed<s>/]fold<k>``.
+    """
+    name, rest = run.split('/', 1)
+    return f'{name}/numerics_{fingerprint}/{rest}'
+
+
+def base_run_on(ledger: RunLedger, run: str, fingerprint: Optional[str]
+                ) -> Optional[str]:
+    """The ledger name of the base's run ``run`` computed on the machine
+    with numerics ``fingerprint``: ``run`` itself when its record has them,
+    else :func:`machine_run` when the ledger holds it, else None (also for
+    no ``fingerprint``, a challenger record from before it)."""
+    if fingerprint is None:
+        return None
+    if run in ledger and numerics(ledger[run]) == fingerprint:
+        return run
+    other = machine_run(run, fingerprint)
+    return other if other in ledger else None
+
+
+def machine_base_runs(ledger: RunLedger, base_name: str, name: str, parts,
+                      seeds) -> Optional[Dict]:
+    """``(seed, fold) -> ledger name`` of the base's runs computed on the
+    same machine as challenger ``name``'s run of that seed and fold
+    (:func:`base_run_on`, by numerics fingerprint), or None when any of
+    them has none: then the challenger is compared with the base's own
+    runs, wherever they were trained."""
+    out = {}
+    for seed in seeds:
+        for k in range(len(parts)):
+            run = _seed_run(name, k, seed)[0]
+            base = base_run_on(ledger, _seed_run(base_name, k, seed)[0],
+                               numerics(ledger[run]))
+            if base is None:
+                return None
+            out[seed, k] = base
+    return out
+
+
 def confirm(runs: ProxyRuns, base: dict, challengers, folds, parts,
             data: str, cfg_dir: str, seeds: Sequence[int],
             reference: Tuple[List[np.ndarray], np.ndarray],
@@ -1069,6 +1172,12 @@ def confirm(runs: ProxyRuns, base: dict, challengers, folds, parts,
     than a confirmation needs, and a new clone has no work dir), so a later
     process resumes where this one stopped; a run in the ledger is not
     trained again while its :func:`fold_identity` is unchanged.
+    Seeded trainings differ between machines that round differently, by as
+    much as the challengers' effects: a challenger's run computed on this
+    machine is compared with the base's run of the same fold and seed
+    computed alike (the same :func:`proxy_runs.numerics_fingerprint`),
+    trained here when the ledger has none (:func:`_base_on_this_machine`);
+    records from before the fingerprint are compared as they are.
     ``train=False`` trains nothing and reports the seeds that the ledger
     holds for the shipped recipe (a partial confirmation: fewer than 3
     seeds decide nothing); a challenger without every one of them is
@@ -1139,9 +1248,24 @@ def confirm(runs: ProxyRuns, base: dict, challengers, folds, parts,
                 _check_correct(ledger.path, run, rec, len(held))
                 if run not in ledger:
                     ledger.add(run, identity, rec)
+                if train and c is not cands[0][1]:
+                    _base_on_this_machine(runs, ledger, base, k, seed, held,
+                                          y, cfg_dir, numerics(rec),
+                                          fold_identity(
+                                              base, held_ids[k],
+                                              configs[candidate_name(base)][k],
+                                              folds[k]))
     sizes = clip_sizes(entries)
     rows = [_ledger_row(what, c, ledger, parts, seeds, sizes, y)
             for what, c in cands]
+    for row in rows[1:]:
+        on = machine_base_runs(ledger, rows[0]['name'], row['name'], parts,
+                               seeds)
+        if on is not None and any(on[key] != _seed_run(
+                rows[0]['name'], key[1], key[0])[0] for key in on):
+            row['machine_base'] = _ledger_row(
+                'shipped recipe on the same machines', base, ledger, parts,
+                seeds, sizes, y, run_of=lambda seed, k, on=on: on[seed, k])
     compared = compare_to_base(rows[0], rows[1:], alpha)
     helping = [r for r in compared if r['verdict'] == 'helps']
     chosen = max(helping, key=lambda r: r['mean']) if helping else rows[0]
@@ -1152,6 +1276,32 @@ def confirm(runs: ProxyRuns, base: dict, challengers, folds, parts,
                 seeds=list(seeds), alpha=alpha, pending=pending,
                 challengers=compared, chosen=chosen['candidate'],
                 reference=float(np.mean(fold_f1(ref_scores, y, parts))))
+
+
+def _base_on_this_machine(runs: ProxyRuns, ledger: RunLedger, base: dict,
+                          k: int, seed: int, held: List[int], y: np.ndarray,
+                          cfg_dir: str, fingerprint: Optional[str],
+                          identity: Dict) -> None:
+    """After a challenger's run of fold ``k`` and ``seed`` computed on this
+    machine (numerics ``fingerprint``): train the base's run of that fold
+    and seed here too (:func:`machine_run`, kept in the ledger) unless the
+    ledger has it from a machine with the same numerics, so that the two
+    are compared on one machine (seeded trainings differ between machines
+    by as much as the challengers' effects)."""
+    here = numerics(dict(machine=machine()))
+    run = _seed_run(candidate_name(base), k, seed)[0]
+    if fingerprint != here or base_run_on(ledger, run, here) is not None:
+        return
+    paired = machine_run(run, here)
+    rec = ledger.reuse(paired, identity)
+    if rec is None:
+        print(f'[confirm] shipped recipe on this machine: {paired}',
+              flush=True)
+        rec = fold_record(runs, base, k, seed, held, y, cfg_dir,
+                          on_machine=here)
+    _check_correct(ledger.path, paired, rec, len(held))
+    if paired not in ledger:
+        ledger.add(paired, identity, rec)
 
 
 def fit_shares(y: np.ndarray, parts: List[List[int]]) -> List[List[float]]:
@@ -1168,15 +1318,21 @@ def fit_shares(y: np.ndarray, parts: List[List[int]]) -> List[List[float]]:
 
 
 def _ledger_row(what: str, c: dict, ledger: Dict, parts, seeds,
-                sizes: np.ndarray, y: np.ndarray) -> Dict:
+                sizes: np.ndarray, y: np.ndarray, run_of=None) -> Dict:
     """A candidate's seed spread (as :func:`seed_spread`), CPU seconds,
     accuracy by clip size and recall by fold and class
-    (:func:`recall_by_fold`; both means over the seeds) from the ledger."""
+    (:func:`recall_by_fold`; both means over the seeds) from the ledger;
+    ``run_of(seed, k)``: the ledger name of each run (default: the
+    candidate's own, :func:`_seed_run`)."""
     name = candidate_name(c)
+    if run_of is None:
+        def run_of(seed, k):
+            return _seed_run(name, k, seed)[0]
     f1, by_seed, cpu, untimed, recall = {}, [], 0.0, 0, []
+    machines = set()
     for seed in seeds:
-        recs = [ledger[_seed_run(name, k, seed)[0]]
-                for k in range(len(parts))]
+        recs = [ledger[run_of(seed, k)] for k in range(len(parts))]
+        machines.update(r.get('machine', '?') for r in recs)
         f1[seed] = [r['f1'] for r in recs]
         cpu += sum(r['cpu'] or 0.0 for r in recs)
         untimed += sum(timed_in_part(r) for r in recs)
@@ -1189,7 +1345,7 @@ def _ledger_row(what: str, c: dict, ledger: Dict, parts, seeds,
     row = dict(name=name, what=what, candidate=c, f1=f1, means=means,
                mean=float(np.mean(means)),
                std=float(np.std(means, ddof=1)) if len(means) > 1 else 0.0,
-               cpu_seconds=cpu, cpu_untimed=untimed,
+               cpu_seconds=cpu, cpu_untimed=untimed, machines=sorted(machines),
                by_size=_mean_by_size(by_seed), recall=_mean_recall(recall))
     if c['test_flip']:
         row['paired_test_flip'] = paired_test_flip(ledger, name, parts, seeds)
@@ -1266,6 +1422,7 @@ def confirm_markdown(result: Dict, seeds: Sequence[int]) -> str:
         lines.append(f"| {r['what']} `{r['name']}` | {per_seed} | "
                      f"{r['mean']:.3f} ± {r['std']:.3f} | " +
                      ' | '.join(extra) + f' | {cpu} |')
+    lines += _machine_lines(result['challengers'])
     lines += _paired_flip_lines(result['challengers'])
     bins = base['by_size']
     lines += ['', 'Held-out accuracy by the clip\'s shorter side (mean over '

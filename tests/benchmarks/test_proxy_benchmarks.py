@@ -982,18 +982,131 @@ def test_paired_test_flip_compares_the_same_runs_seed_by_seed():
                                             seeds) is None
 
 
-def test_machine_names_the_kernels_instruction_set():
-    """Ledger records name the CPU instruction set torch dispatches to,
-    besides the architecture and cores (machines differing in it do not
-    reproduce each other's seeded trainings)."""
+def test_machine_names_the_kernels_instruction_set_and_numerics():
+    """Ledger records name the CPU instruction set torch dispatches to and
+    the numerics fingerprint, besides the architecture and cores (machines
+    differing in them do not reproduce each other's seeded trainings)."""
     import platform
 
     import proxy_runs
     import torch
-    arch, cpus, word, isa = proxy_runs.machine().split(' ')
-    assert (arch, word) == (platform.machine(), 'cpus')
+    arch, cpus, word, isa, numerics, fp = proxy_runs.machine().split(' ')
+    assert (arch, word, numerics) == (platform.machine(), 'cpus', 'numerics')
     assert int(cpus) >= 1
     assert isa == torch.backends.cpu.get_cpu_capability()
+    assert proxy_selection.numerics(dict(machine=proxy_runs.machine())) == fp
+    # the fingerprint is the computation's: the same again, and it leaves
+    # the global random state as it found it
+    torch.manual_seed(5)
+    expected = torch.rand(3)
+    torch.manual_seed(5)
+    assert proxy_runs.numerics_fingerprint() == fp
+    assert torch.equal(torch.rand(3), expected)
+    assert len(fp) == 8 and int(fp, 16) >= 0
+    # records from before it have none
+    assert proxy_selection.numerics(dict(machine='x86_64 2 cpus')) is None
+    assert proxy_selection.numerics(dict(machine='x')) is None
+    assert proxy_selection.numerics({}) is None
+
+
+def test_confirm_compares_a_challenger_with_the_recipe_on_its_machine(
+        tmp_path, monkeypatch):
+    """A challenger trained on a machine whose numerics differ from those
+    of the recipe's ledger runs is compared with the recipe trained again
+    there (same seeds and folds, kept under machine_run's names), not with
+    the ledger's runs; a record from before the fingerprint is compared as
+    before; a recipe already computed alike is not trained again."""
+    base = dict(proxy_selection.SHIPPED)
+    ds = proxy_selection._apply(base, 'downscale', 0.5)
+    here = ['x86_64 2 cpus AVX512 numerics bbbb2222']
+    trained = []
+
+    def record(runs, c, k, seed, held, y, cfg_dir, on_machine=None):
+        name = proxy_selection.candidate_name(c)
+        trained.append((name, seed, k, on_machine))
+        # the machine moves every result: 0.70 there, 0.75 here; the
+        # challenger adds 0.01 on either
+        there = here[0].endswith('bbbb2222')
+        f1 = (0.70 if there else 0.75) + seed / 100 + \
+            (0.01 if c['downscale'] else 0.0)
+        return dict(f1=f1, mAP=0.7, correct=[True], cpu=1.0, wall=1.0,
+                    machine=here[0])
+
+    monkeypatch.setattr(proxy_selection, 'fold_record', record)
+    monkeypatch.setattr(proxy_selection, 'machine', lambda: here[0])
+    data = _annotations(tmp_path, [24, 48, 100])
+    parts = [[0], [1], [2]]
+    y = np.eye(2)[[0, 1, 0]]
+    reference = ([y[[0]], y[[1]], 1 - y[[2]]], y)
+    folds = [(str(tmp_path / 'fit.json'), str(tmp_path / 'held.json'))] * 3
+    ledger = tmp_path / 'runs.json'
+
+    def run(challengers, path=ledger, train=True):
+        return proxy_selection.confirm(
+            'runs', base, challengers, folds, parts, data,
+            str(tmp_path / 'configs'), [0, 1, 2], reference, str(path),
+            train)
+
+    run([])  # the recipe's ledger runs, on machine bbbb2222
+    name = proxy_selection.candidate_name(base)
+    assert len(trained) == 9 and all(t[3] is None for t in trained)
+    trained.clear()
+    here[0] = 'x86_64 2 cpus AVX512 numerics aaaa1111'
+    result = run([('+ ds', 'downscale', 0.5)])
+    # seed by seed: the challenger's fold, then the recipe's on this machine
+    assert trained == [
+        (n, seed, k, m) for seed in (0, 1, 2) for k in range(3)
+        for n, m in ((proxy_selection.candidate_name(ds), None),
+                     (name, 'aaaa1111'))]
+    keys = set(json.loads(ledger.read_text()))
+    assert {f'{name}/numerics_aaaa1111/fold{k}' for k in range(3)} | {
+        f'{name}/numerics_aaaa1111/seed{s}/fold{k}' for s in (1, 2)
+        for k in range(3)} <= keys
+    (row, ) = result['challengers']
+    assert result['base']['means'] == pytest.approx([0.70, 0.71, 0.72])
+    assert row['machine_base']['means'] == pytest.approx([0.75, 0.76, 0.77])
+    assert row['change'] == pytest.approx(0.01)  # not 0.06
+    assert row['per_fold'] == pytest.approx([0.01] * 3)
+    text = proxy_selection.confirm_markdown(result, [0, 1, 2])
+    assert ('is compared with the shipped recipe trained with the same '
+            'seeds on machines that compute alike (the same numerics '
+            'fingerprint: `x86_64 2 cpus AVX512 numerics aaaa1111`), not '
+            'with its ledger runs: the recipe there scores 0.750 / 0.760 / '
+            '0.770, 0.760 ± 0.010.') in text
+    # resumed from the ledger: nothing trains, the same comparison
+    trained.clear()
+    again = run([('+ ds', 'downscale', 0.5)], train=False)
+    assert not trained
+    assert again['challengers'][0]['change'] == pytest.approx(0.01)
+    # on a machine that computes like the recipe's ledger runs, nothing
+    # more trains and the ledger's runs are the comparison
+    trained.clear()
+    here[0] = 'x86_64 2 cpus AVX512 numerics bbbb2222'
+    same = run([('+ cn', 'clip_norm', True)])
+    assert [t[0] for t in trained] == [proxy_selection.candidate_name(
+        proxy_selection._apply(base, 'clip_norm', True))] * 9
+    assert 'machine_base' not in same['challengers'][0]
+    # a challenger record from before the fingerprint: the ledger's runs
+    records = json.loads(ledger.read_text())
+    old = {k: dict(v, machine='x86_64 2 cpus') if '_ds0.5/' in k else v
+           for k, v in records.items()}
+    (tmp_path / 'old.json').write_text(json.dumps(old))
+    legacy = run([('+ ds', 'downscale', 0.5)], path=tmp_path / 'old.json',
+                 train=False)
+    assert 'machine_base' not in legacy['challengers'][0]
+    assert legacy['challengers'][0]['change'] == pytest.approx(0.06)
+    assert proxy_selection.machine_run(f'{name}/seed1/fold2', 'ab12') == \
+        f'{name}/numerics_ab12/seed1/fold2'
+
+
+def test_fold_record_trains_the_recipe_again_only_on_its_own_machine(
+        tmp_path, monkeypatch):
+    monkeypatch.setattr(proxy_selection, 'machine',
+                        lambda: 'x86_64 2 cpus AVX2 numerics aaaa1111')
+    with pytest.raises(ValueError, match="numerics 'bbbb2222' here"):
+        proxy_selection.fold_record(
+            None, dict(proxy_selection.SHIPPED), 0, 1, [0], np.eye(2)[[0]],
+            str(tmp_path), on_machine='bbbb2222')
 
 
 def test_backfill_tests_only_the_records_own_finished_training(
@@ -1520,3 +1633,56 @@ def test_a_later_look_confirms_chosen_challengers_into_its_own_report():
         'proxy_confirm.md'
     assert proxy_selection.confirm_report_name([3, 4, 5]) == \
         'proxy_confirm_s3-4-5.md'
+
+
+def test_hr_swap_candidate_trains_on_either_twin_and_tests_on_lr(tmp_path):
+    """The RandomTwinSwap challenger: right after decoding, before every
+    augmentation, in the train pipeline only; its train dataset decodes the
+    hr/ twins beside the clips; on real lr/hr pairs its train pipeline packs
+    the recipe's input whichever twin it drew."""
+    import copy
+
+    from conftest import shared_data_dir
+    from mmaction.registry import DATASETS
+    from mmaction.utils import register_all_modules
+    register_all_modules()
+    (hr, ) = [ch for ch in proxy_selection.CHALLENGERS if ch[1] == 'hr_swap']
+    c = proxy_selection._apply(proxy_selection.SHIPPED, *hr[1:])
+    assert proxy_selection.candidate_name(c).endswith('_native_hr0.5')
+    train, test = proxy_selection.pipelines(c)
+    shipped_train, shipped_test = proxy_selection.pipelines(
+        proxy_selection.SHIPPED)
+    types = [t['type'] for t in train]
+    assert train[types.index('TinyVideoDecode') + 1] == dict(
+        type='RandomTwinSwap', prob=0.5)
+    assert [t for t in train if t['type'] != 'RandomTwinSwap'] == \
+        shipped_train
+    assert test == shipped_test
+    cfgs = _fold_configs(tmp_path, hr=c, recipe=proxy_selection.SHIPPED)
+    prefix = cfgs['hr'].train_dataloader.dataset.data_prefix
+    assert prefix == dict(video='data/tiny_surveillance/train/lr',
+                          sr='data/tiny_surveillance/train/hr')
+    assert 'sr' not in cfgs['recipe'].train_dataloader.dataset.data_prefix
+    assert 'sr' not in cfgs['hr'].val_dataloader.dataset.data_prefix
+    # real pairs: the swap draws the hr twin or keeps the lr clip, and the
+    # recipe's input is packed either way
+    root = shared_data_dir('tiny_surveillance', 'val')
+    swap = types.index('RandomTwinSwap')
+    for prob in (0.0, 1.0):
+        ds_cfg = copy.deepcopy(cfgs['hr'].train_dataloader.dataset)
+        ds_cfg.update(ann_file=str(root / 'annotations.json'),
+                      data_prefix=dict(video=str(root / 'lr'),
+                                       sr=str(root / 'hr')),
+                      class_map=str(root.parent / 'class_map.json'))
+        ds_cfg.pipeline[swap]['prob'] = prob
+        dataset = DATASETS.build(ds_cfg)
+        small = next(i for i in range(len(dataset))
+                     if dataset.get_data_info(i)['dim'][1] < 112)
+        results = dataset.get_data_info(small)
+        for t in dataset.pipeline.transforms[:swap + 1]:
+            results = t(results)
+        lr_shape = tuple(dataset.get_data_info(small)['dim'][1:])
+        assert results['img_shape'] == ((112, 112) if prob else lr_shape)
+        assert 'sr_imgs' not in results
+        packed = dataset[small]
+        assert tuple(packed['inputs'].shape) == (1, 6, 16, 32, 32)

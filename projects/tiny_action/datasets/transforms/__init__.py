@@ -6,7 +6,7 @@ from .formatting import PackTinyActionInputs
 from .loading import (TinyVideoDecode, TinyVideoInit, TinyVideoReader,
                       check_video_file, probe_video)
 from .processing import (ClipStandardize, PairedResize, RandomDownscale,
-                         SyntheticLowRes)
+                         RandomTwinSwap, SyntheticLowRes)
 from .reverse import TemporalReverse
 from .sampling import UniformSegment
 from .statistics import MotionStatistics, grey_clip, motion_statistics
@@ -14,7 +14,7 @@ from .statistics import MotionStatistics, grey_clip, motion_statistics
 __all__ = [
     'TinyVideoInit', 'TinyVideoDecode', 'TinyVideoReader', 'UniformSegment',
     'TailFlipBalance', 'FlipViews', 'TemporalReverse', 'PairedResize',
-    'SyntheticLowRes', 'RandomDownscale',
+    'SyntheticLowRes', 'RandomDownscale', 'RandomTwinSwap',
     'ClipStandardize', 'MotionStatistics', 'motion_statistics', 'grey_clip',
     'PackTinyActionInputs', 'FrameDifference', 'SegmentMotion', 'check_video_file',
     'probe_video'

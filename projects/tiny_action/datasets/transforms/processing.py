@@ -10,7 +10,10 @@ from mmcv.transforms import BaseTransform
 
 from mmaction.registry import TRANSFORMS
 
-__all__ = ['PairedResize', 'SyntheticLowRes', 'RandomDownscale', 'ClipStandardize']
+__all__ = [
+    'PairedResize', 'SyntheticLowRes', 'RandomDownscale', 'RandomTwinSwap',
+    'ClipStandardize'
+]
 
 _INTERPOLATIONS = {
     'nearest': cv2.INTER_NEAREST,
@@ -339,6 +342,66 @@ class RandomDownscale(_FramesTransform):
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(min_size={self.min_size}, '
                 f'prob={self.prob}, interpolation={self.interpolation!r})')
+
+
+@TRANSFORMS.register_module()
+class RandomTwinSwap(_FramesTransform):
+    """Resolution augmentation from the high-resolution twins: with
+    probability ``prob``, the training clip's frames (``imgs``) become its
+    high-resolution twin's (``sr_imgs``: the ``hr/`` clip, or a
+    super-resolved one, decoded at the same frame indices by
+    ``TinyVideoDecode`` when the dataset has ``data_prefix['sr']``); the
+    twin is dropped either way, so the rest of the pipeline is the
+    low-resolution recognizer's. The recognizer then also learns from the
+    sharp rendering of every action, and is still tested on the low-res
+    clips alone.
+
+    Use it in the train pipeline right after ``TinyVideoDecode``, before
+    the flip, crop and motion transforms (they then see the chosen
+    rendering at its native size).
+
+    Required Keys:
+
+        - imgs
+        - sr_imgs
+
+    Modified Keys:
+
+        - imgs
+        - img_shape
+        - original_shape
+
+    Removed Keys:
+
+        - sr_imgs, sr_img_shape, sr_original_shape
+
+    Args:
+        prob (float): Probability of training on the twin, in ``[0, 1]``.
+            Defaults to 0.5.
+    """
+
+    def __init__(self, prob: float = 0.5) -> None:
+        self.prob = check_probability('RandomTwinSwap', 'prob', prob)
+
+    def transform_frames(self, results: Dict) -> Dict:
+        """Swap ``imgs`` for ``sr_imgs`` (or keep them); drop the twin."""
+        if results.get('sr_imgs') is None:
+            raise KeyError(
+                f"RandomTwinSwap: the clip {results.get('filename')!r} has no "
+                'high-resolution twin (`sr_imgs`); set the dataset\'s '
+                "data_prefix['sr'] to the folder of the twins.")
+        twin = results.pop('sr_imgs')
+        shape = results.pop('sr_img_shape', None)
+        original = results.pop('sr_original_shape', None)
+        if np.random.rand() < self.prob:
+            results['imgs'] = twin
+            results['img_shape'] = tuple(shape or twin[0].shape[:2])
+            results['original_shape'] = tuple(original or
+                                              results['img_shape'])
+        return results
+
+    def __repr__(self) -> str:
+        return f'{self.__class__.__name__}(prob={self.prob})'
 
 
 @TRANSFORMS.register_module()
