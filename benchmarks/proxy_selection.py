@@ -866,42 +866,36 @@ def mean_difference_test(a: Sequence[float], b: Sequence[float]
     return change, se, _two_sided_p(change, se, len(a) + len(b) - 2)
 
 
-def _paired_flip_lines(challengers: List[Dict]) -> List[str]:
-    """A sentence per challenger with mirrored test views
-    (:func:`paired_test_flip`): the same runs with and without them."""
-    lines = []
-    for r in challengers:
-        p = r.get('paired_test_flip')
-        if p is None:
-            continue
-        lines += ['', f"Mirrored test views on the same weights (`{r['name']}`"
-                  "'s runs tested without `FlipViews` too; paired t-test "
-                  'over the seeds): without ' +
-                  ' / '.join(f'{v:.3f}' for v in p['without_means']) +
-                  ', with ' +
-                  ' / '.join(f'{v:.3f}' for v in p['with_means']) +
-                  f', change {change_text(p)}; {p["runs_up"]} of '
-                  f"{p['runs']} runs better, {p['runs_down']} worse: "
-                  f'{verdict_text(p)}.']
-    return lines
+def _per_seed(values: Sequence[float]) -> str:
+    return ' / '.join(f'{v:.3f}' for v in values)
 
 
-def _machine_lines(challengers: List[Dict]) -> List[str]:
-    """A sentence per challenger compared with the base's runs on its own
+def _row_sentences(challengers: List[Dict], key: str, sentence) -> List[str]:
+    """A paragraph ``sentence(row, row[key])`` per challenger row that has
+    ``key`` (not None)."""
+    return [line for r in challengers if r.get(key) is not None
+            for line in ('', sentence(r, r[key]))]
+
+
+def _flip_sentence(r: Dict, p: Dict) -> str:
+    """Mirrored test views on the same weights (:func:`paired_test_flip`
+    ``p`` of challenger row ``r``): the runs with and without them."""
+    return (f"Mirrored test views on the same weights (`{r['name']}`'s runs "
+            'tested without `FlipViews` too; paired t-test over the seeds): '
+            f"without {_per_seed(p['without_means'])}, with "
+            f"{_per_seed(p['with_means'])}, change {change_text(p)}; "
+            f"{p['runs_up']} of {p['runs']} runs better, {p['runs_down']} "
+            f'worse: {verdict_text(p)}.')
+
+
+def _machine_sentence(r: Dict, b: Dict) -> str:
+    """Challenger row ``r`` compared with the base's runs ``b`` on its own
     machines (``machine_base``, :func:`compare_to_base`)."""
-    lines = []
-    for r in challengers:
-        b = r.get('machine_base')
-        if b is None:
-            continue
-        lines += ['', f"`{r['name']}` is compared with the shipped recipe "
-                  'trained with the same seeds on machines that compute alike '
-                  '(the same numerics fingerprint: ' +
-                  '; '.join(f'`{m}`' for m in b['machines']) +
-                  '), not with its ledger runs: the recipe there scores ' +
-                  ' / '.join(f'{v:.3f}' for v in b['means']) +
-                  f", {b['mean']:.3f} ± {b['std']:.3f}."]
-    return lines
+    return (f"`{r['name']}` is compared with the shipped recipe trained with "
+            'the same seeds on machines that compute alike (the same numerics '
+            'fingerprint: ' + '; '.join(f'`{m}`' for m in b['machines']) +
+            '), not with its ledger runs: the recipe there scores '
+            f"{_per_seed(b['means'])}, {b['mean']:.3f} ± {b['std']:.3f}.")
 
 
 def _two_sided_p(change: float, se: float, df: int) -> float:
@@ -1422,8 +1416,10 @@ def confirm_markdown(result: Dict, seeds: Sequence[int]) -> str:
         lines.append(f"| {r['what']} `{r['name']}` | {per_seed} | "
                      f"{r['mean']:.3f} ± {r['std']:.3f} | " +
                      ' | '.join(extra) + f' | {cpu} |')
-    lines += _machine_lines(result['challengers'])
-    lines += _paired_flip_lines(result['challengers'])
+    lines += _row_sentences(result['challengers'], 'machine_base',
+                            _machine_sentence)
+    lines += _row_sentences(result['challengers'], 'paired_test_flip',
+                            _flip_sentence)
     bins = base['by_size']
     lines += ['', 'Held-out accuracy by the clip\'s shorter side (mean over '
               'the seeds; the reference baseline on the same folds):', '',

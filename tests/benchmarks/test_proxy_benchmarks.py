@@ -972,8 +972,10 @@ def test_paired_test_flip_compares_the_same_runs_seed_by_seed():
     assert p['change'] == pytest.approx(0.011)
     assert (p['runs'], p['runs_up'], p['runs_down']) == (9, 6, 3)
     assert p['verdict'] == 'helps' and p['p_value'] < 0.01
-    text = proxy_selection._paired_flip_lines([dict(name=name,
-                                                    paired_test_flip=p)])
+    text = proxy_selection._row_sentences(
+        [dict(name=name, paired_test_flip=p), dict(name='other')],
+        'paired_test_flip', proxy_selection._flip_sentence)
+    assert len(text) == 2 and text[0] == ''
     assert 'without 0.700 / 0.710 / 0.720' in text[1]
     assert '6 of 9 runs better, 3 worse: helps' in text[1]
     del ledger[proxy_selection._seed_run(name, 2, 1)[0]][
