@@ -117,7 +117,7 @@ def fold_scores(runs: ProxyRuns, config: str, run: str,
     tests = ['test_' + checkpoint_test(runs, run_dir, int(e))
              for e in scores['epochs']]
     timed = [runs.timings[t]['cpu'] for t in tests if t in runs.timings]
-    return dict(scores=scores, machine=machine(), test_cpu=float(sum(timed)),
+    return dict(scores=scores, machine=machine(runs.threads), test_cpu=float(sum(timed)),
                 tests_untimed=len(tests) - len(timed))
 
 

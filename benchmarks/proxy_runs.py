@@ -205,6 +205,7 @@ class ProxyRuns:
     def __init__(self, work_dir: str, threads: int = 1,
                  python: Optional[str] = None) -> None:
         self.work_dir = work_dir
+        self.threads = threads
         self.python = python or sys.executable
         self.env = dict(os.environ, PYTHONUNBUFFERED='1',
                         OMP_NUM_THREADS=str(threads),
@@ -326,53 +327,62 @@ class ProxyRuns:
         return float(sum(t[key] for t in self.timings.values()))
 
 
-def numerics_fingerprint() -> str:
+def numerics_fingerprint(threads: Optional[int] = None) -> str:
     """Eight hex digits that tell machines apart by how they compute: a
     SHA-256 of the weights after three seeded AdamW steps of a small 3D
     convolutional network (the recipe's layer types: Conv3d, BatchNorm3d,
-    ReLU, pooling, Linear, BCE) on seeded random clips, with torch's
-    default thread count. Two machines with the same fingerprint ran these
-    kernels to the same bits, so a seeded training reproduces across them
-    (one that does not reproduce, with another fingerprint, is another
-    training: :func:`machine`). The global random state is left as it was.
+    ReLU, pooling, Linear, BCE) on seeded random clips, run with
+    ``threads`` intra-op threads (None: this process's; the thread count
+    changes how the kernels sum). Two machines with the same fingerprint at
+    the trainings' thread count ran these kernels to the same bits, so a
+    seeded training reproduces across them. The global random state and
+    the thread count are left as they were.
     """
     import torch
     from torch import nn
-    with torch.random.fork_rng():
-        torch.manual_seed(0)
-        net = nn.Sequential(
-            nn.Conv3d(6, 8, 3, padding=1), nn.BatchNorm3d(8), nn.ReLU(),
-            nn.Conv3d(8, 16, 3, stride=2, padding=1), nn.BatchNorm3d(16),
-            nn.ReLU(), nn.AdaptiveAvgPool3d(1), nn.Flatten(),
-            nn.Linear(16, 2))
-        opt = torch.optim.AdamW(net.parameters(), lr=1e-3)
-        for _ in range(3):
-            x = torch.randn(4, 6, 8, 16, 16)
-            y = torch.randint(0, 2, (4, 2)).float()
-            loss = nn.functional.binary_cross_entropy_with_logits(net(x), y)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-        digest = hashlib.sha256()
-        for value in net.state_dict().values():
-            digest.update(value.detach().contiguous().numpy().tobytes())
+    before = torch.get_num_threads()
+    try:
+        if threads is not None:
+            torch.set_num_threads(threads)
+        with torch.random.fork_rng():
+            torch.manual_seed(0)
+            net = nn.Sequential(
+                nn.Conv3d(6, 8, 3, padding=1), nn.BatchNorm3d(8), nn.ReLU(),
+                nn.Conv3d(8, 16, 3, stride=2, padding=1),
+                nn.BatchNorm3d(16), nn.ReLU(), nn.AdaptiveAvgPool3d(1),
+                nn.Flatten(), nn.Linear(16, 2))
+            opt = torch.optim.AdamW(net.parameters(), lr=1e-3)
+            for _ in range(3):
+                x = torch.randn(4, 6, 8, 16, 16)
+                y = torch.randint(0, 2, (4, 2)).float()
+                loss = nn.functional.binary_cross_entropy_with_logits(
+                    net(x), y)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+            digest = hashlib.sha256()
+            for value in net.state_dict().values():
+                digest.update(value.detach().contiguous().numpy().tobytes())
+    finally:
+        torch.set_num_threads(before)
     return digest.hexdigest()[:8]
 
 
 @functools.lru_cache(maxsize=None)
-def machine() -> str:
+def machine(threads: Optional[int] = None) -> str:
     """What a ledger record says about the machine that trained it (seeded
     trainings do not reproduce on another CPU): the architecture, the core
     count, the instruction set that torch's CPU kernels dispatch to
     (``torch.backends.cpu.get_cpu_capability()``, e.g. ``AVX512``) and
-    :func:`numerics_fingerprint` (``numerics 1a2b3c4d``), which tells apart
+    :func:`numerics_fingerprint` at the trainings' ``threads``
+    (:attr:`ProxyRuns.threads`; ``numerics 1a2b3c4d``), which tells apart
     machines whose kernels round differently on the same instruction set.
     Records of one machine string were computed alike; records from before
     the fingerprint end at the instruction set or the core count."""
     import torch
     return (f'{platform.machine()} {os.cpu_count()} cpus '
             f'{torch.backends.cpu.get_cpu_capability()} '
-            f'numerics {numerics_fingerprint()}')
+            f'numerics {numerics_fingerprint(threads)}')
 
 
 def file_sha256(path: str) -> str:

@@ -59,7 +59,7 @@ START = dict(modality='rgb', size=32, frames=16, sampling='uniform',
              ema=0, mixup=0, motion_res='input', downscale=0,
              clip_norm=False, motion_stats=False, frame_conv=False,
              label_smooth=0, wd=0.05, loss='bce', test_flip=False,
-             hr_swap=0)
+             hr_swap=0, restarts=0, snapshots=False)
 #: the candidate that configs/proxy/surveillance_lr.py ships (the last
 #: selection's choice; tests/benchmarks checks that its fold config is the
 #: shipped config, and main() says when a new selection chooses another).
@@ -488,6 +488,33 @@ def _twin_prefix(c: dict) -> str:
     return f"data_prefix=dict(sr={DATA_LINK + '/train/hr'!r}), "
 
 
+#: the warmup epochs of every candidate's schedule (linear, x0.1 -> x1).
+WARMUP = 2
+
+
+def _cosine(c: dict) -> str:
+    """The cosine part of candidate ``c``'s schedule after the warmup: one
+    period to zero over the remaining epochs (the recipe), or with
+    ``restarts`` n, the paper's cosine annealing with warm restarts
+    (section 5; mmengine's ``CosineRestartLR``): n cycles ending at
+    ``i / n`` of the schedule (the first one shortened by the warmup), each
+    restarting at the full lr, so that with n = 4 the checkpoints of every
+    quarter are the ends of cycles."""
+    epochs, n = c['epochs'], c['restarts']
+    if not n:
+        return (f"dict(type='CosineAnnealingLR', T_max={epochs - WARMUP}, "
+                f"eta_min=0, by_epoch=True, begin={WARMUP}, end={epochs}, "
+                "convert_to_iter_based=True)")
+    if epochs % n or epochs // n <= WARMUP:
+        raise ValueError(f'restarts {n}: {epochs} epochs do not split into '
+                         f'{n} cycles longer than the warmup')
+    ends = [epochs * i // n for i in range(1, n + 1)]
+    periods = [e - b for b, e in zip([WARMUP] + ends[:-1], ends)]
+    return (f"dict(type='CosineRestartLR', periods={periods!r}, "
+            f"restart_weights={[1] * n!r}, eta_min=0, by_epoch=True, "
+            f"begin={WARMUP}, end={epochs}, convert_to_iter_based=True)")
+
+
 def _hooks(c: dict) -> list:
     """``custom_hooks`` of candidate ``c`` (an EMAHook when ``ema``)."""
     if not c['ema']:
@@ -607,8 +634,7 @@ def candidate_config(c: dict, fit: str, held: str) -> str:
         f"val_interval={quarter})",
         "param_scheduler = [dict(type='LinearLR', start_factor=0.1, "
         "by_epoch=True, begin=0, end=2, convert_to_iter_based=True), "
-        f"dict(type='CosineAnnealingLR', T_max={epochs - 2}, eta_min=0, "
-        f"by_epoch=True, begin=2, end={epochs}, convert_to_iter_based=True)]",
+        f"{_cosine(c)}]",
         f"optim_wrapper = dict(optimizer=dict(lr={c['lr']!r}{_decay(c)}))",
         f"default_hooks = dict(checkpoint=dict(interval={quarter}))",
         f"custom_hooks = {_hooks(c)!r}",
@@ -637,7 +663,9 @@ def candidate_name(c: dict) -> str:
             (f"_wd{c['wd']:g}" if c['wd'] != START['wd'] else '') +
             (f"_{c['loss']}" if c['loss'] != START['loss'] else '') +
             ('_tflip' if c['test_flip'] else '') +
-            (f"_hr{c['hr_swap']:g}" if c['hr_swap'] else ''))
+            (f"_hr{c['hr_swap']:g}" if c['hr_swap'] else '') +
+            (f"_cr{c['restarts']}" if c['restarts'] else '') +
+            ('_snap' if c['snapshots'] else ''))
 
 
 def test_views_score(runs: ProxyRuns, name: str, config: str, run_dir: str,
@@ -830,6 +858,12 @@ CHALLENGERS: Sequence[Tuple[str, str, object]] = (
      'its motion energy; the held-out clips stay low-res): dense '
      'supervision from the twins without a teacher, where KD did not help',
      'hr_swap', 0.5),
+    ('the paper\'s cosine annealing with warm restarts and its ensemble of '
+     'middle-epoch models (sections 4-5): 4 cosine cycles ending at epochs '
+     '20 / 40 / 60 / 80 instead of one, scored as the mean probability of '
+     'the checkpoints at the ends of the last three (the recipe\'s own '
+     'checkpoint ensemble, one basin, did not help: +0.001)',
+     'snapshot_restarts', 4),
 )
 
 
@@ -1020,20 +1054,55 @@ def fold_record(runs: ProxyRuns, c: dict, k: int, seed: int, held: List[int],
     name = candidate_name(c)
     run, options, test = _seed_run(name, k, seed)
     if on_machine is not None:
-        if on_machine != numerics(dict(machine=machine())):
+        here = machine(runs.threads)
+        if on_machine != numerics(dict(machine=here)):
             raise ValueError(f'{run}: cannot train it on machine numerics '
-                             f'{on_machine!r} here ({machine()})')
+                             f'{on_machine!r} here ({here})')
         run, test = machine_run(run, on_machine), f'{test}_{on_machine}'
     config = osp.join(cfg_dir, f'{name}_fold{k}.py')
     run_dir, history = trained_history(runs, run, config, options)
     correct = last_checkpoint_correct(runs, run_dir, test, config, held, y)
     record = dict(f1=float(history[-1]['f1']), mAP=float(history[-1]['mAP']),
                   correct=correct.tolist(), **training_seconds(runs, run),
-                  machine=machine())
+                  machine=machine(runs.threads))
     if c['test_flip']:
         record['without_test_flip'] = without_test_flip(
             runs, c, k, seed, run_dir, held, y, cfg_dir)
+    if c['snapshots']:  # scored as what it ships: the ensemble
+        record = dict(record, last=dict(f1=record['f1'],
+                                        correct=record['correct']),
+                      **snapshot_score(runs, run_dir, config, held, y))
     return record
+
+
+def snapshot_score(runs: ProxyRuns, run_dir: str, config: str,
+                   held: List[int], y: np.ndarray) -> Dict:
+    """The checkpoint ensemble of ``run_dir`` on its held-out clips ``held``:
+    the checkpoints at ``proxy_surveillance.ENSEMBLE_AT`` of the schedule
+    tested with ``config`` (``recipe_scores``), their probabilities
+    averaged.
+
+    Returns:
+        dict: ``f1`` (macro-F1 at threshold 0.5), ``mAP``, ``correct`` (per
+        clip in ``held`` order: top-scored class is the label) and
+        ``snapshot_epochs``.
+
+    Raises:
+        RuntimeError: The dumps' labels are not those of ``y[held]``.
+    """
+    from proxy_surveillance import recipe_scores, scores_of
+    from tiny_action.evaluation import macro_prf, mean_average_precision
+    from tiny_action.tools.ensemble import ensemble_of
+    dumps = scores_of(dict(scores=recipe_scores(runs, run_dir, config)),
+                      run_dir)
+    ens = ensemble_of([dumps[e] for e in sorted(dumps)])
+    if not np.array_equal(ens.labels, y[held]):
+        raise RuntimeError(f'{run_dir}: the dumps\' labels are not those of '
+                           'the held-out clips')
+    return dict(f1=float(macro_prf(ens.scores, ens.labels)['f1']),
+                mAP=float(mean_average_precision(ens.scores, ens.labels)),
+                correct=(ens.scores.argmax(1) == y[held].argmax(1)).tolist(),
+                snapshot_epochs=sorted(dumps))
 
 
 def without_test_flip(runs: ProxyRuns, c: dict, k: int, seed: int,
@@ -1282,7 +1351,9 @@ def _base_on_this_machine(runs: ProxyRuns, ledger: RunLedger, base: dict,
     ledger has it from a machine with the same numerics, so that the two
     are compared on one machine (seeded trainings differ between machines
     by as much as the challengers' effects)."""
-    here = numerics(dict(machine=machine()))
+    if fingerprint is None:  # a record from before the fingerprint
+        return
+    here = numerics(dict(machine=machine(runs.threads)))
     run = _seed_run(candidate_name(base), k, seed)[0]
     if fingerprint != here or base_run_on(ledger, run, here) is not None:
         return
@@ -1490,6 +1561,8 @@ def _apply(c: dict, key: str, value) -> dict:
         c['motion_stats'] = 'target' if value else False
     elif key == 'conv_2plus1d':  # seed 004's factorised convolutions
         c['frame_conv'] = '2plus1d' if value else False
+    elif key == 'snapshot_restarts':  # restarts, scored as their ensemble
+        c['restarts'], c['snapshots'] = value, bool(value)
     else:
         c[key] = value
     return c

@@ -153,7 +153,7 @@ def measure_run(runs: ProxyRuns, ledger: RunLedger, name: str, seed: int,
         identity = dict(teacher_sha256=rec['teacher']['sha256'])
     run = f'{name}/seed{seed}'
     run_dir = runs.train(run, config, opts, identity)
-    rec.update(val=final_val(run_dir), machine=machine())
+    rec.update(val=final_val(run_dir), machine=machine(runs.threads))
     if name == 'hr':
         rec['checkpoint_sha256'] = file_sha256(last_checkpoint(run_dir))
     if name == 'lr':

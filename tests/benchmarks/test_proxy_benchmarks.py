@@ -132,6 +132,7 @@ class _SeedRuns:
 
     def __init__(self, root: Path):
         self.root, self.calls, self.timings = root, [], {}
+        self.threads = 1
 
     def train(self, name, config, options=()):
         self.calls.append((name, list(options)))
@@ -997,6 +998,14 @@ def test_machine_names_the_kernels_instruction_set_and_numerics():
     assert int(cpus) >= 1
     assert isa == torch.backends.cpu.get_cpu_capability()
     assert proxy_selection.numerics(dict(machine=proxy_runs.machine())) == fp
+    # at the trainings' thread count (their children's OMP_NUM_THREADS),
+    # leaving this process's as it was
+    threads = torch.get_num_threads()
+    one = proxy_runs.numerics_fingerprint(1)
+    assert proxy_runs.machine(1).endswith(f' numerics {one}')
+    assert torch.get_num_threads() == threads
+    if threads > 1:  # the thread count changes how the kernels sum
+        assert one != fp
     # the fingerprint is the computation's: the same again, and it leaves
     # the global random state as it found it
     torch.manual_seed(5)
@@ -1018,6 +1027,7 @@ def test_confirm_compares_a_challenger_with_the_recipe_on_its_machine(
     there (same seeds and folds, kept under machine_run's names), not with
     the ledger's runs; a record from before the fingerprint is compared as
     before; a recipe already computed alike is not trained again."""
+    from types import SimpleNamespace
     base = dict(proxy_selection.SHIPPED)
     ds = proxy_selection._apply(base, 'downscale', 0.5)
     here = ['x86_64 2 cpus AVX512 numerics bbbb2222']
@@ -1035,7 +1045,8 @@ def test_confirm_compares_a_challenger_with_the_recipe_on_its_machine(
                     machine=here[0])
 
     monkeypatch.setattr(proxy_selection, 'fold_record', record)
-    monkeypatch.setattr(proxy_selection, 'machine', lambda: here[0])
+    monkeypatch.setattr(proxy_selection, 'machine',
+                        lambda threads=None: here[0])
     data = _annotations(tmp_path, [24, 48, 100])
     parts = [[0], [1], [2]]
     y = np.eye(2)[[0, 1, 0]]
@@ -1045,7 +1056,7 @@ def test_confirm_compares_a_challenger_with_the_recipe_on_its_machine(
 
     def run(challengers, path=ledger, train=True):
         return proxy_selection.confirm(
-            'runs', base, challengers, folds, parts, data,
+            SimpleNamespace(threads=1), base, challengers, folds, parts, data,
             str(tmp_path / 'configs'), [0, 1, 2], reference, str(path),
             train)
 
@@ -1103,12 +1114,13 @@ def test_confirm_compares_a_challenger_with_the_recipe_on_its_machine(
 
 def test_fold_record_trains_the_recipe_again_only_on_its_own_machine(
         tmp_path, monkeypatch):
-    monkeypatch.setattr(proxy_selection, 'machine',
-                        lambda: 'x86_64 2 cpus AVX2 numerics aaaa1111')
-    with pytest.raises(ValueError, match="numerics 'bbbb2222' here"):
+    from types import SimpleNamespace
+    monkeypatch.setattr(proxy_selection, 'machine', lambda threads=None:
+                        f'x86_64 2 cpus AVX2 numerics aaaa111{threads}')
+    with pytest.raises(ValueError, match="numerics 'aaaa1112' here"):
         proxy_selection.fold_record(
-            None, dict(proxy_selection.SHIPPED), 0, 1, [0], np.eye(2)[[0]],
-            str(tmp_path), on_machine='bbbb2222')
+            SimpleNamespace(threads=1), dict(proxy_selection.SHIPPED), 0, 1, [0], np.eye(2)[[0]],
+            str(tmp_path), on_machine='aaaa1112')
 
 
 def test_backfill_tests_only_the_records_own_finished_training(
@@ -1688,3 +1700,79 @@ def test_hr_swap_candidate_trains_on_either_twin_and_tests_on_lr(tmp_path):
         assert 'sr_imgs' not in results
         packed = dataset[small]
         assert tuple(packed['inputs'].shape) == (1, 6, 16, 32, 32)
+
+
+def test_restarts_candidate_schedules_cycles_ending_at_the_checkpoints(
+        tmp_path):
+    """The warm-restarts challenger: the recipe's warmup, then 4 cosine
+    cycles (mmengine CosineRestartLR) ending at the quarters of the
+    schedule, where the checkpoints are kept; the recipe keeps its single
+    cosine period; a schedule that does not split is an error."""
+    (ch, ) = [ch for ch in proxy_selection.CHALLENGERS
+              if ch[1] == 'snapshot_restarts']
+    c = proxy_selection._apply(proxy_selection.SHIPPED, *ch[1:])
+    assert (c['restarts'], c['snapshots']) == (4, True)
+    assert proxy_selection.candidate_name(c).endswith('_native_cr4_snap')
+    cfgs = _fold_configs(tmp_path, cr=c, recipe=proxy_selection.SHIPPED)
+    warm, cosine = cfgs['cr'].param_scheduler
+    assert warm == cfgs['recipe'].param_scheduler[0]
+    assert cosine.type == 'CosineRestartLR' and cosine.begin == 2
+    assert cosine.periods == [18, 20, 20, 20] and cosine.end == 80
+    ends = np.cumsum([cosine.begin] + cosine.periods)[1:]
+    assert list(ends) == [20, 40, 60, 80]
+    assert cfgs['cr'].default_hooks.checkpoint.interval == 20
+    assert cfgs['recipe'].param_scheduler[1].type == 'CosineAnnealingLR'
+    with pytest.raises(ValueError, match='do not split into 3 cycles'):
+        proxy_selection._cosine(dict(c, restarts=3))
+    with pytest.raises(ValueError, match='longer than the warmup'):
+        proxy_selection._cosine(dict(c, epochs=8, restarts=4))
+
+
+def test_snapshot_fold_record_scores_the_checkpoint_ensemble(tmp_path,
+                                                            monkeypatch):
+    """A candidate with snapshots is scored as its checkpoint ensemble
+    (mean probability of the checkpoints at 1/2, 3/4 and 4/4 of the
+    schedule on the held-out clips); its last checkpoint's score is kept
+    beside it."""
+    import proxy_surveillance
+    c = proxy_selection._apply(proxy_selection.SHIPPED, 'snapshot_restarts',
+                               4)
+    runs = _SeedRuns(tmp_path / 'runs')
+    runs.work_dir = str(tmp_path / 'runs')
+    y = np.eye(2)[[0, 1, 0, 0, 1]]
+    held = [1, 3, 4]  # classes 1, 0, 1
+    by_epoch = {80: [[0.2, 0.8], [0.3, 0.7], [0.1, 0.9]],
+                60: [[0.4, 0.6], [0.9, 0.1], [0.3, 0.7]],
+                40: [[0.4, 0.6], [0.9, 0.1], [0.3, 0.7]],
+                20: [[0.9, 0.1], [0.1, 0.9], [0.9, 0.1]]}
+    tested = []
+
+    def test(test_name, config, checkpoint, options=()):
+        tested.append(Path(checkpoint).name)
+        return str(checkpoint)
+
+    class Dump:
+        def __init__(self, scores):
+            self.scores, self.labels = np.array(scores), y[held]
+            self.meta = dict(id=['a', 'b', 'c'])
+            self.path = 'dump'
+
+    def load_dump(path):
+        return Dump(by_epoch[int(Path(path).stem.split('_')[1])])
+
+    runs.test = test
+    ckpts = {e: f'epoch_{e}.pth' for e in by_epoch}
+    import proxy_runs
+    monkeypatch.setattr(proxy_runs, 'epoch_checkpoints', lambda d: ckpts)
+    monkeypatch.setattr(proxy_surveillance, 'epoch_checkpoints',
+                        lambda d: ckpts)
+    import tiny_action.tools.ensemble as ensemble
+    monkeypatch.setattr(ensemble, 'load_dump', load_dump)
+    rec = proxy_selection.fold_record(runs, c, 1, 2, held, y,
+                                      str(tmp_path / 'configs'))
+    assert rec['last'] == dict(f1=pytest.approx(0.72),
+                               correct=[True, False, True])
+    assert rec['correct'] == [True, True, True] and rec['f1'] == 1.0
+    assert rec['snapshot_epochs'] == [40, 60, 80]
+    assert sorted(tested) == ['epoch_40.pth', 'epoch_60.pth',
+                              'epoch_80.pth', 'epoch_80.pth']

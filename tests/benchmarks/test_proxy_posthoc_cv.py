@@ -168,7 +168,7 @@ class _Runs:
     that logged ``f1`` last, and the seconds of its tests."""
 
     def __init__(self, root: Path, f1: float):
-        self.work_dir, self.f1 = str(root), f1
+        self.work_dir, self.f1, self.threads = str(root), f1, 1
         self.timings = {'test_cand_seed1_fold0_e40': dict(cpu=3.0),
                         'test_cand_seed1_fold0_e80': dict(cpu=4.0),
                         'test_other_e60': dict(cpu=100.0)}
