@@ -1274,6 +1274,10 @@ def confirm(runs: ProxyRuns, base: dict, challengers, folds, parts,
                              'validation of a training (test_views=1)')
     configs = {candidate_name(c): write_fold_configs(c, folds, cfg_dir)
                for _, c in cands}
+    # what each fold run is measured under, resolved once per candidate
+    identities = {candidate_name(c): [
+        fold_identity(c, held_ids[k], configs[candidate_name(c)][k], folds[k])
+        for k in range(len(parts))] for _, c in cands}
 
     def done(seed, c):
         return all(_seed_run(candidate_name(c), k, seed)[0] in ledger
@@ -1296,9 +1300,7 @@ def confirm(runs: ProxyRuns, base: dict, challengers, folds, parts,
         for what, c in cands:
             for k, held in enumerate(parts):
                 run = _seed_run(candidate_name(c), k, seed)[0]
-                identity = fold_identity(c, held_ids[k],
-                                         configs[candidate_name(c)][k],
-                                         folds[k])
+                identity = identities[candidate_name(c)][k]
                 rec = ledger.reuse(run, identity)
                 if rec is None:
                     print(f'[confirm] {what}: {run}', flush=True)
@@ -1314,10 +1316,7 @@ def confirm(runs: ProxyRuns, base: dict, challengers, folds, parts,
                 if train and c is not cands[0][1]:
                     _base_on_this_machine(runs, ledger, base, k, seed, held,
                                           y, cfg_dir, numerics(rec),
-                                          fold_identity(
-                                              base, held_ids[k],
-                                              configs[candidate_name(base)][k],
-                                              folds[k]))
+                                          identities[candidate_name(base)][k])
     sizes = clip_sizes(entries)
     rows = [_ledger_row(what, c, ledger, parts, seeds, sizes, y)
             for what, c in cands]
