@@ -1776,3 +1776,84 @@ def test_snapshot_fold_record_scores_the_checkpoint_ensemble(tmp_path,
     assert rec['snapshot_epochs'] == [40, 60, 80]
     assert sorted(tested) == ['epoch_40.pth', 'epoch_60.pth',
                               'epoch_80.pth', 'epoch_80.pth']
+
+
+def test_foreground_challenger_is_picked_by_its_value_and_packs_6_channels(
+        tmp_path):
+    """``--challengers modality=fg+energy`` picks the foreground challenger
+    alone (``modality`` also names the flow's); its fold config feeds
+    SegmentMotion('fg+energy') where the recipe has 'rgb+energy', with the
+    foreground normalised by mean 0 / std FG_STD, and a still clip packs to
+    an all-zero foreground."""
+    from mmaction.registry import TRANSFORMS
+    from mmaction.utils import register_all_modules
+    register_all_modules()
+    (fg, ) = proxy_selection.select_challengers(['modality=fg+energy'])
+    assert fg[1:] == ('modality', 'fg+energy')
+    both = proxy_selection.select_challengers(['modality'])
+    assert [ch[2] for ch in both] == ['rgb+flow+energy', 'fg+energy']
+    with pytest.raises(ValueError, match=r'modality=fg\+energy'):
+        proxy_selection.select_challengers(['modality=rgb'])
+    c = proxy_selection._apply(proxy_selection.SHIPPED, *fg[1:])
+    assert proxy_selection.candidate_name(c).startswith('fgenergy_s32_')
+    norm = proxy_selection.input_normalization('fg+energy')
+    assert norm == dict(in_channels=6, mean=[0.0] * 3 + [2.0] * 3,
+                        std=[proxy_selection.FG_STD] * 3 + [5.0] * 3)
+    cfg = _fold_configs(tmp_path, fg=c)['fg']
+    assert cfg.model.data_preprocessor.mean == norm['mean']
+    frames = [np.full((40, 40, 3), 90, np.uint8)] * 20
+    results = dict(imgs=frames, total_frames=20, start_index=0,
+                   filename='clip.mp4', label=[1, 0], test_mode=True,
+                   modality='RGB', img_shape=(40, 40), ori_shape=(40, 40))
+    steps = cfg.test_dataloader.dataset.pipeline
+    assert dict(type='SegmentMotion', mode='fg+energy',
+                per_frame=False) in steps
+    for step in steps[1:]:
+        if step['type'] != 'TinyVideoDecode':
+            results = TRANSFORMS.build(dict(step))(results)
+    assert results['inputs'].shape == (1, 6, 16, 32, 32)
+    assert not results['inputs'].any()
+
+
+def test_temporal_crop_candidate_segments_a_window_of_the_train_clip(
+        tmp_path):
+    """The temporal-crop challenger: the recipe's train pipeline with
+    RandomTemporalCrop between TinyVideoInit and the sampler (its test
+    pipeline unchanged), and a fold config whose train pipeline, run on a
+    clip whose frame t has value t, takes its 16 segment frames from one
+    window of at least 60% of the frames."""
+    from mmaction.registry import TRANSFORMS
+    from mmaction.utils import register_all_modules
+    register_all_modules()
+    (ch, ) = proxy_selection.select_challengers(['temporal_crop'])
+    c = proxy_selection._apply(proxy_selection.SHIPPED, *ch[1:])
+    assert proxy_selection.candidate_name(c).endswith('_native_tc0.6')
+    (train, test), (recipe_train, recipe_test) = (
+        proxy_selection.pipelines(c),
+        proxy_selection.pipelines(proxy_selection.SHIPPED))
+    assert test == recipe_test
+    assert train[1] == dict(type='RandomTemporalCrop', min_ratio=0.6)
+    assert train[:1] + train[2:] == recipe_train
+    steps = _fold_configs(
+        tmp_path, tc=c)['tc'].train_dataloader.dataset.pipeline
+    assert [s['type'] for s in steps[:3]] == [
+        'TinyVideoInit', 'RandomTemporalCrop', 'UniformSegment']
+    frames = [np.full((40, 40, 3), t, np.uint8) for t in range(50)]
+    np.random.seed(0)
+    spans = []
+    for _ in range(5):
+        results = dict(total_frames=50, start_index=0, filename='clip.mp4',
+                       label=np.array([1., 0.]), modality='RGB',
+                       img_shape=(40, 40), ori_shape=(40, 40))
+        for step in steps[1:]:
+            if step['type'] == 'TinyVideoDecode':  # the frames of the file
+                results['imgs'] = [frames[i] for i in results['frame_inds']]
+                continue
+            results = TRANSFORMS.build(dict(step))(results)
+        assert results['inputs'].shape == (1, 6, 16, 32, 32)
+        # area-resized flat frames keep their value: the segment frames
+        values = results['inputs'][0, 0, :, 0, 0].tolist()
+        assert values == sorted(values)
+        spans.append((values[0], values[-1]))
+        assert values[-1] - values[0] >= 0.6 * 50 - 2 * 50 / 16
+    assert len(set(spans)) > 1  # a new window every time

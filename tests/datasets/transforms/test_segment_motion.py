@@ -7,7 +7,8 @@ import tiny_action  # noqa: F401
 from mmaction.datasets.transforms import FormatShape
 from mmaction.registry import TRANSFORMS
 from tiny_action.datasets.transforms import SegmentMotion, UniformSegment
-from tiny_action.datasets.transforms.difference import (key_frame_flow,
+from tiny_action.datasets.transforms.difference import (background,
+                                                        key_frame_flow,
                                                         segment_bounds,
                                                         segment_energy)
 
@@ -272,3 +273,59 @@ def test_each_view_gets_the_flow_of_its_own_key_frames():
     assert len(out['imgs']) == 4
     expected = key_frame_flow(frames.astype(np.float32), keys, 48)
     assert np.allclose(np.stack(out['imgs'])[..., 3:5], expected)
+
+
+def square_clip(frames: int = 9, size: int = 24) -> np.ndarray:
+    """``(frames, size, size, 3)`` float32: a textured still scene with a
+    bright 4 px square that moves 2 px to the right per frame (so it covers
+    any pixel in at most 2 of the frames)."""
+    rng = np.random.default_rng(0)
+    scene = rng.uniform(0, 120, (size, size, 3)).astype(np.float32)
+    out = []
+    for t in range(frames):
+        frame = scene.copy()
+        frame[10:14, 2 * t:2 * t + 4] = 250
+        out.append(frame)
+    return np.stack(out)
+
+
+def test_background_is_the_still_scene_of_the_clip():
+    c = square_clip()
+    scene = c[-1].copy()
+    scene[10:14, 16:20] = c[0][10:14, 16:20]  # where the square is last
+    assert np.allclose(background(c), scene)
+    one = background(c[:1])
+    assert one.dtype == np.float32 and np.array_equal(one, c[0])
+
+
+def test_foreground_mode_keeps_the_people_and_drops_the_scene():
+    frames = square_clip()
+    results = UniformSegment(num_segments=3, test_mode=True,
+                             all_frames=True)(dict(total_frames=9))
+    keys = results['key_frames']
+    results['imgs'] = list(frames.astype(np.uint8))
+    out = SegmentMotion(mode='fg+energy')(results)
+    imgs = np.stack(out['imgs'])
+    assert imgs.shape == (3, 24, 24, 6) and imgs.dtype == np.float32
+    scene = background(frames.astype(np.uint8).astype(np.float32))
+    for fg, key in zip(imgs[..., :3], keys):
+        square = np.zeros((24, 24), bool)
+        square[10:14, 2 * key:2 * key + 4] = True
+        # the square stands out of the scene, the scene itself is gone
+        assert np.all(fg[square] > 100) and not fg[~square].any()
+        assert np.allclose(fg, frames[key].astype(np.uint8) - scene)
+    energy = segment_energy(frames.astype(np.uint8).astype(np.float32), 3)
+    assert np.allclose(imgs[..., 3:], energy)
+    assert out['frame_inds'].tolist() == keys.tolist()
+
+
+def test_per_frame_foreground_takes_each_views_own_background():
+    frames = square_clip(frames=4).astype(np.uint8)
+    still = [frames[0]] * 4  # view 1 never moves: no foreground at all
+    out = SegmentMotion(mode='fg+energy', per_frame=True)(
+        dict(imgs=list(frames) + still, clip_len=4, num_clips=2))
+    imgs = np.stack(out['imgs'])
+    assert imgs.shape == (8, 24, 24, 6)
+    assert not imgs[4:].any()
+    view0 = frames.astype(np.float32)
+    assert np.allclose(imgs[:4, ..., :3], view0 - background(view0))

@@ -8,11 +8,12 @@ from .loading import (TinyVideoDecode, TinyVideoInit, TinyVideoReader,
 from .processing import (ClipStandardize, PairedResize, RandomDownscale,
                          RandomTwinSwap, SyntheticLowRes)
 from .reverse import TemporalReverse
-from .sampling import UniformSegment
+from .sampling import RandomTemporalCrop, UniformSegment
 from .statistics import MotionStatistics, grey_clip, motion_statistics
 
 __all__ = [
     'TinyVideoInit', 'TinyVideoDecode', 'TinyVideoReader', 'UniformSegment',
+    'RandomTemporalCrop',
     'TailFlipBalance', 'FlipViews', 'TemporalReverse', 'PairedResize',
     'SyntheticLowRes', 'RandomDownscale', 'RandomTwinSwap',
     'ClipStandardize', 'MotionStatistics', 'motion_statistics', 'grey_clip',

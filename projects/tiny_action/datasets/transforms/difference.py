@@ -186,6 +186,21 @@ def segment_energy(clip: np.ndarray, segments: int) -> np.ndarray:
     return np.stack(out).astype(np.float32)
 
 
+def background(clip: np.ndarray) -> np.ndarray:
+    """The still scene of a clip: the per-pixel temporal median of its
+    frames.
+
+    Args:
+        clip (np.ndarray): ``(T, H, W, C)`` float32 frames of a whole clip.
+
+    Returns:
+        np.ndarray: ``(H, W, C)`` float32; a pixel that a person covers in
+        fewer than half of the frames keeps the scene's value; the frame
+        itself for a one-frame clip.
+    """
+    return np.median(clip, axis=0).astype(np.float32)
+
+
 #: OpenCV Farneback parameters for frames of a few dozen pixels: a 2-level
 #: pyramid (a 3rd level of a 48 px frame would be 12 px), 7 px windows.
 FARNEBACK = dict(pyr_scale=0.5, levels=2, winsize=7, iterations=3, poly_n=5,
@@ -278,7 +293,13 @@ class SegmentMotion(BaseTransform):
       energy (``2C + 2``). The energy has no direction: a person walking
       past and two people trading blows can move as many pixels, but only
       the second moves them every way at once. Put it after the flip, so a
-      mirrored clip's flow is mirrored too.
+      mirrored clip's flow is mirrored too;
+    * ``'fg+energy'``: the chosen frame minus the clip's background (the
+      per-pixel temporal median of the clip's frames, :func:`background`;
+      with ``per_frame``, of the view's),
+      then the energy (``2C``): a still CCTV camera's scene is in every
+      frame and names the camera, not the action; what differs from it
+      are the people, still or moving.
 
     With ``per_frame=True`` it takes ordinary clips of consecutive frames
     instead (e.g. mmaction's ``SampleFrames(clip_len=16, frame_interval=1)``,
@@ -307,15 +328,16 @@ class SegmentMotion(BaseTransform):
         - key_frames
 
     Args:
-        mode (str): ``'energy'``, ``'rgb+energy'`` or ``'rgb+diff+energy'``.
-            Defaults to ``'rgb+energy'``.
+        mode (str): One of :attr:`MODES` (see above). Defaults to
+            ``'rgb+energy'``.
         per_frame (bool): Every frame of consecutive-frame views is its own
             segment (see above). Defaults to False.
         flow_size (int): Shorter side (px) at which the ``'flow'`` modes
             compute the flow, and its unit. Defaults to 48.
     """
 
-    MODES = ('energy', 'rgb+energy', 'rgb+diff+energy', 'rgb+flow+energy')
+    MODES = ('energy', 'rgb+energy', 'rgb+diff+energy', 'rgb+flow+energy',
+             'fg+energy')
 
     def __init__(self, mode: str = 'rgb+energy', per_frame: bool = False,
                  flow_size: int = 48) -> None:
@@ -389,22 +411,27 @@ class SegmentMotion(BaseTransform):
     def _frames(self, frames, keys, views: int,
                 segments: int) -> List[np.ndarray]:
         flow = 'flow' in self.mode
+        fg = self.mode.startswith('fg')
         if keys is None:  # per frame: each view is its own whole clip
             clips = _stack(frames, views)
-            triples = [(view, segment_energy(view, segments),
-                        key_frame_flow(view, range(len(view)), self.flow_size)
-                        if flow else None) for view in clips]
+            rows = [(view, segment_energy(view, segments),
+                     key_frame_flow(view, range(len(view)), self.flow_size)
+                     if flow else None,
+                     background(view) if fg else None) for view in clips]
         else:
             clip = _stack(frames, 1)[0]
             energy = segment_energy(clip, segments)
+            scene = background(clip) if fg else None
             # every view's key frames at once: their grey frames are shared
             flows = np.split(key_frame_flow(clip, keys, self.flow_size),
                              views) if flow else [None] * views
-            triples = [(view, energy, view_flow) for view, view_flow in zip(
-                np.split(clip[keys], views), flows)]
+            rows = [(view, energy, view_flow, scene) for view, view_flow in
+                    zip(np.split(clip[keys], views), flows)]
         out = []
-        for view, energy, view_flow in triples:
+        for view, energy, view_flow, scene in rows:
             parts = [] if self.mode == 'energy' else [view]
+            if fg:
+                parts = [view - scene]
             if self.mode == 'rgb+diff+energy':
                 parts.append(_temporal_gradient(view, 1, 'diff'))
             if flow:

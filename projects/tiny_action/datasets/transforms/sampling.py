@@ -7,7 +7,19 @@ from mmcv.transforms import BaseTransform
 
 from mmaction.registry import TRANSFORMS
 
-__all__ = ['UniformSegment']
+__all__ = ['UniformSegment', 'RandomTemporalCrop']
+
+
+def total_frames_of(results: Dict, owner: str) -> int:
+    """``results['total_frames']`` as an int, or a ValueError naming
+    ``owner`` and the sample when it is not a positive int."""
+    total = results.get('total_frames')
+    if (not isinstance(total, (int, np.integer)) or isinstance(total, bool)
+            or total < 1):
+        raise ValueError(
+            f'{owner} needs `total_frames` >= 1 (set by TinyVideoInit), but '
+            f'got {total!r} for {results.get("filename", "a sample")!r}.')
+    return int(total)
 
 
 @TRANSFORMS.register_module()
@@ -173,14 +185,7 @@ class UniformSegment(BaseTransform):
         Returns:
             dict: The result dict.
         """
-        total_frames = results.get('total_frames')
-        if (not isinstance(total_frames, (int, np.integer))
-                or isinstance(total_frames, bool) or total_frames < 1):
-            raise ValueError(
-                'UniformSegment needs `total_frames` >= 1 (set by '
-                f'TinyVideoInit), but got {total_frames!r} for '
-                f'{results.get("filename", "a sample")!r}.')
-        total_frames = int(total_frames)
+        total_frames = total_frames_of(results, 'UniformSegment')
 
         if self.sampling == 'random':
             rng = self._view_rng(results) if self.test_mode else None
@@ -217,3 +222,75 @@ class UniformSegment(BaseTransform):
                 f'test_mode={self.test_mode}, seed={self.seed}, '
                 f'sampling={self.sampling!r}, '
                 f'all_frames={self.all_frames})')
+
+
+@TRANSFORMS.register_module()
+class RandomTemporalCrop(BaseTransform):
+    """Keep a random window of consecutive frames of a clip before it is
+    sampled: a label-preserving view in time, as a random resized crop is
+    in space.
+
+    The window covers a uniformly random share in ``[min_ratio, 1]`` of the
+    clip's ``total_frames`` (rounded, at least ``min_frames`` or the whole
+    clip if it is shorter) and starts at a uniformly random frame where it
+    fits. ``start_index`` and ``total_frames`` are set to the window, so
+    the sampler after it (e.g. :class:`UniformSegment`, also with
+    ``all_frames``) splits the window, not the clip, into its segments.
+    Put it between :class:`~tiny_action.datasets.transforms.TinyVideoInit`
+    and the sampler, in the train pipeline only; the global numpy RNG is
+    used (mmengine seeds it per worker).
+
+    Required Keys:
+
+        - total_frames
+        - start_index (optional, defaults to 0)
+
+    Modified Keys:
+
+        - total_frames
+        - start_index
+
+    Args:
+        min_ratio (float): Smallest share of the clip kept, in (0, 1].
+            Defaults to 0.6.
+        min_frames (int): Fewest frames kept (when the clip has them; 2
+            keeps a frame difference). Defaults to 2.
+    """
+
+    def __init__(self, min_ratio: float = 0.6, min_frames: int = 2) -> None:
+        if isinstance(min_ratio, bool) or not isinstance(
+                min_ratio, (int, float)) or not 0 < min_ratio <= 1:
+            raise ValueError('RandomTemporalCrop: `min_ratio` should be in '
+                             f'(0, 1], but got {min_ratio!r}.')
+        if isinstance(min_frames, bool) or not isinstance(
+                min_frames, (int, np.integer)) or min_frames < 1:
+            raise ValueError('RandomTemporalCrop: `min_frames` should be a '
+                             f'positive int, but got {min_frames!r}.')
+        self.min_ratio = float(min_ratio)
+        self.min_frames = int(min_frames)
+
+    def window(self, total_frames: int) -> int:
+        """Frames of a random window of a ``total_frames``-frame clip."""
+        share = np.random.uniform(self.min_ratio, 1.0)
+        length = max(int(round(share * total_frames)), self.min_frames)
+        return min(length, total_frames)
+
+    def transform(self, results: Dict) -> Dict:
+        """Narrow ``start_index`` / ``total_frames`` to a random window.
+
+        Args:
+            results (dict): The result dict.
+
+        Returns:
+            dict: The result dict.
+        """
+        total = total_frames_of(results, 'RandomTemporalCrop')
+        length = self.window(total)
+        offset = np.random.randint(0, total - length + 1)
+        results['start_index'] = results.get('start_index', 0) + offset
+        results['total_frames'] = length
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(min_ratio={self.min_ratio}, '
+                f'min_frames={self.min_frames})')
