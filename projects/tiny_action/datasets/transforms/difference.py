@@ -429,9 +429,8 @@ class SegmentMotion(BaseTransform):
                     zip(np.split(clip[keys], views), flows)]
         out = []
         for view, energy, view_flow, scene in rows:
-            parts = [] if self.mode == 'energy' else [view]
-            if fg:
-                parts = [view - scene]
+            parts = [view - scene] if fg else \
+                [] if self.mode == 'energy' else [view]
             if self.mode == 'rgb+diff+energy':
                 parts.append(_temporal_gradient(view, 1, 'diff'))
             if flow:

@@ -46,6 +46,20 @@ def _check_interpolation(name: str, value: str) -> str:
     return value
 
 
+def check_positive_int(owner: str, name: str, value) -> int:
+    """``value`` as an int, checked to be a positive integer (a Python or
+    numpy int, not a bool).
+
+    Raises:
+        ValueError: naming ``owner``'s argument ``name``.
+    """
+    if (isinstance(value, bool) or not isinstance(value, (int, np.integer))
+            or value < 1):
+        raise ValueError(f'{owner}: `{name}` should be a positive int, but '
+                         f'got {value!r}.')
+    return int(value)
+
+
 def check_probability(owner: str, name: str, value) -> float:
     """``value`` as a float, checked to be a number in [0, 1] (not a bool).
 

@@ -7,6 +7,8 @@ from mmcv.transforms import BaseTransform
 
 from mmaction.registry import TRANSFORMS
 
+from .processing import check_positive_int
+
 __all__ = ['UniformSegment', 'RandomTemporalCrop']
 
 
@@ -106,20 +108,16 @@ class UniformSegment(BaseTransform):
                  seed: int = 0,
                  sampling: str = 'segments',
                  all_frames: bool = False) -> None:
-        for name, value in (('num_segments', num_segments), ('num_views',
-                                                             num_views)):
-            if (not isinstance(value, (int, np.integer))
-                    or isinstance(value, bool) or value < 1):
-                raise ValueError(
-                    f'`{name}` should be a positive int, but got {value!r}.')
+        self.num_segments = check_positive_int('UniformSegment',
+                                               'num_segments', num_segments)
+        self.num_views = check_positive_int('UniformSegment', 'num_views',
+                                            num_views)
         if not isinstance(seed, (int, np.integer)) or seed < 0:
             raise ValueError(
                 f'`seed` should be a non-negative int, but got {seed!r}.')
         if sampling not in self.SAMPLINGS:
             raise ValueError(f'`sampling` should be one of {self.SAMPLINGS}, '
                              f'but got {sampling!r}.')
-        self.num_segments = int(num_segments)
-        self.num_views = int(num_views)
         self.test_mode = test_mode
         self.seed = int(seed)
         if all_frames and sampling != 'segments':
@@ -262,12 +260,9 @@ class RandomTemporalCrop(BaseTransform):
                 min_ratio, (int, float)) or not 0 < min_ratio <= 1:
             raise ValueError('RandomTemporalCrop: `min_ratio` should be in '
                              f'(0, 1], but got {min_ratio!r}.')
-        if isinstance(min_frames, bool) or not isinstance(
-                min_frames, (int, np.integer)) or min_frames < 1:
-            raise ValueError('RandomTemporalCrop: `min_frames` should be a '
-                             f'positive int, but got {min_frames!r}.')
         self.min_ratio = float(min_ratio)
-        self.min_frames = int(min_frames)
+        self.min_frames = check_positive_int('RandomTemporalCrop',
+                                             'min_frames', min_frames)
 
     def window(self, total_frames: int) -> int:
         """Frames of a random window of a ``total_frames``-frame clip."""

@@ -10,6 +10,8 @@ from mmcv.transforms import BaseTransform
 
 from mmaction.registry import TRANSFORMS
 
+from .processing import check_positive_int
+
 __all__ = ['motion_statistics', 'grey_clip', 'MotionStatistics']
 
 #: global statistics that :func:`motion_statistics` appends to the cells.
@@ -133,12 +135,10 @@ class MotionStatistics(BaseTransform):
 
     def __init__(self, size: int = 64, grid: int = 16,
                  quantiles: int = 16) -> None:
-        for name, value in (('size', size), ('grid', grid),
-                            ('quantiles', quantiles)):
-            if isinstance(value, bool) or not isinstance(
-                    value, (int, np.integer)) or value < 1:
-                raise ValueError(f'MotionStatistics: `{name}` should be a '
-                                 f'positive integer, but got {value!r}')
+        size, grid, quantiles = (
+            check_positive_int('MotionStatistics', name, value)
+            for name, value in (('size', size), ('grid', grid),
+                                ('quantiles', quantiles)))
         if size % grid:
             raise ValueError(f'MotionStatistics: `grid` ({grid}) should '
                              f'divide `size` ({size})')
@@ -146,8 +146,7 @@ class MotionStatistics(BaseTransform):
             raise ValueError('MotionStatistics: `quantiles` should be in '
                              f'[2, grid ** 2 = {grid * grid}], but got '
                              f'{quantiles}')
-        self.size, self.grid, self.quantiles = int(size), int(grid), \
-            int(quantiles)
+        self.size, self.grid, self.quantiles = size, grid, quantiles
         n = self.grid * self.grid
         self._ranks = np.round(np.linspace(0, n - 1, self.quantiles)).astype(
             np.int64)
