@@ -1857,3 +1857,45 @@ def test_temporal_crop_candidate_segments_a_window_of_the_train_clip(
         spans.append((values[0], values[-1]))
         assert values[-1] - values[0] >= 0.6 * 50 - 2 * 50 / 16
     assert len(set(spans)) > 1  # a new window every time
+
+
+def test_size_challenger_downscales_every_clip_to_24_px(tmp_path):
+    """``--challengers size=24``: the recipe's pipelines with the area
+    resize to 24 px (nothing else changed), and a fold config whose test
+    pipeline packs a 24 px clip, the smallest in the data, unscaled at
+    (1, 6, 16, 24, 24), which the recipe's network scores."""
+    import torch
+    from mmaction.registry import MODELS, TRANSFORMS
+    from mmaction.utils import register_all_modules
+    register_all_modules()
+    (ch, ) = proxy_selection.select_challengers(['size=24'])
+    c = proxy_selection._apply(proxy_selection.SHIPPED, *ch[1:])
+    assert proxy_selection.candidate_name(c).startswith('rgbenergy_s24_')
+    for steps, recipe in zip(proxy_selection.pipelines(c),
+                             proxy_selection.pipelines(
+                                 proxy_selection.SHIPPED)):
+        resized = [i for i, t in enumerate(steps) if 'scale' in t]
+        assert [steps[i]['scale'] for i in resized] == [(24, 24)]
+        assert recipe[resized[0]]['scale'] == (32, 32)
+        assert steps[:resized[0]] == recipe[:resized[0]]
+        assert steps[resized[0] + 1:] == recipe[resized[0] + 1:]
+    cfg = _fold_configs(tmp_path, s24=c)['s24']
+    rng = np.random.default_rng(0)
+    frames = [rng.integers(0, 255, (24, 24, 3), dtype=np.uint8)
+              for _ in range(20)]
+    results = dict(imgs=frames, total_frames=20, start_index=0,
+                   filename='clip.mp4', label=[1, 0], test_mode=True,
+                   modality='RGB', img_shape=(24, 24), ori_shape=(24, 24))
+    for step in cfg.test_dataloader.dataset.pipeline[1:]:
+        if step['type'] != 'TinyVideoDecode':
+            results = TRANSFORMS.build(dict(step))(results)
+    inputs = results['inputs']
+    assert inputs.shape == (1, 6, 16, 24, 24)
+    # the middle frame of the 5th segment (frames 5-6), unscaled
+    assert np.array_equal(inputs[0, :3, 4].permute(1, 2, 0).numpy(),
+                          frames[5])
+    model = MODELS.build(cfg.model)
+    with torch.no_grad():
+        scores = model.test_step(dict(inputs=[inputs],
+                                      data_samples=[results['data_samples']]))
+    assert scores[0].pred_score.shape == (2, )
