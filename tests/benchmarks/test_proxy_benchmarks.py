@@ -1899,3 +1899,37 @@ def test_size_challenger_downscales_every_clip_to_24_px(tmp_path):
         scores = model.test_step(dict(inputs=[inputs],
                                       data_samples=[results['data_samples']]))
     assert scores[0].pred_score.shape == (2, )
+
+
+def test_schedule_and_crop_challengers_change_only_their_part(tmp_path):
+    """``--challengers epochs=120`` stretches the recipe's schedule (120
+    epochs, the cosine from the 2-epoch warm-up to the end, a checkpoint
+    and a validation every quarter) and nothing else; ``aug=flip`` drops
+    the random resized crop from the train pipeline, nothing else."""
+    (long, ) = proxy_selection.select_challengers(['epochs=120'])
+    (flip, ) = proxy_selection.select_challengers(['aug=flip'])
+    c = dict(long=proxy_selection._apply(proxy_selection.SHIPPED, *long[1:]),
+             flip=proxy_selection._apply(proxy_selection.SHIPPED, *flip[1:]))
+    assert proxy_selection.candidate_name(c['long']).endswith(
+        '_w16b2_e120_lr0.001_native')
+    assert proxy_selection.candidate_name(c['flip']).startswith(
+        'rgbenergy_s32_t16u_flip_w16b2_e80')
+    cfgs = _fold_configs(tmp_path, recipe=proxy_selection.SHIPPED, **c)
+    recipe, longer = cfgs['recipe'], cfgs['long']
+    assert recipe.train_cfg.max_epochs == 80
+    assert longer.train_cfg.max_epochs == 120
+    assert longer.train_cfg.val_interval == 30
+    assert longer.default_hooks.checkpoint.interval == 30
+    warmup, cosine = longer.param_scheduler
+    assert warmup == recipe.param_scheduler[0]
+    assert (cosine.begin, cosine.end, cosine.T_max) == (2, 120, 118)
+    for key in ('model', 'train_dataloader', 'val_dataloader',
+                'optim_wrapper'):
+        assert longer[key] == recipe[key], key
+    (train, test), (recipe_train, recipe_test) = (
+        proxy_selection.pipelines(c['flip']),
+        proxy_selection.pipelines(proxy_selection.SHIPPED))
+    assert test == recipe_test
+    crop = [t['type'] for t in recipe_train].index('RandomResizedCrop')
+    assert recipe_train[:crop] + recipe_train[crop + 1:] == train
+    assert dict(type='TailFlipBalance', flip_ratio=0.5) in train
