@@ -697,20 +697,24 @@ def test_reverse_candidate_plays_train_clips_backwards(tmp_path):
     assert means[True][0] > means[True][-1]
 
 
-def test_balanced_sampler_candidate_swaps_only_the_train_sampler(tmp_path):
-    """The class-balanced sampling challenger: its fold config replaces the
-    train loader's DefaultSampler by a ClassBalancedSampler (no flipped
-    copies), which the runner builds over a fold's clips; everything else
-    is the recipe's fold config."""
+@pytest.mark.parametrize('balance, sampler, suffix', [
+    ('sampler', 'ClassBalancedSampler', '_balsampler_native'),
+    ('video_sampler', 'VideoBalancedSampler', '_balvideo_sampler_native')])
+def test_balanced_sampler_candidate_swaps_only_the_train_sampler(
+        tmp_path, balance, sampler, suffix):
+    """The class- and the video-balanced sampling challengers: each fold
+    config replaces the train loader's DefaultSampler by its sampler (no
+    flipped copies), which the runner builds over a fold's clips; everything
+    else is the recipe's fold config."""
     from mmengine.runner import Runner
-    from tiny_action.datasets import ClassBalancedSampler
-    (ch, ) = proxy_selection.select_challengers(['balance'])
+    from tiny_action.datasets import samplers
+    (ch, ) = proxy_selection.select_challengers([f'balance={balance}'])
     c = proxy_selection._apply(proxy_selection.SHIPPED, *ch[1:])
-    assert proxy_selection.candidate_name(c).endswith('_balsampler_native')
+    assert proxy_selection.candidate_name(c).endswith(suffix)
     configs = {name: cfg.to_dict() for name, cfg in _fold_configs(
         tmp_path, bal=c, recipe=proxy_selection.SHIPPED).items()}
     loader = dict(configs['bal']['train_dataloader'])
-    assert loader['sampler'] == dict(type='ClassBalancedSampler')
+    assert loader['sampler'] == dict(type=sampler)
     assert loader['dataset']['tail_flip'] is None
     assert configs['recipe']['train_dataloader']['sampler']['type'] == \
         'DefaultSampler'
@@ -718,7 +722,7 @@ def test_balanced_sampler_candidate_swaps_only_the_train_sampler(tmp_path):
     configs['recipe']['train_dataloader'].pop('sampler')
     assert configs['bal'] == configs['recipe']
 
-    class Fold:  # a fold of 46 fights and 70 other clips
+    class Fold:  # 46 fights, 70 other clips; 16 clips from video v0
         def __len__(self):
             return 116
 
@@ -726,11 +730,15 @@ def test_balanced_sampler_candidate_swaps_only_the_train_sampler(tmp_path):
             return i
 
         def get_data_info(self, i):
-            return dict(label_idx=[0 if i < 46 else 1])
+            return dict(label_idx=[0 if i < 46 else 1],
+                        video_id=f'v{max(0, i - 15)}')
 
     built = Runner.build_dataloader(dict(loader, dataset=Fold()), seed=0)
-    assert isinstance(built.sampler, ClassBalancedSampler)
-    assert built.sampler.weights[:46].sum() == pytest.approx(0.5)
+    assert isinstance(built.sampler, getattr(samplers, sampler))
+    if balance == 'sampler':
+        assert built.sampler.weights[:46].sum() == pytest.approx(0.5)
+    else:  # v0's 16 clips weigh sqrt(16) = 4 of the 100 single-clip videos
+        assert built.sampler.weights[:16].sum() == pytest.approx(4 / 104)
 
 
 def test_frame_conv_candidate_encodes_each_segment_on_its_own(tmp_path):

@@ -84,12 +84,13 @@ class ClassBalancedSampler(Sampler):
 
     def __init__(self, dataset: Sized, power: float = 1.0,
                  seed: Optional[int] = None) -> None:
+        name = type(self).__name__
         if isinstance(power, bool) or not isinstance(
                 power, (int, float)) or not 0 <= power <= 1:
-            raise ValueError('ClassBalancedSampler: `power` should be a '
+            raise ValueError(f'{name}: `power` should be a '
                              f'number in [0, 1], but got {power!r}.')
         if len(dataset) == 0:
-            raise ValueError('ClassBalancedSampler: the dataset is empty.')
+            raise ValueError(f'{name}: the dataset is empty.')
         self.rank, self.world_size = get_dist_info()
         self.dataset = dataset
         self.power = float(power)
@@ -98,8 +99,13 @@ class ClassBalancedSampler(Sampler):
         self.num_samples = math.ceil(len(dataset) / self.world_size)
         self.total_size = self.num_samples * self.world_size
         self.weights = class_balanced_weights(
-            [sample_labels(dataset.get_data_info(i), i)
+            [self.sample_groups(dataset.get_data_info(i), i)
              for i in range(len(dataset))], self.power)
+
+    def sample_groups(self, info: dict, index: int) -> list:
+        """The groups that one sample's info puts it in, balanced against
+        each other: its classes (:func:`sample_labels`)."""
+        return sample_labels(info, index)
 
     def __iter__(self) -> Iterator[int]:
         """This rank's indices of the epoch's draw."""
