@@ -356,7 +356,10 @@ def _sampler(frames: int, sampling: str, test_mode: bool,
 
 
 #: the train-clip augmentations a candidate can take (``aug``).
-AUGMENTATIONS = ('none', 'flip', 'flip_crop', 'flip_crop_reverse')
+#: the random resized crop's area range of each ``aug`` that crops.
+CROP_AREAS = {'flip_crop': (0.5, 1.0), 'flip_crop_reverse': (0.5, 1.0),
+              'flip_crop0.25': (0.25, 1.0)}
+AUGMENTATIONS = ('none', 'flip') + tuple(CROP_AREAS)
 
 
 def pipelines(c: dict) -> Tuple[list, list]:
@@ -371,8 +374,9 @@ def pipelines(c: dict) -> Tuple[list, list]:
         aug.append(dict(type='TailFlipBalance', flip_ratio=0.5))
     else:
         aug.append(dict(type='TailFlipBalance'))
-    if c['aug'].startswith('flip_crop'):
-        aug.append(dict(type='RandomResizedCrop', area_range=(0.5, 1.0)))
+    if c['aug'] in CROP_AREAS:
+        aug.append(dict(type='RandomResizedCrop',
+                        area_range=CROP_AREAS[c['aug']]))
     if c['downscale']:
         aug.append(dict(type='RandomDownscale', min_size=24,
                         prob=c['downscale']))
@@ -915,6 +919,10 @@ CHALLENGERS: Sequence[Tuple[str, str, object]] = (
      '20 from the largest and one from 21 of them, so four videos give 30% '
      'of the clips and their scenes, while the held-out clips come from new '
      'videos)', 'balance', VIDEO_SAMPLER),
+    ('a wider random resized crop, area 0.25-1 instead of 0.5-1 (without '
+     'the crop the recipe lost 0.074, p = 0.03, the one augmentation '
+     'measured to help; mmaction2\'s default 0.08 would leave 7 px of a '
+     '24 px clip, 0.25 leaves 12)', 'aug', 'flip_crop0.25'),
 )
 
 

@@ -1913,7 +1913,8 @@ def test_schedule_and_crop_challengers_change_only_their_part(tmp_path):
     """``--challengers epochs=120`` stretches the recipe's schedule (120
     epochs, the cosine from the 2-epoch warm-up to the end, a checkpoint
     and a validation every quarter) and nothing else; ``aug=flip`` drops
-    the random resized crop from the train pipeline, nothing else."""
+    the random resized crop from the train pipeline and
+    ``aug=flip_crop0.25`` widens its area range to 0.25-1, nothing else."""
     (long, ) = proxy_selection.select_challengers(['epochs=120'])
     (flip, ) = proxy_selection.select_challengers(['aug=flip'])
     c = dict(long=proxy_selection._apply(proxy_selection.SHIPPED, *long[1:]),
@@ -1941,3 +1942,13 @@ def test_schedule_and_crop_challengers_change_only_their_part(tmp_path):
     crop = [t['type'] for t in recipe_train].index('RandomResizedCrop')
     assert recipe_train[:crop] + recipe_train[crop + 1:] == train
     assert dict(type='TailFlipBalance', flip_ratio=0.5) in train
+    (wide, ) = proxy_selection.select_challengers(['aug=flip_crop0.25'])
+    c = proxy_selection._apply(proxy_selection.SHIPPED, *wide[1:])
+    assert '_flip_crop0.25_w16b2_e80' in proxy_selection.candidate_name(c)
+    train, test = proxy_selection.pipelines(c)
+    assert test == recipe_test
+    assert recipe_train[crop]['area_range'] == (0.5, 1.0)
+    assert train[crop] == dict(type='RandomResizedCrop',
+                               area_range=(0.25, 1.0))
+    assert train[:crop] + train[crop + 1:] == \
+        recipe_train[:crop] + recipe_train[crop + 1:]
