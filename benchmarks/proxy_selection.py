@@ -355,10 +355,10 @@ def _sampler(frames: int, sampling: str, test_mode: bool,
                 num_clips=1, test_mode=test_mode)
 
 
-#: the train-clip augmentations a candidate can take (``aug``).
 #: the random resized crop's area range of each ``aug`` that crops.
 CROP_AREAS = {'flip_crop': (0.5, 1.0), 'flip_crop_reverse': (0.5, 1.0),
               'flip_crop0.25': (0.25, 1.0)}
+#: the train-clip augmentations a candidate can take (``aug``).
 AUGMENTATIONS = ('none', 'flip') + tuple(CROP_AREAS)
 
 

@@ -100,3 +100,20 @@ def write_mjpeg_avi(path: Path, frames: int = 30, keep: int = None) -> Path:
                   if m.start() > movi]
         path.write_bytes(data[:chunks[keep]])
     return path
+
+
+class Infos:
+    """A dataset of sample infos only: what a sampler reads
+    (``get_data_info``), each item its own index."""
+
+    def __init__(self, infos):
+        self.infos = infos
+
+    def __len__(self):
+        return len(self.infos)
+
+    def __getitem__(self, i):
+        return i
+
+    def get_data_info(self, i):
+        return self.infos[i]

@@ -607,13 +607,24 @@ def _fold_configs(tmp_path, **candidates) -> dict:
     return configs
 
 
+def _run_decoded(steps: list, results: dict) -> dict:
+    """``results`` of a clip whose frames are decoded already (``imgs``)
+    through a fold config's pipeline ``steps`` after TinyVideoInit, with
+    TinyVideoDecode left out."""
+    from mmaction.registry import TRANSFORMS
+    for step in steps[1:]:
+        if step['type'] != 'TinyVideoDecode':
+            results = TRANSFORMS.build(dict(step))(results)
+    return results
+
+
 def test_flow_candidate_feeds_frame_flow_and_energy_to_the_model(tmp_path):
     """The optical-flow challenger: SegmentMotion('rgb+flow+energy') where
     the recipe has 'rgb+energy' (after the flip and crop, before the area
     resize), 8 input channels normalised channel by channel, and a model
     that takes the pipeline's output of a moving clip."""
     import torch
-    from mmaction.registry import MODELS, TRANSFORMS
+    from mmaction.registry import MODELS
     from mmaction.utils import register_all_modules
     register_all_modules()
     (flow, ) = [ch for ch in proxy_selection.CHALLENGERS
@@ -640,9 +651,7 @@ def test_flow_candidate_feeds_frame_flow_and_energy_to_the_model(tmp_path):
     results = dict(imgs=frames, total_frames=20, start_index=0,
                    filename='clip.mp4', label=[1, 0], test_mode=True,
                    modality='RGB', img_shape=(40, 40), ori_shape=(40, 40))
-    for step in cfg.test_dataloader.dataset.pipeline[1:]:
-        if step['type'] != 'TinyVideoDecode':
-            results = TRANSFORMS.build(dict(step))(results)
+    results = _run_decoded(cfg.test_dataloader.dataset.pipeline, results)
     inputs = results['inputs']
     assert inputs.shape == (1, 8, 16, 32, 32)
     # 1 px of a 40 px frame: 1.2 px of the 48 px flow, to the right
@@ -1793,7 +1802,6 @@ def test_foreground_challenger_is_picked_by_its_value_and_packs_6_channels(
     SegmentMotion('fg+energy') where the recipe has 'rgb+energy', with the
     foreground normalised by mean 0 / std FG_STD, and a still clip packs to
     an all-zero foreground."""
-    from mmaction.registry import TRANSFORMS
     from mmaction.utils import register_all_modules
     register_all_modules()
     (fg, ) = proxy_selection.select_challengers(['modality=fg+energy'])
@@ -1816,9 +1824,7 @@ def test_foreground_challenger_is_picked_by_its_value_and_packs_6_channels(
     steps = cfg.test_dataloader.dataset.pipeline
     assert dict(type='SegmentMotion', mode='fg+energy',
                 per_frame=False) in steps
-    for step in steps[1:]:
-        if step['type'] != 'TinyVideoDecode':
-            results = TRANSFORMS.build(dict(step))(results)
+    results = _run_decoded(steps, results)
     assert results['inputs'].shape == (1, 6, 16, 32, 32)
     assert not results['inputs'].any()
 
@@ -1873,7 +1879,7 @@ def test_size_challenger_downscales_every_clip_to_24_px(tmp_path):
     pipeline packs a 24 px clip, the smallest in the data, unscaled at
     (1, 6, 16, 24, 24), which the recipe's network scores."""
     import torch
-    from mmaction.registry import MODELS, TRANSFORMS
+    from mmaction.registry import MODELS
     from mmaction.utils import register_all_modules
     register_all_modules()
     (ch, ) = proxy_selection.select_challengers(['size=24'])
@@ -1894,9 +1900,7 @@ def test_size_challenger_downscales_every_clip_to_24_px(tmp_path):
     results = dict(imgs=frames, total_frames=20, start_index=0,
                    filename='clip.mp4', label=[1, 0], test_mode=True,
                    modality='RGB', img_shape=(24, 24), ori_shape=(24, 24))
-    for step in cfg.test_dataloader.dataset.pipeline[1:]:
-        if step['type'] != 'TinyVideoDecode':
-            results = TRANSFORMS.build(dict(step))(results)
+    results = _run_decoded(cfg.test_dataloader.dataset.pipeline, results)
     inputs = results['inputs']
     assert inputs.shape == (1, 6, 16, 24, 24)
     # the middle frame of the 5th segment (frames 5-6), unscaled

@@ -7,25 +7,10 @@ import pytest
 from mmengine.runner import Runner
 
 import tiny_action  # noqa: F401
+from conftest import Infos
 from tiny_action.datasets.samplers import (ClassBalancedSampler,
                                            class_balanced_weights)
 from tiny_action.datasets.samplers import class_balanced_sampler as module
-
-
-class Infos:
-    """A dataset of sample infos only (what the sampler reads)."""
-
-    def __init__(self, infos):
-        self.infos = infos
-
-    def __len__(self):
-        return len(self.infos)
-
-    def __getitem__(self, i):
-        return i
-
-    def get_data_info(self, i):
-        return self.infos[i]
 
 
 def tiny_virat(labels):

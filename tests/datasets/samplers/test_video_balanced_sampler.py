@@ -7,23 +7,8 @@ import pytest
 from mmengine.runner import Runner
 
 import tiny_action  # noqa: F401
+from conftest import Infos
 from tiny_action.datasets.samplers import VideoBalancedSampler
-
-
-class Infos:
-    """A dataset of sample infos only (what the sampler reads)."""
-
-    def __init__(self, infos):
-        self.infos = infos
-
-    def __len__(self):
-        return len(self.infos)
-
-    def __getitem__(self, i):
-        return i
-
-    def get_data_info(self, i):
-        return self.infos[i]
 
 
 def clips(videos):

@@ -1,4 +1,6 @@
 """Source-video-balanced sampling of the training clips."""
+from typing import Optional, Sized
+
 from mmaction.registry import DATA_SAMPLERS
 
 from .class_balanced_sampler import ClassBalancedSampler
@@ -33,7 +35,8 @@ class VideoBalancedSampler(ClassBalancedSampler):
             one and synchronises it. Defaults to None.
     """
 
-    def __init__(self, dataset, power: float = 0.5, seed=None) -> None:
+    def __init__(self, dataset: Sized, power: float = 0.5,
+                 seed: Optional[int] = None) -> None:
         super().__init__(dataset, power=power, seed=seed)
 
     def sample_groups(self, info: dict, index: int) -> list:
