@@ -890,6 +890,46 @@ def test_asl_candidate_swaps_only_its_heads_loss(tmp_path):
             dict(c, loss='focal'), 'fit.json', 'held.json')
 
 
+def test_ensemble_candidate_builds_two_recipe_networks(tmp_path):
+    """The deep-ensemble challenger: its fold config builds an
+    ``EnsembleRecognizer3D`` of two networks, each the recipe's backbone and
+    head, initialised apart, that scores a recipe input as the mean of their
+    probabilities; the shipped recipe's fold config names none of it."""
+    import torch
+    from mmaction.registry import MODELS
+    from mmaction.utils import register_all_modules
+    register_all_modules()
+    (ens, ) = proxy_selection.select_challengers(['members'])
+    c = proxy_selection._apply(proxy_selection.SHIPPED, *ens[1:])
+    assert c == dict(proxy_selection.SHIPPED, members=2)
+    assert proxy_selection.candidate_name(c).endswith('_native_m2')
+    configs = _fold_configs(tmp_path, ensemble=c,
+                            recipe=proxy_selection.SHIPPED)
+    assert 'EnsembleRecognizer3D' not in (tmp_path / 'recipe.py').read_text()
+    model_cfg = configs['ensemble'].model
+    assert model_cfg.type == 'EnsembleRecognizer3D' and model_cfg.members == 2
+    assert configs['recipe'].model == dict(
+        {k: v for k, v in model_cfg.items() if k != 'members'},
+        type='Recognizer3D')
+    torch.manual_seed(0)
+    model = MODELS.build(model_cfg).eval()
+    model.init_weights()
+    (b0, h0), (b1, h1) = model.member_pairs()
+    recipe = MODELS.build(configs['recipe'].model.backbone)
+    assert [p.shape for p in b1.parameters()] == [
+        p.shape for p in recipe.parameters()]
+    assert not torch.equal(b0.conv1.conv.weight, b1.conv1.conv.weight)
+    from mmaction.structures import ActionDataSample
+    x = torch.randn(2, 1, 6, 16, 32, 32)
+    with torch.no_grad():
+        out = model(x, [ActionDataSample() for _ in range(2)],
+                    mode='predict')
+        logits = model(x, mode='tensor', stage='head')
+    want = torch.stack([lg.sigmoid() for lg in logits]).mean(0)
+    torch.testing.assert_close(torch.stack([s.pred_score for s in out]),
+                               want)
+
+
 def test_test_flip_candidate_mirrors_only_its_test_views(tmp_path):
     """The mirrored-test-views challenger trains as the recipe does; its
     held-out clips (val and test loaders) go through FlipViews just before
