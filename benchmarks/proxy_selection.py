@@ -938,7 +938,7 @@ CHALLENGERS: Sequence[Tuple[str, str, object]] = (
     ('a deep ensemble of two recognizers in one run (EnsembleRecognizer3D, '
      'members 2: two independently initialised copies of the network '
      'trained side by side on the same batches, scored as the mean of '
-     'their probabilities; paper section 5\'s model ensemble, where the '
+     'their probabilities; paper section 4\'s model ensemble, where the '
      'recipe\'s checkpoints of one run, one basin, gained +0.001; post hoc, '
      'the mean probability of the recipe\'s run and any other challenger\'s '
      'run of the same seed scored 0.727-0.753 on the folds against 0.733)',

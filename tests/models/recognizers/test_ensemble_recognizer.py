@@ -1,6 +1,7 @@
 """EnsembleRecognizer3D: members initialised apart, each trained on its own
 loss, scored as the mean of their probabilities, member 0 a plain
 Recognizer3D, and clear errors."""
+import numpy as np
 import pytest
 import torch
 from mmaction.registry import MODELS
@@ -28,10 +29,15 @@ def preprocessed(model, training=False, seed=0, n=2):
     return model.data_preprocessor(data, training)
 
 
-def test_members_start_apart():
+def test_members_start_apart_initialised_alike():
     model = build()
     pairs = model.member_pairs()
     assert len(pairs) == 3 and len(model.extra_members) == 2
+    # init_weights reaches every member: the head's normal init (std 0.01,
+    # zero bias), not torch's default of nn.Linear (uniform, std ~0.1)
+    for _, head in pairs:
+        assert head.fc_cls.weight.std() < 0.02
+        assert not head.fc_cls.bias.any()
     convs = [b.conv1.conv.weight for b, _ in pairs]
     fcs = [h.fc_cls.weight for _, h in pairs]
     for i in range(3):
@@ -117,3 +123,23 @@ def test_errors():
     with pytest.raises(ValueError, match="stage should be 'backbone' or "
                        "'head', got 'neck'"):
         build()(torch.zeros(1, 1, 3, 4, 16, 16), mode='tensor', stage='neck')
+
+
+def test_onnx_export_gives_the_ensembles_pred_score(tmp_path):
+    """ProbabilityModel (behind tools/deployment/export_onnx.py) of an
+    ensemble returns its pred_score, in PyTorch and through ONNX Runtime."""
+    from tiny_action.tools.deployment import (ProbabilityModel, onnx_session,
+                                              run_onnx)
+    model = build().eval()
+    data = kd_batch(2, C, clip_shape=(4, 16, 16), seed=3)
+    with torch.no_grad():
+        want = torch.stack([s.pred_score for s in model.test_step(data)])
+        wrapped = ProbabilityModel(model).eval()
+        clips = torch.stack(data['inputs']).float()
+        torch.testing.assert_close(wrapped(clips), want)
+    path = str(tmp_path / 'ensemble.onnx')
+    torch.onnx.export(wrapped, (clips, ), path, dynamo=False,
+                      input_names=['clips'],
+                      output_names=['probs'], opset_version=13)
+    got = run_onnx(onnx_session(path), clips.numpy())
+    np.testing.assert_allclose(got, want.numpy(), atol=1e-5)

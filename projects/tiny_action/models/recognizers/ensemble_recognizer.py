@@ -8,6 +8,7 @@ import torch
 from mmaction.models import Recognizer3D
 from mmaction.registry import MODELS
 from mmaction.utils import ConfigType, SampleList
+from mmengine.model import ModuleDict, ModuleList
 from torch import nn
 
 
@@ -15,7 +16,7 @@ from torch import nn
 class EnsembleRecognizer3D(Recognizer3D):
     """``members`` copies of a ``Recognizer3D``'s backbone and head, each
     with its own initialisation, trained on the same batches and tested as
-    the mean of their per-class probabilities (paper section 5's model
+    the mean of their per-class probabilities (paper section 4's model
     ensemble, in one run of ``tools/train.py``).
 
     Member 0 is the usual ``backbone`` / ``cls_head``, so its weights load
@@ -60,9 +61,10 @@ class EnsembleRecognizer3D(Recognizer3D):
                              "test_cfg's max_testing_views")
         super().__init__(backbone=backbone, cls_head=cls_head, **kwargs)
         self.members = members
-        self.extra_members = nn.ModuleList(
-            nn.ModuleDict(dict(backbone=MODELS.build(backbone),
-                               cls_head=MODELS.build(cls_head)))
+        # mmengine's containers, so that init_weights reaches the members
+        self.extra_members = ModuleList(
+            ModuleDict(dict(backbone=MODELS.build(backbone),
+                            cls_head=MODELS.build(cls_head)))
             for _ in range(members - 1))
 
     def member_pairs(self) -> List[Tuple[nn.Module, nn.Module]]:

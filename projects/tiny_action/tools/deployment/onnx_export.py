@@ -43,7 +43,9 @@ class ProbabilityModel(nn.Module):
     Args:
         recognizer (nn.Module): A 3D recognizer (``NCTHW`` data
             preprocessor, a head with ``average_clip`` returning
-            probabilities, as ``ASLHead`` / ``KDHead``).
+            probabilities, as ``ASLHead`` / ``KDHead``), or an
+            ``EnsembleRecognizer3D`` of such members (then the mean of their
+            probabilities).
     """
 
     def __init__(self, recognizer: nn.Module) -> None:
@@ -73,7 +75,14 @@ class ProbabilityModel(nn.Module):
         if self.normalize:
             clips = (clips - self.mean) / self.std
         logits = self.recognizer(clips, mode='tensor', stage='head')
-        return self.recognizer.cls_head.average_clip(logits, num_segs=views)
+        if not isinstance(logits, tuple):
+            return self.recognizer.cls_head.average_clip(logits,
+                                                         num_segs=views)
+        # an EnsembleRecognizer3D: the mean of its members' probabilities
+        heads = [head for _, head in self.recognizer.member_pairs()]
+        return torch.stack([
+            head.average_clip(member, num_segs=views)
+            for head, member in zip(heads, logits)]).mean(0)
 
 
 def test_input_shape(cfg, num_frames: int = 32,
