@@ -92,6 +92,9 @@ def test_predict_is_the_mean_of_the_members_probabilities(views):
         lg.view(-1, views, C).sigmoid().mean(1) for lg in logits]).mean(0)
     got = torch.stack([s.pred_score for s in out])
     torch.testing.assert_close(got, probs)
+    members = torch.stack([s.member_scores for s in out], dim=1)
+    torch.testing.assert_close(members, torch.stack([
+        lg.view(-1, views, C).sigmoid().mean(1) for lg in logits]))
     assert out is data['data_samples']
 
 

@@ -27,9 +27,10 @@ class EnsembleRecognizer3D(Recognizer3D):
     member (``m0.loss_cls``, ``m1.loss_cls``, ...), so each member gets the
     gradient it would get alone; only an optimizer wrapper's ``clip_grad``
     sees their joint norm. Test: each member's head scores the views of a
-    sample as it would alone (its ``average_clips``) and ``pred_score`` is
-    the mean of the members' scores, which must be probabilities (heads such
-    as ``ASLHead``; a softmax head's are too).
+    sample as it would alone (its ``average_clips``), ``member_scores``
+    keeps each member's scores and ``pred_score`` is their mean; the scores
+    must be probabilities (heads such as ``ASLHead``; a softmax head's are
+    too).
 
     Args:
         backbone (dict): Config of each member's backbone.
@@ -93,16 +94,18 @@ class EnsembleRecognizer3D(Recognizer3D):
     def predict(self, inputs: torch.Tensor, data_samples: SampleList,
                 **kwargs) -> SampleList:
         """``data_samples`` with ``pred_score`` the mean of the members'
-        ``pred_score``; each member predicts on its own copy of the
-        samples."""
+        ``pred_score`` and ``member_scores`` each member's, shape
+        ``(members, num_classes)`` (kept in ``tools/test.py --dump``); each
+        member predicts on its own copy of the samples."""
         scores = []
         for backbone, head in self.member_pairs():
             samples = head.predict(
                 self.member_features(backbone, inputs),
                 copy.deepcopy(data_samples))
             scores.append(torch.stack([s.pred_score for s in samples]))
-        for sample, score in zip(data_samples, torch.stack(scores).mean(0)):
-            sample.set_pred_score(score)
+        for sample, member in zip(data_samples, torch.stack(scores, dim=1)):
+            sample.set_pred_score(member.mean(0))
+            sample.set_field(member, 'member_scores')
         return data_samples
 
     def _forward(self, inputs: torch.Tensor,
