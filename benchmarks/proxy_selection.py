@@ -943,6 +943,10 @@ CHALLENGERS: Sequence[Tuple[str, str, object]] = (
      'the mean probability of the recipe\'s run and any other challenger\'s '
      'run of the same seed scored 0.727-0.753 on the folds against 0.733)',
      'members', 2),
+    ('input 24 px and seed 004\'s asymmetric loss together (the two '
+     'challengers with the best mean change over six seeds, +0.012 and '
+     '+0.008, each undecided: do they add up, as the crop and the flips '
+     'did?)', 'size_loss', (24, 'asl')),
 )
 
 
@@ -1635,6 +1639,8 @@ def _apply(c: dict, key: str, value) -> dict:
         c['width'], c['blocks'] = value
     elif key == 'downscale_smooth':
         c['downscale'], c['label_smooth'] = value
+    elif key == 'size_loss':
+        c['size'], c['loss'] = value
     elif key == 'motion_target':  # the statistics as a training target
         c['motion_stats'] = 'target' if value else False
     elif key == 'conv_2plus1d':  # seed 004's factorised convolutions

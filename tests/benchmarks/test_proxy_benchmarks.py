@@ -1287,6 +1287,24 @@ def test_combined_challenger_sets_both_of_its_keys(tmp_path):
                    for t in cfg.test_dataloader.dataset.pipeline)
 
 
+def test_size_and_loss_challenger_is_24_px_with_asl(tmp_path):
+    """The ``size_loss`` challenger is the 24 px input and seed 004's ASL
+    at once: the candidate of the two keys applied one after the other,
+    whose fold config resizes to 24 px and scores with ``AsymmetricLoss``."""
+    (combo, ) = proxy_selection.select_challengers(['size_loss'])
+    c = proxy_selection._apply(proxy_selection.SHIPPED, *combo[1:])
+    assert c == proxy_selection._apply(
+        proxy_selection._apply(proxy_selection.SHIPPED, 'size', 24),
+        'loss', 'asl')
+    name = proxy_selection.candidate_name(c)
+    assert name.startswith('rgbenergy_s24_') and name.endswith('_asl')
+    cfg = _fold_configs(tmp_path, combo=c)['combo']
+    assert cfg.model.cls_head.loss_cls['type'] == 'AsymmetricLoss'
+    for loader in (cfg.train_dataloader, cfg.test_dataloader):
+        sizes = [t['scale'] for t in loader.dataset.pipeline if 'scale' in t]
+        assert sizes == [(24, 24)]
+
+
 def test_kd_cv_summary_and_markdown():
     per_fold = [{'hr': .8, 'lr': .7, 'kd_a0.5': .6},
                 {'hr': .9, 'lr': .6, 'kd_a0.5': .7}]
