@@ -1631,16 +1631,21 @@ def pick(results: List[Dict]) -> Dict:
     return min(close, key=lambda r: r['cpu_seconds']) if close else best
 
 
+#: a stage's or challenger's key that sets several candidate keys at once
+#: -> those keys, in the order of its value's tuple.
+COMBINED_KEYS = {'frames_sampling': ('frames', 'sampling'),
+                 'width_blocks': ('width', 'blocks'),
+                 'downscale_smooth': ('downscale', 'label_smooth'),
+                 'size_loss': ('size', 'loss')}
+
+
 def _apply(c: dict, key: str, value) -> dict:
+    """Candidate ``c`` with ``key`` set to ``value`` (a copy): a key of
+    :data:`COMBINED_KEYS` sets each of its keys from ``value``'s tuple, a
+    few others derive what they set from ``value``."""
     c = dict(c)
-    if key == 'frames_sampling':
-        c['frames'], c['sampling'] = value
-    elif key == 'width_blocks':
-        c['width'], c['blocks'] = value
-    elif key == 'downscale_smooth':
-        c['downscale'], c['label_smooth'] = value
-    elif key == 'size_loss':
-        c['size'], c['loss'] = value
+    if key in COMBINED_KEYS:
+        c.update(zip(COMBINED_KEYS[key], value))
     elif key == 'motion_target':  # the statistics as a training target
         c['motion_stats'] = 'target' if value else False
     elif key == 'conv_2plus1d':  # seed 004's factorised convolutions
