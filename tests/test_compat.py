@@ -310,3 +310,34 @@ def test_destroy_process_group_at_exit_runs_before_finalization(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert 'registered: True False' in proc.stdout
     assert 'alive at exit: False' in proc.stdout
+
+
+def test_color_jitter_negative_hue_matches_numpy1_and_noop(monkeypatch):
+    """Fix 11: the stock ColorJitter runs with a negative hue draw under
+    numpy 2, and its hue shift is numpy 1.x's (the sum widened, then
+    wrapped into [0, 180)): a shift of -12 takes hue 5 to 173 and 100 to
+    88. Applying the fix again, or to a working ``adjust_hue``, is a
+    no-op."""
+    import cv2
+    from mmaction.datasets.transforms.processing import ColorJitter
+    compat.apply_all()
+    assert not compat._hue_overflows(ColorJitter.adjust_hue)
+    hsv = np.array([[[5, 200, 200], [100, 200, 200]]], np.uint8)
+    rgb = cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB).astype(np.float32)
+    out = ColorJitter.adjust_hue(rgb, -12 / 255 - 1e-6)
+    hue = cv2.cvtColor(out.astype(np.uint8), cv2.COLOR_RGB2HSV)[..., 0]
+    assert np.abs(hue.astype(int) - [[173, 88]]).max() <= 1
+    jitter = ColorJitter(brightness=0, contrast=0, saturation=0,
+                         hue=(-0.1, -0.05))
+    frames = [np.full((4, 4, 3), (200, 50, 50), np.uint8)] * 2
+    out = jitter(dict(imgs=list(frames)))['imgs']
+    assert out[0].dtype == np.uint8 and np.array_equal(out[0], out[1])
+    assert not np.array_equal(out[0], frames[0])
+    assert compat.fix_color_jitter_negative_hue() is False
+    # an overflowing adjust_hue is replaced; a working one is kept
+    def overflows(img, factor):
+        raise OverflowError('Python integer -12 out of bounds for uint8')
+
+    monkeypatch.setattr(ColorJitter, 'adjust_hue', staticmethod(overflows))
+    assert compat.fix_color_jitter_negative_hue() is True
+    assert ColorJitter.adjust_hue is compat._adjust_hue_int16

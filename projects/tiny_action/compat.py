@@ -455,6 +455,47 @@ def quiet_third_party_future_warnings() -> bool:
     return added
 
 
+# ---------------------------------------------------------------------------
+# 11. numpy >= 2.0 (NEP 50) no longer widens ``uint8 array + python int``:
+#     mmaction2 1.2.0's ``ColorJitter.adjust_hue`` adds ``int(factor * 255)``
+#     to the uint8 hue channel and fails for every negative draw
+#     (mmaction/datasets/transforms/processing.py: "OverflowError: Python
+#     integer -12 out of bounds for uint8"), so a train pipeline with the
+#     stock ColorJitter dies on about half its clips. The replacement does
+#     the sum in int16, as numpy 1.x did, then wraps into [0, 180).
+# ---------------------------------------------------------------------------
+def _adjust_hue_int16(img: np.ndarray, factor: float) -> np.ndarray:
+    """mmaction2's ``ColorJitter.adjust_hue`` with the hue sum in int16
+    (numpy 1.x's result): ``img`` RGB float, returns RGB float32."""
+    import cv2
+    img = np.clip(img, 0, 255).astype(np.uint8)
+    hsv = cv2.cvtColor(img, cv2.COLOR_RGB2HSV)
+    offset = int(factor * 255)
+    hsv[..., 0] = ((hsv[..., 0].astype(np.int16) + offset) % 180).astype(
+        np.uint8)
+    return cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB).astype(np.float32)
+
+
+def _hue_overflows(adjust_hue: Callable) -> bool:
+    """Whether ``adjust_hue`` fails on a negative hue factor."""
+    try:
+        adjust_hue(np.full((1, 1, 3), 100, np.float32), -0.05)
+    except OverflowError:
+        return True
+    return False
+
+
+def fix_color_jitter_negative_hue() -> bool:
+    """Give mmaction2's ``ColorJitter`` :func:`_adjust_hue_int16` when its
+    own ``adjust_hue`` overflows on a negative factor; a no-op (False) when
+    it does not (numpy 1.x, a fixed mmaction2) or is replaced already."""
+    from mmaction.datasets.transforms.processing import ColorJitter
+    if not _hue_overflows(ColorJitter.adjust_hue):
+        return False
+    ColorJitter.adjust_hue = staticmethod(_adjust_hue_int16)
+    return True
+
+
 _SHIMS = [
     ('quiet_third_party_future_warnings', quiet_third_party_future_warnings),
     ('mmaction_lazy_multimodal', defer_mmaction_multimodal),
@@ -463,6 +504,7 @@ _SHIMS = [
     ('mmagic_fixes_on_import', apply_before_mmagic_import),
     ('torch_weights_only_checkpoints', fix_torch_weights_only_checkpoints),
     ('quiet_pkg_resources', quiet_pkg_resources_deprecation),
+    ('color_jitter_negative_hue', fix_color_jitter_negative_hue),
 ]
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from mmengine.config import Config
 
 REPO = Path(__file__).resolve().parents[2]
@@ -2014,3 +2015,53 @@ def test_schedule_and_crop_challengers_change_only_their_part(tmp_path):
                                area_range=(0.25, 1.0))
     assert train[:crop] + train[crop + 1:] == \
         recipe_train[:crop] + recipe_train[crop + 1:]
+
+
+def test_color_challenger_jitters_each_train_clip_with_one_draw(tmp_path):
+    """``--challengers aug=flip_crop_color``: the recipe's train pipeline
+    with mmaction2's ColorJitter (its defaults) right after the random
+    resized crop, the test pipeline unchanged. Run on a clip that moves
+    (a bright square walking across grey frames), the jitter is one draw
+    for the clip: the frame channels change, and the motion energy, taken
+    after the jitter, scales with the same draw (zero where nothing
+    moves, nonzero where the square went)."""
+    from mmaction.utils import register_all_modules
+    register_all_modules()
+    (color, ) = proxy_selection.select_challengers(['aug=flip_crop_color'])
+    c = proxy_selection._apply(proxy_selection.SHIPPED, *color[1:])
+    assert '_flip_crop_color_w16b2_e80' in proxy_selection.candidate_name(c)
+    (train, test), (recipe_train, recipe_test) = (
+        proxy_selection.pipelines(c),
+        proxy_selection.pipelines(proxy_selection.SHIPPED))
+    assert test == recipe_test
+    crop = [t['type'] for t in recipe_train].index('RandomResizedCrop')
+    assert train[crop] == recipe_train[crop]
+    assert train[crop + 1] == dict(type='ColorJitter')
+    assert train[:crop + 1] + train[crop + 2:] == recipe_train
+    frames = []
+    for t in range(20):
+        frame = np.full((40, 40, 3), 100, np.uint8)
+        frame[10:20, t:t + 10] = 200
+        frames.append(frame)
+
+    def run(name: str, cand: dict, seed: int):
+        steps = _fold_configs(tmp_path, **{name: cand})[
+            name].train_dataloader.dataset.pipeline
+        # no crop or flip: the two runs then see the same pixels
+        steps = [s for s in steps
+                 if s['type'] not in ('RandomResizedCrop', 'TailFlipBalance')]
+        np.random.seed(seed)
+        results = dict(imgs=list(frames), total_frames=20, start_index=0,
+                       filename='clip.mp4', label=np.array([1., 0.]),
+                       modality='RGB', img_shape=(40, 40), ori_shape=(40, 40))
+        return _run_decoded(steps, results)['inputs'][0].float()
+
+    plain = run('recipe', proxy_selection.SHIPPED, 0)
+    jittered = [run('color', c, seed) for seed in (0, 1)]
+    assert plain.shape == jittered[0].shape == (6, 16, 32, 32)
+    for x in jittered:
+        assert not torch.allclose(x[:3], plain[:3])
+        # energy: nothing moves in the first rows, the square moves below
+        assert float(x[3:, 1:, :6].abs().max()) == 0
+        assert float(x[3:, 1:, 8:16].mean()) > 0
+    assert not torch.allclose(jittered[0], jittered[1])
