@@ -149,9 +149,9 @@ def motion_stats_samples(labels: Sequence[Sequence[float]],
 
 def stats_head(head_type: str, **kwargs):
     """A built and initialised motion-statistics head (``head_type``:
-    ``'MotionStatsHead'`` or ``'MotionTargetHead'``) of ``kwargs``
-    (``num_classes``, ``in_channels``, ``stats_channels``, ...), with BCE
-    and no dropout unless they say otherwise."""
+    ``'MotionStatsHead'``, ``'MotionStreamHead'`` or ``'MotionTargetHead'``)
+    of ``kwargs`` (``num_classes``, ``in_channels``, ``stats_channels``,
+    ...), with BCE and no dropout unless they say otherwise."""
     from mmaction.registry import MODELS
     cfg = dict(type=head_type, loss_cls=dict(type='BCELossWithLogits'),
                dropout_ratio=0.0)

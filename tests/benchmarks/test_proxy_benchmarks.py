@@ -2065,3 +2065,41 @@ def test_color_challenger_jitters_each_train_clip_with_one_draw(tmp_path):
         assert float(x[3:, 1:, :6].abs().max()) == 0
         assert float(x[3:, 1:, 8:16].mean()) > 0
     assert not torch.allclose(jittered[0], jittered[1])
+
+
+def test_motion_stream_challenger_fuses_a_statistics_stream_late(tmp_path):
+    """``--challengers motion_stats=stream``: the statistics in both
+    pipelines where the MotionStatsHead challenger has them, and a fold
+    config whose MotionStreamHead (the vector's length, the recipe's
+    loss and dropout) trains with a loss per stream and scores a packed
+    sample as the mean of the two streams' probabilities."""
+    import torch
+    from mmaction.registry import MODELS
+    from mmaction.utils import register_all_modules
+    from tiny_action.testing import motion_stats_samples
+    register_all_modules()
+    (stream, ) = proxy_selection.select_challengers(['motion_stats=stream'])
+    c = proxy_selection._apply(proxy_selection.SHIPPED, *stream[1:])
+    assert c == dict(proxy_selection.SHIPPED, motion_stats='stream')
+    assert proxy_selection.candidate_name(c).endswith('_native_mstream')
+    reads = proxy_selection._apply(proxy_selection.SHIPPED, 'motion_stats',
+                                   True)
+    assert proxy_selection.pipelines(c) == proxy_selection.pipelines(reads)
+    cfgs = _fold_configs(tmp_path, stream=c, recipe=proxy_selection.SHIPPED)
+    head_cfg, recipe_head = (cfgs['stream'].model.cls_head,
+                             cfgs['recipe'].model.cls_head)
+    assert head_cfg.type == 'MotionStreamHead'
+    assert head_cfg.stats_channels == 46
+    assert {k: v for k, v in head_cfg.items()
+            if k not in ('type', 'stats_channels')} == {
+                k: v for k, v in recipe_head.items() if k != 'type'}
+    head = MODELS.build(head_cfg)
+    head.init_weights()
+    samples = motion_stats_samples([[1, 0], [0, 1]], torch.randn(2, 46))
+    feats = torch.randn(2, 128, 2, 2, 2)
+    assert set(head.loss(feats, samples)) == {'loss_cls', 'loss_stream'}
+    head.eval()
+    scores = torch.stack([s.pred_score for s in head.predict(feats, samples)])
+    net = head.fc_cls(feats.flatten(2).mean(2)).sigmoid()
+    stream = head.stream_logits(samples, 'cpu').sigmoid()
+    torch.testing.assert_close(scores, ((net + stream) / 2).detach())
