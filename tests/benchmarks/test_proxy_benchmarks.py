@@ -1715,8 +1715,13 @@ def test_a_later_look_confirms_chosen_challengers_into_its_own_report():
     assert every == list(proxy_selection.CHALLENGERS)
     (only, ) = proxy_selection.select_challengers(['downscale'])
     assert only[1:] == ('downscale', 0.5)
-    both = proxy_selection.select_challengers(['motion_stats', 'downscale'])
-    assert [key for _, key, _ in both] == ['downscale', 'motion_stats']
+    both = proxy_selection.select_challengers(['motion_stats=True',
+                                              'downscale'])
+    assert [ch[1:] for ch in both] == [('downscale', 0.5),
+                                       ('motion_stats', True)]
+    # a key alone names every challenger that sets it
+    assert [ch[2] for ch in proxy_selection.select_challengers(
+        ['motion_stats'])] == [True, 'stream']
     with pytest.raises(ValueError, match=r"\['dropout'\].*downscale"):
         proxy_selection.select_challengers(['dropout'])
     assert proxy_selection.confirm_report_name([0, 1, 2]) == \
