@@ -53,8 +53,9 @@ def test_each_stream_has_its_own_loss_and_no_gradient_crosses():
 
 def test_prediction_weights_the_streams_probabilities():
     """pred_score = (1 - w) * mean over the views of the network's
-    sigmoid + w * the stream's sigmoid on the running statistics; a
-    sample's views share its statistics."""
+    sigmoid + w * the stream's sigmoid on the running statistics, each
+    kept as network_score and stream_score; a sample's views share its
+    statistics."""
     torch.manual_seed(0)
     head = _head(stream_weight=0.25)
     head.stats_norm.running_mean.fill_(1.0)
@@ -68,8 +69,10 @@ def test_prediction_weights_the_streams_probabilities():
     stream = head.fc_stream(
         (stats - 1) / (4 + head.stats_norm.eps) ** 0.5).sigmoid()
     expected = 0.75 * net + 0.25 * stream
-    for sample, row in zip(out, expected):
+    for sample, row, n, s in zip(out, expected, net, stream):
         torch.testing.assert_close(sample.pred_score, row.detach())
+        torch.testing.assert_close(sample.network_score, n.detach())
+        torch.testing.assert_close(sample.stream_score, s.detach())
 
 
 def test_the_stream_learns_statistics_that_carry_the_label():

@@ -30,7 +30,9 @@ class MotionStreamHead(ASLHead):
     neither stream's gradient reaches the other: the two are trained as
     independent models in one run. ``pred_score`` is
     ``(1 - stream_weight) * p_network + stream_weight * p_stream``, the
-    network's probability averaged over its test views first.
+    network's probability averaged over its test views first; each
+    stream's own probability is kept too, as ``network_score`` and
+    ``stream_score`` (in ``tools/test.py --dump``).
 
     The statistics come with the data samples, so the fused score needs
     the recognizer's ``predict`` mode; ``mode='tensor'`` (ONNX export, a
@@ -93,13 +95,16 @@ class MotionStreamHead(ASLHead):
 
     def predict(self, feats: Tensor, data_samples: SampleList,
                 **kwargs) -> SampleList:
-        """``pred_score``: the streams' probabilities, weighted."""
+        """``pred_score``: the streams' probabilities, weighted;
+        ``network_score`` and ``stream_score``: each stream's own."""
         data_samples = self.predict_by_feat(self(feats, **kwargs),
                                             data_samples)
         stream = self.stream_logits(data_samples, feats.device).sigmoid()
         w = self.stream_weight
         for data_sample, prob in zip(data_samples, stream.detach()):
-            data_sample.set_pred_score(
-                (1 - w) * data_sample.pred_score + w * prob.to(
-                    data_sample.pred_score))
+            network = data_sample.pred_score
+            prob = prob.to(network)
+            data_sample.set_field(network.clone(), 'network_score')
+            data_sample.set_field(prob, 'stream_score')
+            data_sample.set_pred_score((1 - w) * network + w * prob)
         return data_samples
