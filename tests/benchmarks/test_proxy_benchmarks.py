@@ -573,17 +573,11 @@ def test_motion_target_candidate_has_the_statistics_in_training_only(
     pipeline; its fold config builds a MotionTargetHead of the vector's
     length, whose model trains on a packed sample and predicts without
     statistics."""
-    import torch
     from mmaction.registry import MODELS
     from mmaction.utils import register_all_modules
     from tiny_action.testing import motion_stats_samples
     register_all_modules()
-    (target, ) = proxy_selection.select_challengers(['motion_target'])
-    c = proxy_selection._apply(proxy_selection.SHIPPED, *target[1:])
-    assert c == dict(proxy_selection.SHIPPED, motion_stats='target')
-    assert proxy_selection.candidate_name(c).endswith('_native_mt')
-    reads = proxy_selection._apply(proxy_selection.SHIPPED, 'motion_stats',
-                                   True)
+    c, reads = _motion_stats_challenger('motion_target', 'target', '_mt')
     train, test = proxy_selection.pipelines(c)
     assert train == proxy_selection.pipelines(reads)[0]
     assert not any(t['type'] == 'MotionStatistics' for t in test)
@@ -594,6 +588,20 @@ def test_motion_target_candidate_has_the_statistics_in_training_only(
     samples = motion_stats_samples([[1, 0], [0, 1]], torch.randn(2, 46))
     assert set(head.loss(torch.randn(2, 128, 2, 2, 2), samples)) == {
         'loss_cls', 'loss_aux'}
+
+
+def _motion_stats_challenger(select: str, value, suffix: str):
+    """The candidate of the one challenger ``select`` names, checked to be
+    the recipe with ``motion_stats=value`` and named ``<recipe>_native`` +
+    ``suffix``; and the MotionStatsHead candidate (``motion_stats`` True),
+    whose pipelines read the statistics."""
+    (challenger, ) = proxy_selection.select_challengers([select])
+    c = proxy_selection._apply(proxy_selection.SHIPPED, *challenger[1:])
+    assert c == dict(proxy_selection.SHIPPED, motion_stats=value)
+    assert proxy_selection.candidate_name(c).endswith('_native' + suffix)
+    reads = proxy_selection._apply(proxy_selection.SHIPPED, 'motion_stats',
+                                   True)
+    return c, reads
 
 
 def _fold_configs(tmp_path, **candidates) -> dict:
@@ -2078,17 +2086,12 @@ def test_motion_stream_challenger_fuses_a_statistics_stream_late(tmp_path):
     config whose MotionStreamHead (the vector's length, the recipe's
     loss and dropout) trains with a loss per stream and scores a packed
     sample as the mean of the two streams' probabilities."""
-    import torch
     from mmaction.registry import MODELS
     from mmaction.utils import register_all_modules
     from tiny_action.testing import motion_stats_samples
     register_all_modules()
-    (stream, ) = proxy_selection.select_challengers(['motion_stats=stream'])
-    c = proxy_selection._apply(proxy_selection.SHIPPED, *stream[1:])
-    assert c == dict(proxy_selection.SHIPPED, motion_stats='stream')
-    assert proxy_selection.candidate_name(c).endswith('_native_mstream')
-    reads = proxy_selection._apply(proxy_selection.SHIPPED, 'motion_stats',
-                                   True)
+    c, reads = _motion_stats_challenger('motion_stats=stream', 'stream',
+                                        '_mstream')
     assert proxy_selection.pipelines(c) == proxy_selection.pipelines(reads)
     cfgs = _fold_configs(tmp_path, stream=c, recipe=proxy_selection.SHIPPED)
     head_cfg, recipe_head = (cfgs['stream'].model.cls_head,

@@ -104,7 +104,7 @@ class MotionStreamHead(ASLHead):
         for data_sample, prob in zip(data_samples, stream.detach()):
             network = data_sample.pred_score
             prob = prob.to(network)
-            data_sample.set_field(network.clone(), 'network_score')
+            data_sample.set_field(network, 'network_score')
             data_sample.set_field(prob, 'stream_score')
             data_sample.set_pred_score((1 - w) * network + w * prob)
         return data_samples
