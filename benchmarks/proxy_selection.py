@@ -1026,6 +1026,18 @@ def _flip_sentence(r: Dict, p: Dict) -> str:
             f'worse: {verdict_text(p)}.')
 
 
+def _streams_sentence(r: Dict, p: Dict) -> str:
+    """The late fusion on the same weights (:func:`paired_streams` ``p``
+    of challenger row ``r``): each run fused and its network alone."""
+    return (f"Each stream on the same weights (`{r['name']}`'s runs, the "
+            "dumps' `network_score` and `stream_score`; paired t-test over "
+            f"the seeds): network alone {_per_seed(p['without_means'])}, "
+            f"statistics stream alone {_per_seed(p['stream_means'])}, fused "
+            f"{_per_seed(p['with_means'])}; the fusion against its own "
+            f"network {change_text(p)}, {p['runs_up']} of {p['runs']} runs "
+            f"better, {p['runs_down']} worse: {verdict_text(p)}.")
+
+
 def _machine_sentence(r: Dict, b: Dict) -> str:
     """Challenger row ``r`` compared with the base's runs ``b`` on its own
     machines (``machine_base``, :func:`compare_to_base`)."""
@@ -1176,7 +1188,78 @@ def fold_record(runs: ProxyRuns, c: dict, k: int, seed: int, held: List[int],
         record = dict(record, last=dict(f1=record['f1'],
                                         correct=record['correct']),
                       **snapshot_score(runs, run_dir, config, held, y))
+    if c['motion_stats'] == 'stream':
+        record['streams'] = stream_scores(
+            runs.test(test, config, last_checkpoint(run_dir)), held, y)
     return record
+
+
+STREAM_FIELDS = ('network_score', 'stream_score')
+
+
+def stream_scores(dump_path: str, held: List[int], y: np.ndarray) -> Dict:
+    """Each stream of a ``MotionStreamHead`` model alone, from the
+    ``tools/test.py --dump`` ``dump_path`` of its held-out clips ``held``:
+    the network's and the statistics stream's own probabilities
+    (:data:`STREAM_FIELDS`, written beside the fused ``pred_score``), so
+    that the fusion is compared with its own network on the same weights.
+
+    Returns:
+        dict: ``network`` and ``stream``, each ``f1`` (macro-F1 at
+        threshold 0.5) and ``correct`` (per clip in ``held`` order: top-scored
+        class is the label).
+
+    Raises:
+        ValueError: The dump has not one record per held-out clip, or a
+            record lacks a field (a dump made before the head kept them:
+            test the checkpoint again).
+    """
+    from tiny_action.evaluation import macro_prf
+    from tiny_action.tools.ensemble.safe_pickle import load_dump_pickle
+    records = load_dump_pickle(dump_path)
+    if len(records) != len(held):
+        raise ValueError(f'{dump_path}: {len(records)} records, expected '
+                         f'one per held-out clip ({len(held)})')
+    labels = y[held]
+    out = {}
+    for field in STREAM_FIELDS:
+        lacking = [i for i, r in enumerate(records) if field not in r]
+        if lacking:
+            raise ValueError(f'{dump_path}: record {lacking[0]} has no '
+                             f'{field!r} (dumped before MotionStreamHead '
+                             'kept it? test the checkpoint again)')
+        scores = np.stack([np.asarray(r[field], float) for r in records])
+        out[field.split('_')[0]] = dict(
+            f1=float(macro_prf(scores, labels)['f1']),
+            correct=(scores.argmax(1) == labels.argmax(1)).tolist())
+    return out
+
+
+def backfill_streams(runs: ProxyRuns, c: dict, k: int, seed: int,
+                     record: Dict, held: List[int], y: np.ndarray,
+                     cfg_dir: str) -> Dict:
+    """:func:`stream_scores` for a ledger ``record`` of a
+    ``MotionStreamHead`` candidate made before the head kept each stream's
+    score: the finished run in the work dir tested again (dump
+    ``<test>_streams``), which must be the record's training (the same
+    held-out clips right).
+
+    Raises:
+        RuntimeError: The run is not finished in the work dir, or it is
+            another training than the record's.
+    """
+    name = candidate_name(c)
+    run, _, test = _seed_run(name, k, seed)
+    run_dir = osp.join(runs.work_dir, run)
+    if not osp.isfile(osp.join(run_dir, 'finished.json')):
+        raise RuntimeError(f'{run_dir}: no finished run to score each stream '
+                           f'of (the ledger entry {run!r} lacks streams)')
+    dump, correct = held_out_dump(runs, run_dir, f'{test}_streams', osp.join(
+        cfg_dir, f'{name}_fold{k}.py'), held, y)
+    if correct.tolist() != list(record['correct']):
+        raise RuntimeError(f'{run_dir} is another training than the ledger '
+                           f'entry {run!r} (other held-out clips right)')
+    return stream_scores(dump.path, held, y)
 
 
 def snapshot_score(runs: ProxyRuns, run_dir: str, config: str,
@@ -1414,6 +1497,11 @@ def confirm(runs: ProxyRuns, base: dict, challengers, folds, parts,
                     rec = ledger.add(run, identity, dict(
                         rec, without_test_flip=backfill_without_test_flip(
                             runs, c, k, seed, rec, held, y, cfg_dir)))
+                elif c['motion_stats'] == 'stream' and 'streams' not in rec \
+                        and train:  # a record from before the streams' scores
+                    rec = ledger.add(run, identity, dict(
+                        rec, streams=backfill_streams(
+                            runs, c, k, seed, rec, held, y, cfg_dir)))
                 _check_correct(ledger.path, run, rec, len(held))
                 if run not in ledger:
                     ledger.add(run, identity, rec)
@@ -1422,7 +1510,7 @@ def confirm(runs: ProxyRuns, base: dict, challengers, folds, parts,
                                           y, cfg_dir, numerics(rec),
                                           identities[candidate_name(base)][k])
     sizes = clip_sizes(entries)
-    rows = [_ledger_row(what, c, ledger, parts, seeds, sizes, y)
+    rows = [_ledger_row(what, c, ledger, parts, seeds, sizes, y, alpha=alpha)
             for what, c in cands]
     for row in rows[1:]:
         on = machine_base_runs(ledger, rows[0]['name'], row['name'], parts,
@@ -1431,7 +1519,8 @@ def confirm(runs: ProxyRuns, base: dict, challengers, folds, parts,
                 rows[0]['name'], key[1], key[0])[0] for key in on):
             row['machine_base'] = _ledger_row(
                 'shipped recipe on the same machines', base, ledger, parts,
-                seeds, sizes, y, run_of=lambda seed, k, on=on: on[seed, k])
+                seeds, sizes, y, run_of=lambda seed, k, on=on: on[seed, k],
+                alpha=alpha)
     compared = compare_to_base(rows[0], rows[1:], alpha)
     helping = [r for r in compared if r['verdict'] == 'helps']
     chosen = max(helping, key=lambda r: r['mean']) if helping else rows[0]
@@ -1486,12 +1575,14 @@ def fit_shares(y: np.ndarray, parts: List[List[int]]) -> List[List[float]]:
 
 
 def _ledger_row(what: str, c: dict, ledger: Dict, parts, seeds,
-                sizes: np.ndarray, y: np.ndarray, run_of=None) -> Dict:
+                sizes: np.ndarray, y: np.ndarray, run_of=None,
+                alpha: float = ALPHA) -> Dict:
     """A candidate's seed spread (as :func:`seed_spread`), CPU seconds,
     accuracy by clip size and recall by fold and class
     (:func:`recall_by_fold`; both means over the seeds) from the ledger;
     ``run_of(seed, k)``: the ledger name of each run (default: the
-    candidate's own, :func:`_seed_run`)."""
+    candidate's own, :func:`_seed_run`); ``alpha``: the level of the paired
+    verdicts on the same weights."""
     name = candidate_name(c)
     if run_of is None:
         def run_of(seed, k):
@@ -1516,12 +1607,36 @@ def _ledger_row(what: str, c: dict, ledger: Dict, parts, seeds,
                cpu_seconds=cpu, cpu_untimed=untimed, machines=sorted(machines),
                by_size=_mean_by_size(by_seed), recall=_mean_recall(recall))
     if c['test_flip']:
-        row['paired_test_flip'] = paired_test_flip(ledger, name, parts, seeds)
+        row['paired_test_flip'] = paired_test_flip(ledger, name, parts, seeds,
+                                                   alpha)
+    if c['motion_stats'] == 'stream':
+        row['paired_streams'] = paired_streams(ledger, name, parts, seeds,
+                                               alpha)
     return row
 
 
-def paired_test_flip(ledger: Dict, name: str, parts, seeds
-                     ) -> Optional[Dict]:
+def paired_streams(ledger: Dict, name: str, parts, seeds,
+                   alpha: float = ALPHA) -> Optional[Dict]:
+    """The late fusion on the same weights: per seed, the mean over the
+    folds of the held-out F1 of candidate ``name``'s runs as shipped (the
+    fused ``pred_score``, ``f1``) against their own network stream alone
+    (``streams``, :func:`stream_scores`), compared by :func:`paired_runs`,
+    with the statistics stream's per-seed means (``stream_means``). None
+    while a run lacks the streams' scores."""
+    recs = [[ledger[_seed_run(name, k, seed)[0]] for k in range(len(parts))]
+            for seed in seeds]
+    if any('streams' not in r for rs in recs for r in rs):
+        return None
+    return dict(paired_runs(
+        [[r['f1'] for r in rs] for rs in recs],
+        [[r['streams']['network']['f1'] for r in rs] for rs in recs],
+        alpha),
+        stream_means=[float(np.mean([r['streams']['stream']['f1']
+                                     for r in rs])) for rs in recs])
+
+
+def paired_test_flip(ledger: Dict, name: str, parts, seeds,
+                     alpha: float = ALPHA) -> Optional[Dict]:
     """The mirrored test views on the same weights: per seed, the mean over
     the folds of the held-out F1 of candidate ``name``'s runs with the
     mirrors (``f1``) and without (``without_test_flip``), compared by
@@ -1533,7 +1648,7 @@ def paired_test_flip(ledger: Dict, name: str, parts, seeds
         return None
     return paired_runs([[r['f1'] for r in rs] for rs in recs],
                        [[r['without_test_flip']['f1'] for r in rs]
-                        for rs in recs])
+                        for rs in recs], alpha)
 
 
 def _mean_by_size(sized: List[Dict]) -> List[Dict]:
@@ -1594,6 +1709,8 @@ def confirm_markdown(result: Dict, seeds: Sequence[int]) -> str:
                             _machine_sentence)
     lines += _row_sentences(result['challengers'], 'paired_test_flip',
                             _flip_sentence)
+    lines += _row_sentences(result['challengers'], 'paired_streams',
+                            _streams_sentence)
     bins = base['by_size']
     lines += ['', 'Held-out accuracy by the clip\'s shorter side (mean over '
               'the seeds; the reference baseline on the same folds):', '',

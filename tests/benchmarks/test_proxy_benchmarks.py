@@ -2111,3 +2111,100 @@ def test_motion_stream_challenger_fuses_a_statistics_stream_late(tmp_path):
     net = head.fc_cls(feats.flatten(2).mean(2)).sigmoid()
     stream = head.stream_logits(samples, 'cpu').sigmoid()
     torch.testing.assert_close(scores, ((net + stream) / 2).detach())
+
+
+def test_stream_scores_reads_each_streams_probabilities_from_a_dump(
+        tmp_path):
+    """stream_scores: macro-F1 and per-clip correctness of a
+    MotionStreamHead dump's network_score and stream_score alone, on the
+    held-out clips in held order; a dump without them (made before the head
+    kept them) is a clear error naming the file."""
+    import mmengine
+
+    from tiny_action.evaluation import macro_prf
+    y = np.array([[1, 0], [0, 1], [1, 0], [0, 1]])
+    held = [1, 2, 3]
+    net = [[0.2, 0.9], [0.8, 0.1], [0.3, 0.6]]  # all three right
+    stream = [[0.6, 0.3], [0.9, 0.2], [0.1, 0.8]]  # the first wrong
+    records = [dict(pred_score=torch.tensor(n) / 2 + torch.tensor(s) / 2,
+                    network_score=torch.tensor(n),
+                    stream_score=torch.tensor(s), gt_label=torch.tensor(g))
+               for n, s, g in zip(net, stream, y[held])]
+    path = str(tmp_path / 'fold.pkl')
+    mmengine.dump(records, path)
+    got = proxy_selection.stream_scores(path, held, y)
+    assert got['network'] == dict(f1=pytest.approx(1.0),
+                                  correct=[True, True, True])
+    assert got['stream']['correct'] == [False, True, True]
+    assert got['stream']['f1'] == pytest.approx(
+        macro_prf(np.array(stream), y[held])['f1'])
+    with pytest.raises(ValueError, match='3 records, expected one per'):
+        proxy_selection.stream_scores(path, held[:2], y)
+    del records[1]['stream_score']
+    mmengine.dump(records, path)
+    with pytest.raises(ValueError, match=r"fold\.pkl: record 1 has no "
+                       "'stream_score'"):
+        proxy_selection.stream_scores(path, held, y)
+
+
+def test_fold_record_of_the_late_stream_scores_each_stream(tmp_path,
+                                                         monkeypatch):
+    """A motion_stats=stream run's record also holds each stream's score
+    alone, read from the same held-out dump as the fused one."""
+    import mmengine
+    c = proxy_selection._apply(proxy_selection.SHIPPED, 'motion_stats',
+                               'stream')
+    runs = _SeedRuns(tmp_path / 'runs')
+    tests = _flip_dumps(runs, monkeypatch)
+    fused = runs.test
+    dump = str(tmp_path / 'fold.pkl')
+    mmengine.dump([dict(pred_score=torch.tensor(s), network_score=torch.tensor(
+        s[::-1]), stream_score=torch.tensor(s)) for s in (
+            [0.2, 0.8], [0.7, 0.3], [0.1, 0.9])], dump)
+
+    def test(test_name, config, checkpoint, options=()):
+        fused(test_name, config, checkpoint, options)
+        return dump
+
+    runs.test = test
+    rec = proxy_selection.fold_record(runs, c, 1, 2, HELD, Y,
+                                      str(tmp_path / 'configs'))
+    assert {t[0] for t in tests} == {
+        f'{proxy_selection.candidate_name(c)}_seed2_fold1_last'}
+    assert rec['correct'] == [True, True, True]
+    assert rec['streams']['stream']['correct'] == [True, True, True]
+    assert rec['streams']['network']['correct'] == [False, False, False]
+    assert rec['streams']['network']['f1'] == 0.0
+
+
+def test_paired_streams_compares_the_fusion_with_its_own_network():
+    """paired_streams: per seed the fold mean of the runs as shipped (fused)
+    and of their network stream alone, a paired t-test at the given level,
+    the statistics stream's means beside; None while a run lacks them; the
+    report says it."""
+    c = proxy_selection._apply(proxy_selection.SHIPPED, 'motion_stats',
+                               'stream')
+    name = proxy_selection.candidate_name(c)
+    parts, seeds = [[0], [1], [2]], [0, 1, 2]
+    ledger = {}
+    for seed in seeds:
+        for k in range(3):
+            network = 0.6 + k / 10 + seed / 100
+            ledger[proxy_selection._seed_run(name, k, seed)[0]] = dict(
+                f1=network + (0.02 if k else -0.01) + seed / 1000,
+                streams=dict(network=dict(f1=network),
+                             stream=dict(f1=0.5 + seed / 100)))
+    p = proxy_selection.paired_streams(ledger, name, parts, seeds, 0.001)
+    assert p['without_means'] == pytest.approx([0.7, 0.71, 0.72])
+    assert p['stream_means'] == pytest.approx([0.5, 0.51, 0.52])
+    assert p['change'] == pytest.approx(0.011)
+    assert (p['runs'], p['runs_up'], p['runs_down']) == (9, 6, 3)
+    assert 0.001 < p['p_value'] < 0.01 and p['verdict'] != 'helps'
+    text = proxy_selection._row_sentences(
+        [dict(name=name, paired_streams=p)], 'paired_streams',
+        proxy_selection._streams_sentence)
+    assert 'network alone 0.700 / 0.710 / 0.720' in text[1]
+    assert 'statistics stream alone 0.500 / 0.510 / 0.520' in text[1]
+    assert '6 of 9 runs better, 3 worse' in text[1]
+    del ledger[proxy_selection._seed_run(name, 0, 2)[0]]['streams']
+    assert proxy_selection.paired_streams(ledger, name, parts, seeds) is None
