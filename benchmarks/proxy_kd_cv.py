@@ -25,7 +25,7 @@ import numpy as np
 
 from proxy_runs import (DATA_LINK, REPO, ProxyRuns, add_run_arguments,
                         final_val, last_checkpoint, start_runs)
-from proxy_selection import reference_on_folds, train_folds
+from proxy_folds import reference_on_folds, train_folds
 from proxy_surveillance import stats
 from tiny_action.utils.fileio import atomic_write_bytes, write_json_atomic
 

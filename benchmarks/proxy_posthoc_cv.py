@@ -16,7 +16,7 @@ share it). Per run, as the table does on val
 ensemble (mean of the probabilities), each at threshold 0.5 and with
 per-class thresholds tuned out-of-fold (5 folds of the held-out clips). A
 seed's value is the mean over its 3 folds; a mechanism's verdict is a
-paired t-test over the seeds (``proxy_selection.paired_runs``), the same runs
+paired t-test over the seeds (``proxy_confirm.paired_runs``), the same runs
 with and without it.
 
 Each fold run's held-out scores go into the ledger
@@ -41,13 +41,13 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
-from proxy_runs import (REPO, ProxyRuns, RunLedger, add_run_arguments,
-                        machine, start_runs)
-from proxy_selection import (MIN_SEEDS, SHIPPED, _seed_run, candidate_name,
-                             change_text, fold_f1, fold_identity,
-                             paired_runs, reference_fold_scores, train_folds,
-                             trained_history, verdict_text,
-                             write_fold_configs)
+from proxy_candidates import SHIPPED, candidate_name
+from proxy_confirm import (MIN_SEEDS, change_text, fold_identity, paired_runs,
+                           verdict_text)
+from proxy_folds import (fold_f1, reference_fold_scores, seed_run, train_folds,
+                         trained_history, write_fold_configs)
+from proxy_runs import (REPO, ProxyRuns, RunLedger, add_run_arguments, machine,
+                        start_runs)
 from proxy_surveillance import (ENSEMBLE_AT, check_single_against_val,
                                 checkpoint_test, posthoc_f1, recipe_scores,
                                 scores_of, stats, video_groups)
@@ -166,7 +166,7 @@ def measure(runs: ProxyRuns, ledger: RunLedger, c: dict, folds, parts,
     for seed in seeds:
         per_fold = []
         for k, (config, held) in enumerate(zip(configs, parts)):
-            run, options, _ = _seed_run(name, k, seed)
+            run, options, _ = seed_run(name, k, seed)
             held_ids = [entries[i]['id'] for i in held]
             identity = dict(fold_identity(c, held_ids, config, folds[k]),
                             ensemble_at=list(ENSEMBLE_AT))
@@ -194,7 +194,7 @@ def measure(runs: ProxyRuns, ledger: RunLedger, c: dict, folds, parts,
 
 def summarize(per_seed: Dict[int, List[Dict]]) -> Dict:
     """Rows (per-seed means over the folds, :func:`stats`) and mechanisms
-    (``proxy_selection.paired_runs`` of the folds' values, seed by seed:
+    (``proxy_confirm.paired_runs`` of the folds' values, seed by seed:
     the same runs with and without; with the ``label`` and the row keys
     ``with_`` / ``without``), and the tests' CPU seconds."""
     seeds = sorted(per_seed)
@@ -247,7 +247,7 @@ def held_out_scores(ledger: RunLedger, name: str, parts: List[List[int]],
     for seed in seeds:
         last = []
         for k in range(len(parts)):
-            run = _seed_run(name, k, seed)[0]
+            run = seed_run(name, k, seed)[0]
             per_run = scores_of(ledger[run], run)
             last.append(per_run[max(per_run)].scores)
         where = getattr(ledger, 'path', 'ledger')

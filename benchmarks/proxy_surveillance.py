@@ -407,7 +407,7 @@ def kd_gradient_norms(config: str, teacher_ckpt: str, run_dir: str,
 def verdict(without: Dict, with_: Dict, paired: bool = False
             ) -> Tuple[str, float]:
     """The verdict of a mechanism, the confirmation's rule
-    (:func:`proxy_selection.decide`): "helps" / "hurts" when a t-test of
+    (:func:`proxy_confirm.decide`): "helps" / "hurts" when a t-test of
     the per-seed values gives p < 0.05, else "no clear effect"; fewer than
     3 seeds decide nothing. ``paired``: the values come from the same runs
     seed by seed (a post-hoc change such as the ensemble), so the test is
@@ -416,7 +416,7 @@ def verdict(without: Dict, with_: Dict, paired: bool = False
     Returns:
         tuple: The verdict and the p-value (NaN when untested).
     """
-    from proxy_selection import decide
+    from proxy_confirm import decide
     said = decide(with_['values'], without['values'], paired)
     return said['verdict'], said['p_value']
 
@@ -653,7 +653,7 @@ def video_groups(entries: List[dict], ann_file: str) -> List[np.ndarray]:
     Raises:
         ValueError: A clip has no ``video_id``.
     """
-    from proxy_selection import clips_by_video
+    from proxy_folds import clips_by_video
     return [np.array(v)
             for v in clips_by_video(entries, ann_file).values()]
 
@@ -695,7 +695,7 @@ def val_by_size(recipe: List[np.ndarray], reference: List[np.ndarray],
     the clips of ``entries``, :func:`val_entries`, in order),
     :func:`accuracy_by_size` of the clips whose top-scored class is their
     label (one label per clip), by the clip's native shorter side."""
-    from proxy_selection import accuracy_by_size, clip_sizes
+    from proxy_folds import accuracy_by_size, clip_sizes
     sizes = clip_sizes(entries)
     target = labels.argmax(1)
     return {name: [accuracy_by_size(s.argmax(1) == target, sizes)
@@ -706,7 +706,7 @@ def val_by_size(recipe: List[np.ndarray], reference: List[np.ndarray],
 def val_size_markdown(by_size: Dict[str, List]) -> List[str]:
     """:func:`val_by_size` as markdown lines: per size bin the clips, the
     recipe per seed and both means."""
-    from proxy_selection import size_span
+    from proxy_folds import size_span
     lines = ['', "Val accuracy by the clip's shorter side (top-scored class "
              'right), recipe per seed and the reference forests\' mean:', '',
              '| shorter side | clips | recipe per seed | recipe | reference |',

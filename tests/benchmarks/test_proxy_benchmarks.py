@@ -13,10 +13,18 @@ from mmengine.config import Config
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / 'benchmarks'))
 
+import proxy_candidates  # noqa: E402
+import proxy_confirm  # noqa: E402
+import proxy_folds  # noqa: E402
 import proxy_kd_cv  # noqa: E402
 import proxy_selection  # noqa: E402
 from proxy_surveillance import paired_bootstrap  # noqa: E402
 from proxy_surveillance import val_entries, video_groups  # noqa: E402
+
+
+def _recipe_with(key: str, value) -> dict:
+    """The shipped recipe's candidate with one choice changed."""
+    return proxy_candidates.with_choice(proxy_candidates.SHIPPED, key, value)
 
 
 def _labels(n: int, seed: int = 0) -> np.ndarray:
@@ -72,7 +80,7 @@ def test_bootstrap_by_video_keeps_a_video_together_and_is_wider():
     videos = paired_bootstrap(a, b, y, rounds=400, groups=groups)
     assert videos['delta'] == clips['delta']
     assert videos['high'] - videos['low'] > 1.5 * (clips['high'] -
-                                                    clips['low'])
+                                                   clips['low'])
     # one clip per group is the clip bootstrap itself
     single = paired_bootstrap(a, b, y, rounds=50,
                               groups=[np.array([i]) for i in range(60)])
@@ -101,13 +109,13 @@ def test_video_groups_follow_the_annotation_order(tmp_path):
 def test_group_folds_name_the_file_and_entry_without_video_id():
     rows = [dict(id=f'{i:05d}', video_id=v) for i, v in
             enumerate(['a', 'b', 'a', 'c', 'b', 'c'])]
-    parts = proxy_selection.group_folds(rows, 3)
+    parts = proxy_folds.group_folds(rows, 3)
     assert sorted(sum(parts, [])) == list(range(6))
     assert all(len({rows[i]['video_id'] for i in p}) == 1 for p in parts)
     rows[4]['video_id'] = ''
     with pytest.raises(ValueError,
                        match='train.json: entry 4 .*\'00004\'.*video_id'):
-        proxy_selection.group_folds(rows, 3, source='train.json')
+        proxy_folds.group_folds(rows, 3, source='train.json')
 
 
 def test_train_folds_write_fit_and_held_files_of_whole_videos(tmp_path):
@@ -115,8 +123,8 @@ def test_train_folds_write_fit_and_held_files_of_whole_videos(tmp_path):
             for i, v in enumerate(['a', 'b', 'a', 'c', 'b', 'c', 'd'])]
     (tmp_path / 'train').mkdir()
     (tmp_path / 'train' / 'annotations.json').write_text(json.dumps(rows))
-    parts, files = proxy_selection.train_folds(str(tmp_path),
-                                               str(tmp_path / 'work'))
+    parts, files = proxy_folds.train_folds(str(tmp_path),
+                                           str(tmp_path / 'work'))
     assert len(parts) == len(files) == 3
     for held, (fit_file, held_file) in zip(parts, files):
         fit_rows = json.loads(Path(fit_file).read_text())
@@ -150,8 +158,8 @@ class _SeedRuns:
 
 
 def test_seed_spread_trains_other_seeds_beside_the_selection_run(tmp_path):
-    c = dict(proxy_selection.SHIPPED)
-    name = proxy_selection.candidate_name(c)
+    c = dict(proxy_candidates.SHIPPED)
+    name = proxy_candidates.candidate_name(c)
     cfg_dir = tmp_path / 'configs'
     cfg_dir.mkdir()
     runs = _SeedRuns(tmp_path / 'runs')
@@ -177,8 +185,8 @@ def test_seed_spread_trains_other_seeds_beside_the_selection_run(tmp_path):
 
 
 def test_candidate_cpu_leaves_out_the_seed_spread_and_size_tests(tmp_path):
-    c = dict(proxy_selection.SHIPPED)
-    name = proxy_selection.candidate_name(c)
+    c = dict(proxy_candidates.SHIPPED)
+    name = proxy_candidates.candidate_name(c)
     runs = _SeedRuns(tmp_path / 'runs')
     runs.timings = {f'train_{name}/fold{k}': dict(cpu=10.0) for k in range(3)}
     runs.timings.update({
@@ -194,24 +202,24 @@ def test_candidate_cpu_leaves_out_the_seed_spread_and_size_tests(tmp_path):
 
 def test_verdict_needs_a_significant_change():
     from scipy import stats
-    assert proxy_selection.verdict(0.03, 0.01) == 'helps'
-    assert proxy_selection.verdict(-0.03, 0.01) == 'hurts'
-    assert proxy_selection.verdict(0.03, 0.2) == 'no clear effect'
+    assert proxy_confirm.verdict(0.03, 0.01) == 'helps'
+    assert proxy_confirm.verdict(-0.03, 0.01) == 'hurts'
+    assert proxy_confirm.verdict(0.03, 0.2) == 'no clear effect'
     a, b = [0.75, 0.76, 0.78], [0.70, 0.71, 0.72]
-    change, se, p = proxy_selection.mean_difference_test(a, b)
+    change, se, p = proxy_confirm.mean_difference_test(a, b)
     assert change == pytest.approx(0.0533333)
     assert p == pytest.approx(stats.ttest_ind(a, b).pvalue)
     assert change / se == pytest.approx(stats.ttest_ind(a, b).statistic)
     # a seed std of 0.027 (the recipe's) hides a gain of 0.03
-    _, _, p = proxy_selection.mean_difference_test(
+    _, _, p = proxy_confirm.mean_difference_test(
         [0.762, 0.710, 0.726], [0.732, 0.680, 0.696])
     assert p > 0.05
-    change, se, p = proxy_selection.mean_difference_test([0.8], [0.7])
+    change, se, p = proxy_confirm.mean_difference_test([0.8], [0.7])
     assert change == pytest.approx(0.1) and np.isnan(se) and np.isnan(p)
     base = dict(name='a', f1={0: [], 1: []}, means=[0.7, 0.72],
                 mean=0.71, std=0.0141)
     with pytest.raises(ValueError, match='seeds'):
-        proxy_selection.compare_to_base(
+        proxy_confirm.compare_to_base(
             base, [dict(base, name='b', f1={0: [], 2: []})])
 
 
@@ -227,12 +235,12 @@ def _annotations(tmp_path, sizes):
 
 def test_confirm_trains_every_seed_and_replaces_only_on_a_clear_gain(
         tmp_path, monkeypatch):
-    base = dict(proxy_selection.SHIPPED)
-    ds = proxy_selection._apply(base, 'downscale', 0.5)
+    base = dict(proxy_candidates.SHIPPED)
+    ds = proxy_candidates.with_choice(base, 'downscale', 0.5)
     trained = []
 
     def record(runs, c, k, seed, held, y, cfg_dir):
-        name = proxy_selection.candidate_name(c)
+        name = proxy_candidates.candidate_name(c)
         trained.append((name, seed, k))
         assert (Path(cfg_dir) / f'{name}_fold{k}.py').is_file()
         bonus = 0.05 if c['downscale'] and runs == 'gain' else 0.0
@@ -241,7 +249,7 @@ def test_confirm_trains_every_seed_and_replaces_only_on_a_clear_gain(
         return dict(f1=0.6 + k / 10 + seed / 100 + bonus, mAP=0.7,
                     correct=correct, cpu=1.0, wall=1.0, machine='x')
 
-    monkeypatch.setattr(proxy_selection, 'fold_record', record)
+    monkeypatch.setattr(proxy_confirm, 'fold_record', record)
     data = _annotations(tmp_path, [24, 48, 100])
     parts = [[0], [1], [2]]
     y = np.eye(2)[[0, 1, 0]]
@@ -253,14 +261,14 @@ def test_confirm_trains_every_seed_and_replaces_only_on_a_clear_gain(
     ledger = tmp_path / 'runs.json'
 
     def run(runs, seeds, train=True, path=ledger):
-        return proxy_selection.confirm(
+        return proxy_confirm.confirm(
             runs, base, challengers, folds, parts, data,
             str(tmp_path / 'configs'), seeds, reference, str(path), train)
 
     result = run('gain', [0, 1])  # 2 seeds: nothing decided
     assert result['challengers'][0]['verdict'] == 'undecided (2 seeds)'
     assert result['chosen'] == base
-    names = [proxy_selection.candidate_name(c) for c in (base, ds)]
+    names = [proxy_candidates.candidate_name(c) for c in (base, ds)]
     # seed by seed, every candidate on every fold
     assert trained == [(n, s, k) for s in (0, 1) for n in names
                        for k in range(3)]
@@ -276,7 +284,7 @@ def test_confirm_trains_every_seed_and_replaces_only_on_a_clear_gain(
     assert row['p_value'] < 0.01
     assert row['verdict'] == 'helps' and result['chosen'] == ds
     # a stricter level (a second look at the ledger) can keep the recipe
-    strict = proxy_selection.confirm(
+    strict = proxy_confirm.confirm(
         'gain', base, challengers, folds, parts, data,
         str(tmp_path / 'configs'), [0, 1, 2], reference, str(ledger),
         alpha=row['p_value'] / 2)
@@ -289,7 +297,7 @@ def test_confirm_trains_every_seed_and_replaces_only_on_a_clear_gain(
         [1 / 3, 1.0, 1.0])
     assert [b['accuracy'] for b in result['base']['reference_by_size']] \
         == [1.0, 1.0, 0.0]
-    text = proxy_selection.confirm_markdown(result, [0, 1, 2])
+    text = proxy_confirm.confirm_markdown(result, [0, 1, 2])
     assert ('| 0.760 ± 0.010 | +0.050 ± 0.008 | +0.050 / +0.050 / +0.050 '
             '| helps (p = 0.00) | 9 |') in text
     assert '| reference baseline | 1.000 | 1.000 | 0.000 |' in text
@@ -298,10 +306,10 @@ def test_confirm_trains_every_seed_and_replaces_only_on_a_clear_gain(
     trained.clear()
     report = run('gain', [0, 1, 2, 3], train=False)
     assert not trained and report['seeds'] == [0, 1, 2]
-    assert 'Partial' in proxy_selection.confirm_markdown(report,
-                                                         [0, 1, 2, 3])
+    assert 'Partial' in proxy_confirm.confirm_markdown(report,
+                                                       [0, 1, 2, 3])
     one = run('gain', [0], path=tmp_path / 'one.json')
-    text = proxy_selection.confirm_markdown(one, [0, 1, 2])
+    text = proxy_confirm.confirm_markdown(one, [0, 1, 2])
     assert '| +0.050 | +0.050 / +0.050 / +0.050 | undecided (1 seeds) |' \
         in text and 'nan' not in text
     with pytest.raises(RuntimeError, match='no seed finished'):
@@ -309,7 +317,7 @@ def test_confirm_trains_every_seed_and_replaces_only_on_a_clear_gain(
     # a challenger added later, not trained yet, is pending: the report
     # keeps the others and trains nothing
     trained.clear()
-    pending = proxy_selection.confirm(
+    pending = proxy_confirm.confirm(
         'gain', base, challengers + [('+ cn', 'clip_norm', True)], folds,
         parts, data, str(tmp_path / 'configs'), [0, 1, 2], reference,
         str(ledger), train=False)
@@ -318,18 +326,18 @@ def test_confirm_trains_every_seed_and_replaces_only_on_a_clear_gain(
     # once trained with seed 0 only, it is still pending: it does not
     # shrink the seeds of the others, and the report names it
     with_cn = challengers + [('+ cn (per-clip)', 'clip_norm', True)]
-    proxy_selection.confirm('gain', base, with_cn, folds, parts, data,
-                            str(tmp_path / 'configs'), [0], reference,
-                            str(ledger))
+    proxy_confirm.confirm('gain', base, with_cn, folds, parts, data,
+                          str(tmp_path / 'configs'), [0], reference,
+                          str(ledger))
     assert [t[1:] for t in trained] == [(0, 0), (0, 1), (0, 2)]
-    pending = proxy_selection.confirm(
+    pending = proxy_confirm.confirm(
         'gain', base, with_cn, folds, parts, data, str(tmp_path / 'configs'),
         [0, 1, 2], reference, str(ledger), train=False)
     assert pending['seeds'] == [0, 1, 2]
     assert [r['what'] for r in pending['challengers']] == ['+ ds']
     assert pending['pending'] == ['+ cn (per-clip)']
     assert ('Not reported, not trained with every one of these seeds: '
-            '+ cn.') in proxy_selection.confirm_markdown(pending, [0, 1, 2])
+            '+ cn.') in proxy_confirm.confirm_markdown(pending, [0, 1, 2])
     # no gain: the shipped recipe stays
     result = run('none', [0, 1, 2], path=tmp_path / 'runs2.json')
     assert result['challengers'][0]['verdict'] == 'no clear effect'
@@ -349,7 +357,7 @@ def test_confirm_trains_every_seed_and_replaces_only_on_a_clear_gain(
                        'results, expected 1'):
         run('gain', [0, 1, 2], path=tmp_path / 'stale.json')
     # a new record with a result per clip missing is not kept
-    monkeypatch.setattr(proxy_selection, 'fold_record',
+    monkeypatch.setattr(proxy_confirm, 'fold_record',
                         lambda *a: dict(record(*a), correct=[]))
     with pytest.raises(ValueError, match='0 per-clip results'):
         run('gain', [0], path=tmp_path / 'bad.json')
@@ -357,17 +365,17 @@ def test_confirm_trains_every_seed_and_replaces_only_on_a_clear_gain(
     with pytest.raises(ValueError, match='each seed once'):
         run('gain', [0, 0, 1])
     with pytest.raises(ValueError, match='test_views=1'):
-        proxy_selection.confirm(
+        proxy_confirm.confirm(
             'gain', base, [('+ views', 'test_views', 4)], folds, parts,
             data, str(tmp_path / 'configs'), [0, 1, 2], reference,
             str(ledger))
 
 
 def test_fold_record_scores_the_held_out_clips_in_order(tmp_path,
-                                                         monkeypatch):
+                                                        monkeypatch):
     import proxy_runs
-    c = dict(proxy_selection.SHIPPED)
-    name = proxy_selection.candidate_name(c)
+    c = dict(proxy_candidates.SHIPPED)
+    name = proxy_candidates.candidate_name(c)
     runs = _SeedRuns(tmp_path / 'runs')
     tests = []
 
@@ -377,7 +385,7 @@ def test_fold_record_scores_the_held_out_clips_in_order(tmp_path,
 
     runs.test = test
     runs.timings[f'train_{name}/seed2/fold1'] = dict(cpu=5.0, wall=4.0,
-                                                    resumed=True)
+                                                     resumed=True)
     monkeypatch.setattr(proxy_runs, 'epoch_checkpoints', lambda d: {
         40: f'{d}/epoch_40.pth', 80: f'{d}/epoch_80.pth'})
     y = np.eye(2)[[0, 1, 1, 0, 1]]
@@ -390,8 +398,8 @@ def test_fold_record_scores_the_held_out_clips_in_order(tmp_path,
     Dump.scores = scores
     import tiny_action.tools.ensemble as ensemble
     monkeypatch.setattr(ensemble, 'load_dump', lambda path: Dump)
-    rec = proxy_selection.fold_record(runs, c, 1, 2, held, y,
-                                      str(tmp_path / 'configs'))
+    rec = proxy_confirm.fold_record(runs, c, 1, 2, held, y,
+                                    str(tmp_path / 'configs'))
     assert runs.calls == [(f'{name}/seed2/fold1', ['randomness.seed=2'])]
     assert tests == [(f'{name}_seed2_fold1_last', 'epoch_80.pth')]
     assert rec['correct'] == [True, False, True]
@@ -399,26 +407,26 @@ def test_fold_record_scores_the_held_out_clips_in_order(tmp_path,
     assert (rec['cpu'], rec['resumed']) == (5.0, True)
     Dump.labels = y[[1, 4, 3]]  # not the held-out clips in order
     with pytest.raises(RuntimeError, match='not those of the held-out'):
-        proxy_selection.fold_record(runs, c, 1, 2, held, y,
-                                    str(tmp_path / 'configs'))
+        proxy_confirm.fold_record(runs, c, 1, 2, held, y,
+                                  str(tmp_path / 'configs'))
 
 
 def test_recall_by_fold_splits_each_fold_by_class():
     y = np.eye(2)[[0, 0, 1, 1, 0, 1, 1]]
     correct = np.array([True, False, True, True, True, False, True])
     parts = [[0, 1, 2], [3, 4, 5, 6]]
-    assert proxy_selection.recall_by_fold(correct, y, parts) == [
+    assert proxy_folds.recall_by_fold(correct, y, parts) == [
         [0.5, 1.0], [1.0, pytest.approx(2 / 3)]]
     # a fold without a class: None, kept through the seed mean and the table
-    assert proxy_selection.recall_by_fold(correct, y, [[0, 1]]) == [
+    assert proxy_folds.recall_by_fold(correct, y, [[0, 1]]) == [
         [0.5, None]]
-    assert proxy_selection._mean_recall([[[0.5, None]], [[1.0, None]]]) == [
+    assert proxy_folds.mean_recall([[[0.5, None]], [[1.0, None]]]) == [
         [0.75, None]]
-    shares = proxy_selection.fit_shares(y, parts)
+    shares = proxy_confirm.fit_shares(y, parts)
     assert shares == [[0.25, 0.75], [pytest.approx(2 / 3),
                                      pytest.approx(1 / 3)]]
     row = dict(what='recipe', recall=[[0.5, 1.0], [1.0, None]])
-    lines = proxy_selection.recall_markdown(dict(
+    lines = proxy_confirm.recall_markdown(dict(
         base=dict(row, reference_recall=[[0.25, 0.5], [0.0, 1.0]],
                   fit_shares=shares),
         challengers=[dict(row, what='challenger')]))
@@ -432,12 +440,12 @@ def test_recall_by_fold_splits_each_fold_by_class():
 def test_accuracy_by_size_bins_the_shorter_side():
     sizes = np.array([24, 39, 40, 63, 64, 112])
     correct = np.array([1, 0, 1, 1, 0, 0], bool)
-    rows = proxy_selection.accuracy_by_size(correct, sizes)
+    rows = proxy_folds.accuracy_by_size(correct, sizes)
     assert [(r['lo'], r['clips'], r['accuracy']) for r in rows] == [
         (0, 2, 0.5), (40, 2, 1.0), (64, 2, 0.0)]
-    empty = proxy_selection.accuracy_by_size(correct[:2], sizes[:2])
+    empty = proxy_folds.accuracy_by_size(correct[:2], sizes[:2])
     assert empty[2] == dict(lo=64, hi=10**6, clips=0, accuracy=None)
-    reference = proxy_selection.accuracy_by_size(~correct, sizes)
+    reference = proxy_folds.accuracy_by_size(~correct, sizes)
     text = proxy_selection.size_markdown(
         dict(name='cand', model=rows, reference=reference))
     assert '| 0-40 px | 2 | 0.500 | 0.500 |' in text
@@ -454,7 +462,8 @@ def _flat(cfg: Config) -> dict:
 
 @pytest.mark.parametrize('model', sorted(proxy_kd_cv.MODELS))
 def test_fold_config_changes_only_the_data_files(model, tmp_path):
-    text = proxy_kd_cv.fold_config(model, '/folds/fit.json', '/folds/held.json')
+    text = proxy_kd_cv.fold_config(model, '/folds/fit.json',
+                                   '/folds/held.json')
     path = tmp_path / f'{model}_fold0.py'
     path.write_text(text)
     fold = _flat(Config.fromfile(str(path)))
@@ -498,12 +507,12 @@ def _built(cfg: dict) -> dict:
 
 def test_shipped_recipe_is_the_selected_candidate(tmp_path):
     """configs/proxy/surveillance_lr.py trains what the selection measured:
-    the fold config of proxy_selection.SHIPPED builds the same model and
+    the fold config of proxy_candidates.SHIPPED builds the same model and
     pipelines, and differs otherwise only in the data files and the
     (empty) custom hooks."""
     path = tmp_path / 'shipped_fold0.py'
-    path.write_text(proxy_selection.candidate_config(
-        proxy_selection.SHIPPED, '/folds/fit.json', '/folds/held.json'))
+    path.write_text(proxy_candidates.candidate_config(
+        proxy_candidates.SHIPPED, '/folds/fit.json', '/folds/held.json'))
     fold = _flat(Config.fromfile(str(path)))
     shipped = _flat(Config.fromfile(
         str(REPO / 'configs' / 'proxy' / 'surveillance_lr.py')))
@@ -522,14 +531,14 @@ def test_clip_norm_candidate_standardises_the_decoded_clip_in_both_pipelines():
     """The ClipStandardize challenger: the whole decoded clip is
     standardised before any augmentation, in training and test alike; the
     candidate's name says so, and the shipped recipe has no such step."""
-    c = proxy_selection._apply(proxy_selection.SHIPPED, 'clip_norm', True)
-    assert proxy_selection.candidate_name(c).endswith('_native_cn')
-    for steps in proxy_selection.pipelines(c):
+    c = _recipe_with('clip_norm', True)
+    assert proxy_candidates.candidate_name(c).endswith('_native_cn')
+    for steps in proxy_candidates.pipelines(c):
         types = [t['type'] for t in steps]
         assert types[types.index('TinyVideoDecode') + 1] == 'ClipStandardize'
         assert types.count('ClipStandardize') == 1
         assert types.index('ClipStandardize') < types.index('SegmentMotion')
-    shipped = proxy_selection.pipelines(proxy_selection.SHIPPED)
+    shipped = proxy_candidates.pipelines(proxy_candidates.SHIPPED)
     assert not any(t['type'] == 'ClipStandardize'
                    for steps in shipped for t in steps)
 
@@ -540,30 +549,30 @@ def test_motion_stats_candidate_reads_the_whole_clip_into_its_head(
     decoded clip after the augmentation and before SegmentMotion thins it,
     in training and test alike; its fold config builds the head with the
     transform's vector length; the shipped recipe has neither."""
-    c = proxy_selection._apply(proxy_selection.SHIPPED, 'motion_stats', True)
-    assert proxy_selection.candidate_name(c).endswith('_native_ms')
-    for steps in proxy_selection.pipelines(c):
+    c = _recipe_with('motion_stats', True)
+    assert proxy_candidates.candidate_name(c).endswith('_native_ms')
+    for steps in proxy_candidates.pipelines(c):
         types = [t['type'] for t in steps]
         assert types.count('MotionStatistics') == 1
         assert types[types.index('SegmentMotion') - 1] == 'MotionStatistics'
         assert types.index('MotionStatistics') > types.index('TinyVideoDecode')
-    train = [t['type'] for t in proxy_selection.pipelines(c)[0]]
+    train = [t['type'] for t in proxy_candidates.pipelines(c)[0]]
     assert train.index('MotionStatistics') > train.index('RandomResizedCrop')
     # every frame at the native size, also when the energy is taken after
     # the resize
     for res in ('native', 'input'):
-        for steps in proxy_selection.pipelines(dict(c, motion_res=res)):
+        for steps in proxy_candidates.pipelines(dict(c, motion_res=res)):
             types = [t['type'] for t in steps]
             assert types.index('MotionStatistics') < min(
                 types.index('PairedResize'), types.index('SegmentMotion'))
     head = _fold_configs(tmp_path, ms=c)['ms'].model.cls_head
     assert head.type == 'MotionStatsHead' and head.stats_channels == 46
     assert head.in_channels == 128
-    shipped = proxy_selection.pipelines(proxy_selection.SHIPPED)
+    shipped = proxy_candidates.pipelines(proxy_candidates.SHIPPED)
     assert not any(t['type'] == 'MotionStatistics'
                    for steps in shipped for t in steps)
     with pytest.raises(ValueError, match='whole clip'):
-        proxy_selection.pipelines(dict(c, sampling='dense'))
+        proxy_candidates.pipelines(dict(c, sampling='dense'))
 
 
 def test_motion_target_candidate_has_the_statistics_in_training_only(
@@ -578,8 +587,8 @@ def test_motion_target_candidate_has_the_statistics_in_training_only(
     from tiny_action.testing import motion_stats_samples
     register_all_modules()
     c, reads = _motion_stats_challenger('motion_target', 'target', '_mt')
-    train, test = proxy_selection.pipelines(c)
-    assert train == proxy_selection.pipelines(reads)[0]
+    train, test = proxy_candidates.pipelines(c)
+    assert train == proxy_candidates.pipelines(reads)[0]
     assert not any(t['type'] == 'MotionStatistics' for t in test)
     head_cfg = _fold_configs(tmp_path, mt=c)['mt'].model.cls_head
     assert head_cfg.type == 'MotionTargetHead'
@@ -595,12 +604,12 @@ def _motion_stats_challenger(select: str, value, suffix: str):
     the recipe with ``motion_stats=value`` and named ``<recipe>_native`` +
     ``suffix``; and the MotionStatsHead candidate (``motion_stats`` True),
     whose pipelines read the statistics."""
-    (challenger, ) = proxy_selection.select_challengers([select])
-    c = proxy_selection._apply(proxy_selection.SHIPPED, *challenger[1:])
-    assert c == dict(proxy_selection.SHIPPED, motion_stats=value)
-    assert proxy_selection.candidate_name(c).endswith('_native' + suffix)
-    reads = proxy_selection._apply(proxy_selection.SHIPPED, 'motion_stats',
-                                   True)
+    (challenger, ) = proxy_confirm.select_challengers([select])
+    c = _recipe_with(*challenger[1:])
+    assert c == dict(proxy_candidates.SHIPPED, motion_stats=value)
+    assert proxy_candidates.candidate_name(c).endswith('_native' + suffix)
+    reads = _recipe_with('motion_stats',
+                         True)
     return c, reads
 
 
@@ -610,8 +619,8 @@ def _fold_configs(tmp_path, **candidates) -> dict:
     configs = {}
     for name, cand in candidates.items():
         path = tmp_path / f'{name}.py'
-        path.write_text(proxy_selection.candidate_config(cand, 'fit.json',
-                                                         'held.json'))
+        path.write_text(proxy_candidates.candidate_config(cand, 'fit.json',
+                                                          'held.json'))
         configs[name] = Config.fromfile(str(path))
     return configs
 
@@ -636,17 +645,17 @@ def test_flow_candidate_feeds_frame_flow_and_energy_to_the_model(tmp_path):
     from mmaction.registry import MODELS
     from mmaction.utils import register_all_modules
     register_all_modules()
-    (flow, ) = [ch for ch in proxy_selection.CHALLENGERS
+    (flow, ) = [ch for ch in proxy_confirm.CHALLENGERS
                 if ch[2] == 'rgb+flow+energy']
-    c = proxy_selection._apply(proxy_selection.SHIPPED, *flow[1:])
-    assert proxy_selection.candidate_name(c).startswith('rgbflowenergy_s32')
-    shipped = proxy_selection.pipelines(proxy_selection.SHIPPED)
-    for steps, recipe in zip(proxy_selection.pipelines(c), shipped):
+    c = _recipe_with(*flow[1:])
+    assert proxy_candidates.candidate_name(c).startswith('rgbflowenergy_s32')
+    shipped = proxy_candidates.pipelines(proxy_candidates.SHIPPED)
+    for steps, recipe in zip(proxy_candidates.pipelines(c), shipped):
         motion = [t for t in steps if t['type'] == 'SegmentMotion']
         assert motion == [dict(type='SegmentMotion', mode='rgb+flow+energy',
                                per_frame=False)]
         assert [t['type'] for t in steps] == [t['type'] for t in recipe]
-    norm = proxy_selection.input_normalization('rgb+flow+energy')
+    norm = proxy_candidates.input_normalization('rgb+flow+energy')
     assert norm['in_channels'] == 8
     assert norm['mean'][3:5] == [0.0, 0.0] and norm['std'][3:5] == [0.2, 0.2]
     assert norm['mean'][5:] == [2.0] * 3
@@ -681,18 +690,18 @@ def test_reverse_candidate_plays_train_clips_backwards(tmp_path):
     from mmaction.registry import TRANSFORMS
     from mmaction.utils import register_all_modules
     register_all_modules()
-    (rev, ) = [ch for ch in proxy_selection.CHALLENGERS
+    (rev, ) = [ch for ch in proxy_confirm.CHALLENGERS
                if ch[2] == 'flip_crop_reverse']
-    c = proxy_selection._apply(proxy_selection.SHIPPED, *rev[1:])
-    assert '_flip_crop_reverse_' in proxy_selection.candidate_name(c)
+    c = _recipe_with(*rev[1:])
+    assert '_flip_crop_reverse_' in proxy_candidates.candidate_name(c)
     (train, test), (recipe_train, recipe_test) = (
-        proxy_selection.pipelines(c),
-        proxy_selection.pipelines(proxy_selection.SHIPPED))
+        proxy_candidates.pipelines(c),
+        proxy_candidates.pipelines(proxy_candidates.SHIPPED))
     assert test == recipe_test
     assert train[3] == dict(type='TemporalReverse', prob=0.5)
     assert train[:3] + train[4:] == recipe_train
     with pytest.raises(ValueError, match="aug 'reverse': not one of"):
-        proxy_selection.pipelines(dict(c, aug='reverse'))
+        proxy_candidates.pipelines(dict(c, aug='reverse'))
     steps = _fold_configs(
         tmp_path, reverse=c)['reverse'].train_dataloader.dataset.pipeline
     frames = [np.full((40, 40, 3), 10 * t, np.uint8) for t in range(20)]
@@ -726,11 +735,11 @@ def test_balanced_sampler_candidate_swaps_only_the_train_sampler(
     else is the recipe's fold config."""
     from mmengine.runner import Runner
     from tiny_action.datasets import samplers
-    (ch, ) = proxy_selection.select_challengers([f'balance={balance}'])
-    c = proxy_selection._apply(proxy_selection.SHIPPED, *ch[1:])
-    assert proxy_selection.candidate_name(c).endswith(suffix)
+    (ch, ) = proxy_confirm.select_challengers([f'balance={balance}'])
+    c = _recipe_with(*ch[1:])
+    assert proxy_candidates.candidate_name(c).endswith(suffix)
     configs = {name: cfg.to_dict() for name, cfg in _fold_configs(
-        tmp_path, bal=c, recipe=proxy_selection.SHIPPED).items()}
+        tmp_path, bal=c, recipe=proxy_candidates.SHIPPED).items()}
     loader = dict(configs['bal']['train_dataloader'])
     assert loader['sampler'] == dict(type=sampler)
     assert loader['dataset']['tail_flip'] is None
@@ -770,8 +779,8 @@ def test_frame_conv_candidate_encodes_each_segment_on_its_own(tmp_path):
     from mmaction.registry import MODELS
     from mmaction.utils import register_all_modules
     register_all_modules()
-    c = proxy_selection._apply(proxy_selection.SHIPPED, 'frame_conv', True)
-    assert proxy_selection.candidate_name(c).endswith('_native_2d')
+    c = _recipe_with('frame_conv', True)
+    assert proxy_candidates.candidate_name(c).endswith('_native_2d')
     cfg = _fold_configs(tmp_path, frame=c)['frame'].model
     torch.manual_seed(0)
     backbone = MODELS.build(cfg.backbone)
@@ -786,9 +795,9 @@ def test_frame_conv_candidate_encodes_each_segment_on_its_own(tmp_path):
     assert a.shape == (1, cfg.cls_head.in_channels, 16, 2, 2)
     changed = (a - b).abs().flatten(3).amax(dim=(0, 1, 3)) > 0
     assert changed.tolist() == [t == 5 for t in range(16)]
-    shipped = proxy_selection.candidate_config(
-        proxy_selection.SHIPPED, 'fit.json', 'held.json')
-    assert not any(key in shipped for key in proxy_selection.FRAME_CONV)
+    shipped = proxy_candidates.candidate_config(
+        proxy_candidates.SHIPPED, 'fit.json', 'held.json')
+    assert not any(key in shipped for key in proxy_candidates.FRAME_CONV)
 
 
 def test_2plus1d_candidate_factorises_every_convolution(tmp_path):
@@ -802,11 +811,11 @@ def test_2plus1d_candidate_factorises_every_convolution(tmp_path):
     from mmaction.registry import MODELS
     from mmaction.utils import register_all_modules
     register_all_modules()
-    c = proxy_selection._apply(proxy_selection.SHIPPED, 'conv_2plus1d',
-                               True)
-    assert proxy_selection.candidate_name(c).endswith('_native_2plus1d')
+    c = _recipe_with('conv_2plus1d',
+                     True)
+    assert proxy_candidates.candidate_name(c).endswith('_native_2plus1d')
     configs = {name: cfg.model for name, cfg in _fold_configs(
-        tmp_path, factorised=c, recipe=proxy_selection.SHIPPED).items()}
+        tmp_path, factorised=c, recipe=proxy_candidates.SHIPPED).items()}
     for name in configs:
         text = (tmp_path / f'{name}.py').read_text()
         assert ('Conv2plus1d' in text) == (name == 'factorised')
@@ -839,8 +848,8 @@ def test_label_smooth_candidate_smooths_only_its_own_head(tmp_path):
     from mmaction.structures import ActionDataSample
     from mmaction.utils import register_all_modules
     register_all_modules()
-    c = proxy_selection._apply(proxy_selection.SHIPPED, 'label_smooth', 0.1)
-    assert proxy_selection.candidate_name(c).endswith('_native_ls0.1')
+    c = _recipe_with('label_smooth', 0.1)
+    assert proxy_candidates.candidate_name(c).endswith('_native_ls0.1')
     cfg = _fold_configs(tmp_path, smooth=c)['smooth']
     head = MODELS.build(cfg.model.cls_head)
     assert head.label_smooth_eps == 0.1
@@ -849,8 +858,8 @@ def test_label_smooth_candidate_smooths_only_its_own_head(tmp_path):
     loss = head.loss_by_feat(scores, [sample])['loss_cls']
     torch.testing.assert_close(loss, F.binary_cross_entropy_with_logits(
         scores, torch.tensor([[0.95, 0.05]])))
-    shipped = proxy_selection.candidate_config(
-        proxy_selection.SHIPPED, 'fit.json', 'held.json')
+    shipped = proxy_candidates.candidate_config(
+        proxy_candidates.SHIPPED, 'fit.json', 'held.json')
     assert 'label_smooth' not in shipped
 
 
@@ -858,14 +867,14 @@ def test_weight_decay_candidate_sets_only_its_optimizer(tmp_path):
     """The weight-decay challenger's fold config gives AdamW 0.5 (the rest
     of the optimizer from the schedule); the shipped recipe's fold config
     names no weight decay (its ledger identity stays)."""
-    c = proxy_selection._apply(proxy_selection.SHIPPED, 'wd', 0.5)
-    assert proxy_selection.candidate_name(c).endswith('_native_wd0.5')
+    c = _recipe_with('wd', 0.5)
+    assert proxy_candidates.candidate_name(c).endswith('_native_wd0.5')
     cfg = _fold_configs(tmp_path, decay=c)['decay']
     optimizer = cfg.optim_wrapper.optimizer
     assert (optimizer.type, optimizer.weight_decay, optimizer.lr) == (
         'AdamW', 0.5, 1e-3)
-    shipped = proxy_selection.candidate_config(
-        proxy_selection.SHIPPED, 'fit.json', 'held.json')
+    shipped = proxy_candidates.candidate_config(
+        proxy_candidates.SHIPPED, 'fit.json', 'held.json')
     assert 'weight_decay' not in shipped
 
 
@@ -879,8 +888,8 @@ def test_asl_candidate_swaps_only_its_heads_loss(tmp_path):
     from mmaction.structures import ActionDataSample
     from mmaction.utils import register_all_modules
     register_all_modules()
-    c = proxy_selection._apply(proxy_selection.SHIPPED, 'loss', 'asl')
-    assert proxy_selection.candidate_name(c).endswith('_native_asl')
+    c = _recipe_with('loss', 'asl')
+    assert proxy_candidates.candidate_name(c).endswith('_native_asl')
     head = MODELS.build(_fold_configs(tmp_path, asl=c)['asl'].model.cls_head)
     scores = torch.tensor([[2.0, -1.0]])
     sample = ActionDataSample().set_gt_label(torch.tensor([0.0, 1.0]))
@@ -891,11 +900,11 @@ def test_asl_candidate_swaps_only_its_heads_loss(tmp_path):
     p_m = p[0] - 0.05
     want = -(p_m**4 * torch.log(1 - p_m)) - torch.log(p[1])
     torch.testing.assert_close(loss, want)
-    shipped = proxy_selection.candidate_config(
-        proxy_selection.SHIPPED, 'fit.json', 'held.json')
+    shipped = proxy_candidates.candidate_config(
+        proxy_candidates.SHIPPED, 'fit.json', 'held.json')
     assert 'loss_cls' not in shipped
     with pytest.raises(ValueError, match="loss 'focal'"):
-        proxy_selection.candidate_config(
+        proxy_candidates.candidate_config(
             dict(c, loss='focal'), 'fit.json', 'held.json')
 
 
@@ -908,12 +917,12 @@ def test_ensemble_candidate_builds_two_recipe_networks(tmp_path):
     from mmaction.registry import MODELS
     from mmaction.utils import register_all_modules
     register_all_modules()
-    (ens, ) = proxy_selection.select_challengers(['members'])
-    c = proxy_selection._apply(proxy_selection.SHIPPED, *ens[1:])
-    assert c == dict(proxy_selection.SHIPPED, members=2)
-    assert proxy_selection.candidate_name(c).endswith('_native_m2')
+    (ens, ) = proxy_confirm.select_challengers(['members'])
+    c = _recipe_with(*ens[1:])
+    assert c == dict(proxy_candidates.SHIPPED, members=2)
+    assert proxy_candidates.candidate_name(c).endswith('_native_m2')
     configs = _fold_configs(tmp_path, ensemble=c,
-                            recipe=proxy_selection.SHIPPED)
+                            recipe=proxy_candidates.SHIPPED)
     assert 'EnsembleRecognizer3D' not in (tmp_path / 'recipe.py').read_text()
     model_cfg = configs['ensemble'].model
     assert model_cfg.type == 'EnsembleRecognizer3D' and model_cfg.members == 2
@@ -943,9 +952,9 @@ def test_test_flip_candidate_mirrors_only_its_test_views(tmp_path):
     """The mirrored-test-views challenger trains as the recipe does; its
     held-out clips (val and test loaders) go through FlipViews just before
     FormatShape; the shipped recipe's fold config has no FlipViews."""
-    c = proxy_selection._apply(proxy_selection.SHIPPED, 'test_flip', True)
-    assert proxy_selection.candidate_name(c).endswith('_native_tflip')
-    cfgs = _fold_configs(tmp_path, flip=c, recipe=proxy_selection.SHIPPED)
+    c = _recipe_with('test_flip', True)
+    assert proxy_candidates.candidate_name(c).endswith('_native_tflip')
+    cfgs = _fold_configs(tmp_path, flip=c, recipe=proxy_candidates.SHIPPED)
     flip, recipe = cfgs['flip'], cfgs['recipe']
     assert flip.train_dataloader == recipe.train_dataloader
     assert flip.model == recipe.model
@@ -956,8 +965,8 @@ def test_test_flip_candidate_mirrors_only_its_test_views(tmp_path):
         without = [t for t in flip[loader].dataset.pipeline
                    if t['type'] != 'FlipViews']
         assert without == recipe[loader].dataset.pipeline
-    shipped = proxy_selection.candidate_config(
-        proxy_selection.SHIPPED, 'fit.json', 'held.json')
+    shipped = proxy_candidates.candidate_config(
+        proxy_candidates.SHIPPED, 'fit.json', 'held.json')
     assert 'FlipViews' not in shipped
 
 
@@ -998,19 +1007,19 @@ def test_fold_record_of_mirrored_test_views_also_scores_without_them(
     """A test_flip run's record also holds its last checkpoint tested with
     the fold config without FlipViews (the recipe's): the same weights
     with and without the mirrors."""
-    c = proxy_selection._apply(proxy_selection.SHIPPED, 'test_flip', True)
-    name = proxy_selection.candidate_name(c)
-    plain = proxy_selection.candidate_name(proxy_selection.SHIPPED)
+    c = _recipe_with('test_flip', True)
+    name = proxy_candidates.candidate_name(c)
+    plain = proxy_candidates.candidate_name(proxy_candidates.SHIPPED)
     cfg_dir = tmp_path / 'configs'
     runs = _SeedRuns(tmp_path / 'runs')
     tests = _flip_dumps(runs, monkeypatch)
     y, held = Y, HELD
     with pytest.raises(FileNotFoundError, match='without test_flip'):
-        proxy_selection.fold_record(runs, c, 1, 2, held, y, str(cfg_dir))
-    proxy_selection.write_fold_configs(proxy_selection.SHIPPED,
-                                       [('fit.json', 'held.json')] * 2,
-                                       str(cfg_dir))
-    rec = proxy_selection.fold_record(runs, c, 1, 2, held, y, str(cfg_dir))
+        proxy_confirm.fold_record(runs, c, 1, 2, held, y, str(cfg_dir))
+    proxy_folds.write_fold_configs(proxy_candidates.SHIPPED,
+                                   [('fit.json', 'held.json')] * 2,
+                                   str(cfg_dir))
+    rec = proxy_confirm.fold_record(runs, c, 1, 2, held, y, str(cfg_dir))
     assert tests[-2:] == [
         (f'{name}_seed2_fold1_last', f'{name}_fold1.py', 'epoch_80.pth'),
         (f'{name}_seed2_fold1_last_noflip', f'{plain}_fold1.py',
@@ -1024,31 +1033,31 @@ def test_paired_test_flip_compares_the_same_runs_seed_by_seed():
     """paired_test_flip: per seed the fold mean with and without the
     mirrors, a paired t-test, and how many runs went up or down; None
     while a run lacks its score without them; the report says it."""
-    c = proxy_selection._apply(proxy_selection.SHIPPED, 'test_flip', True)
-    name = proxy_selection.candidate_name(c)
+    c = _recipe_with('test_flip', True)
+    name = proxy_candidates.candidate_name(c)
     parts, seeds = [[0], [1], [2]], [0, 1, 2]
     ledger = {}
     for seed in seeds:
         for k in range(3):
             without = 0.6 + k / 10 + seed / 100
-            ledger[proxy_selection._seed_run(name, k, seed)[0]] = dict(
+            ledger[proxy_folds.seed_run(name, k, seed)[0]] = dict(
                 f1=without + (0.02 if k else -0.01) + seed / 1000,
                 without_test_flip=dict(f1=without))
-    p = proxy_selection.paired_test_flip(ledger, name, parts, seeds)
+    p = proxy_confirm.paired_test_flip(ledger, name, parts, seeds)
     assert p['without_means'] == pytest.approx([0.7, 0.71, 0.72])
     assert p['change'] == pytest.approx(0.011)
     assert (p['runs'], p['runs_up'], p['runs_down']) == (9, 6, 3)
     assert p['verdict'] == 'helps' and p['p_value'] < 0.01
-    text = proxy_selection._row_sentences(
+    text = proxy_confirm._row_sentences(
         [dict(name=name, paired_test_flip=p), dict(name='other')],
-        'paired_test_flip', proxy_selection._flip_sentence)
+        'paired_test_flip', proxy_confirm._flip_sentence)
     assert len(text) == 2 and text[0] == ''
     assert 'without 0.700 / 0.710 / 0.720' in text[1]
     assert '6 of 9 runs better, 3 worse: helps' in text[1]
-    del ledger[proxy_selection._seed_run(name, 2, 1)[0]][
+    del ledger[proxy_folds.seed_run(name, 2, 1)[0]][
         'without_test_flip']
-    assert proxy_selection.paired_test_flip(ledger, name, parts,
-                                            seeds) is None
+    assert proxy_confirm.paired_test_flip(ledger, name, parts,
+                                          seeds) is None
 
 
 def test_machine_names_the_kernels_instruction_set_and_numerics():
@@ -1063,7 +1072,7 @@ def test_machine_names_the_kernels_instruction_set_and_numerics():
     assert (arch, word, numerics) == (platform.machine(), 'cpus', 'numerics')
     assert int(cpus) >= 1
     assert isa == torch.backends.cpu.get_cpu_capability()
-    assert proxy_selection.numerics(dict(machine=proxy_runs.machine())) == fp
+    assert proxy_confirm.numerics(dict(machine=proxy_runs.machine())) == fp
     # at the trainings' thread count (their children's OMP_NUM_THREADS),
     # leaving this process's as it was
     threads = torch.get_num_threads()
@@ -1081,9 +1090,9 @@ def test_machine_names_the_kernels_instruction_set_and_numerics():
     assert torch.equal(torch.rand(3), expected)
     assert len(fp) == 8 and int(fp, 16) >= 0
     # records from before it have none
-    assert proxy_selection.numerics(dict(machine='x86_64 2 cpus')) is None
-    assert proxy_selection.numerics(dict(machine='x')) is None
-    assert proxy_selection.numerics({}) is None
+    assert proxy_confirm.numerics(dict(machine='x86_64 2 cpus')) is None
+    assert proxy_confirm.numerics(dict(machine='x')) is None
+    assert proxy_confirm.numerics({}) is None
 
 
 def test_confirm_compares_a_challenger_with_the_recipe_on_its_machine(
@@ -1094,13 +1103,13 @@ def test_confirm_compares_a_challenger_with_the_recipe_on_its_machine(
     the ledger's runs; a record from before the fingerprint is compared as
     before; a recipe already computed alike is not trained again."""
     from types import SimpleNamespace
-    base = dict(proxy_selection.SHIPPED)
-    ds = proxy_selection._apply(base, 'downscale', 0.5)
+    base = dict(proxy_candidates.SHIPPED)
+    ds = proxy_candidates.with_choice(base, 'downscale', 0.5)
     here = ['x86_64 2 cpus AVX512 numerics bbbb2222']
     trained = []
 
     def record(runs, c, k, seed, held, y, cfg_dir, on_machine=None):
-        name = proxy_selection.candidate_name(c)
+        name = proxy_candidates.candidate_name(c)
         trained.append((name, seed, k, on_machine))
         # the machine moves every result: 0.70 there, 0.75 here; the
         # challenger adds 0.01 on either
@@ -1110,8 +1119,8 @@ def test_confirm_compares_a_challenger_with_the_recipe_on_its_machine(
         return dict(f1=f1, mAP=0.7, correct=[True], cpu=1.0, wall=1.0,
                     machine=here[0])
 
-    monkeypatch.setattr(proxy_selection, 'fold_record', record)
-    monkeypatch.setattr(proxy_selection, 'machine',
+    monkeypatch.setattr(proxy_confirm, 'fold_record', record)
+    monkeypatch.setattr(proxy_confirm, 'machine',
                         lambda threads=None: here[0])
     data = _annotations(tmp_path, [24, 48, 100])
     parts = [[0], [1], [2]]
@@ -1121,13 +1130,13 @@ def test_confirm_compares_a_challenger_with_the_recipe_on_its_machine(
     ledger = tmp_path / 'runs.json'
 
     def run(challengers, path=ledger, train=True):
-        return proxy_selection.confirm(
+        return proxy_confirm.confirm(
             SimpleNamespace(threads=1), base, challengers, folds, parts, data,
             str(tmp_path / 'configs'), [0, 1, 2], reference, str(path),
             train)
 
     run([])  # the recipe's ledger runs, on machine bbbb2222
-    name = proxy_selection.candidate_name(base)
+    name = proxy_candidates.candidate_name(base)
     assert len(trained) == 9 and all(t[3] is None for t in trained)
     trained.clear()
     here[0] = 'x86_64 2 cpus AVX512 numerics aaaa1111'
@@ -1135,7 +1144,7 @@ def test_confirm_compares_a_challenger_with_the_recipe_on_its_machine(
     # seed by seed: the challenger's fold, then the recipe's on this machine
     assert trained == [
         (n, seed, k, m) for seed in (0, 1, 2) for k in range(3)
-        for n, m in ((proxy_selection.candidate_name(ds), None),
+        for n, m in ((proxy_candidates.candidate_name(ds), None),
                      (name, 'aaaa1111'))]
     keys = set(json.loads(ledger.read_text()))
     assert {f'{name}/numerics_aaaa1111/fold{k}' for k in range(3)} | {
@@ -1146,7 +1155,7 @@ def test_confirm_compares_a_challenger_with_the_recipe_on_its_machine(
     assert row['machine_base']['means'] == pytest.approx([0.75, 0.76, 0.77])
     assert row['change'] == pytest.approx(0.01)  # not 0.06
     assert row['per_fold'] == pytest.approx([0.01] * 3)
-    text = proxy_selection.confirm_markdown(result, [0, 1, 2])
+    text = proxy_confirm.confirm_markdown(result, [0, 1, 2])
     assert ('is compared with the shipped recipe trained with the same '
             'seeds on machines that compute alike (the same numerics '
             'fingerprint: `x86_64 2 cpus AVX512 numerics aaaa1111`), not '
@@ -1162,8 +1171,8 @@ def test_confirm_compares_a_challenger_with_the_recipe_on_its_machine(
     trained.clear()
     here[0] = 'x86_64 2 cpus AVX512 numerics bbbb2222'
     same = run([('+ cn', 'clip_norm', True)])
-    assert [t[0] for t in trained] == [proxy_selection.candidate_name(
-        proxy_selection._apply(base, 'clip_norm', True))] * 9
+    assert [t[0] for t in trained] == [proxy_candidates.candidate_name(
+        proxy_candidates.with_choice(base, 'clip_norm', True))] * 9
     assert 'machine_base' not in same['challengers'][0]
     # a challenger record from before the fingerprint: the ledger's runs
     records = json.loads(ledger.read_text())
@@ -1174,19 +1183,19 @@ def test_confirm_compares_a_challenger_with_the_recipe_on_its_machine(
                  train=False)
     assert 'machine_base' not in legacy['challengers'][0]
     assert legacy['challengers'][0]['change'] == pytest.approx(0.06)
-    assert proxy_selection.machine_run(f'{name}/seed1/fold2', 'ab12') == \
+    assert proxy_confirm.machine_run(f'{name}/seed1/fold2', 'ab12') == \
         f'{name}/numerics_ab12/seed1/fold2'
 
 
 def test_fold_record_trains_the_recipe_again_only_on_its_own_machine(
         tmp_path, monkeypatch):
     from types import SimpleNamespace
-    monkeypatch.setattr(proxy_selection, 'machine', lambda threads=None:
+    monkeypatch.setattr(proxy_confirm, 'machine', lambda threads=None:
                         f'x86_64 2 cpus AVX2 numerics aaaa111{threads}')
     with pytest.raises(ValueError, match="numerics 'aaaa1112' here"):
-        proxy_selection.fold_record(
-            SimpleNamespace(threads=1), dict(proxy_selection.SHIPPED), 0, 1, [0], np.eye(2)[[0]],
-            str(tmp_path), on_machine='aaaa1112')
+        proxy_confirm.fold_record(
+            SimpleNamespace(threads=1), dict(proxy_candidates.SHIPPED), 0, 1,
+            [0], np.eye(2)[[0]], str(tmp_path), on_machine='aaaa1112')
 
 
 def test_backfill_tests_only_the_records_own_finished_training(
@@ -1194,28 +1203,28 @@ def test_backfill_tests_only_the_records_own_finished_training(
     """A ledger record of a test_flip run from before without_test_flip
     was kept is backfilled only from a finished run in the work dir that
     gets the record's clips right with the mirrors (its own training)."""
-    c = proxy_selection._apply(proxy_selection.SHIPPED, 'test_flip', True)
-    name = proxy_selection.candidate_name(c)
+    c = _recipe_with('test_flip', True)
+    name = proxy_candidates.candidate_name(c)
     cfg_dir = tmp_path / 'configs'
-    proxy_selection.write_fold_configs(proxy_selection.SHIPPED,
-                                       [('fit.json', 'held.json')] * 2,
-                                       str(cfg_dir))
+    proxy_folds.write_fold_configs(proxy_candidates.SHIPPED,
+                                   [('fit.json', 'held.json')] * 2,
+                                   str(cfg_dir))
     runs = _SeedRuns(tmp_path / 'runs')
     runs.work_dir = str(tmp_path / 'runs')
     _flip_dumps(runs, monkeypatch)
     y, held = Y, HELD
     record = dict(f1=1.0, correct=[True, True, True])
     with pytest.raises(RuntimeError, match='no finished run'):
-        proxy_selection.backfill_without_test_flip(
+        proxy_confirm.backfill_without_test_flip(
             runs, c, 1, 2, record, held, y, str(cfg_dir))
     run_dir = tmp_path / 'runs' / f'{name}/seed2/fold1'
     run_dir.mkdir(parents=True)
     (run_dir / 'finished.json').write_text('{}')
-    got = proxy_selection.backfill_without_test_flip(
+    got = proxy_confirm.backfill_without_test_flip(
         runs, c, 1, 2, record, held, y, str(cfg_dir))
     assert got == dict(f1=pytest.approx(0.4), correct=[True, False, True])
     with pytest.raises(RuntimeError, match='another training'):
-        proxy_selection.backfill_without_test_flip(
+        proxy_confirm.backfill_without_test_flip(
             runs, c, 1, 2, dict(record, correct=[True, False, True]), held,
             y, str(cfg_dir))
     assert runs.calls == []  # nothing trained
@@ -1224,9 +1233,9 @@ def test_backfill_tests_only_the_records_own_finished_training(
 def test_test_flip_refuses_a_flow_input():
     """Mirrored after SegmentMotion, a flow field would keep the sign of
     its dx: test_flip with a flow modality is an error."""
-    c = proxy_selection._apply(proxy_selection.SHIPPED, 'test_flip', True)
+    c = _recipe_with('test_flip', True)
     with pytest.raises(ValueError, match='flow field'):
-        proxy_selection.pipelines(dict(c, modality='rgb+flow+energy'))
+        proxy_candidates.pipelines(dict(c, modality='rgb+flow+energy'))
 
 
 def test_run_confirm_reports_every_challenger_after_training_some(
@@ -1239,12 +1248,12 @@ def test_run_confirm_reports_every_challenger_after_training_some(
     trained = []
 
     def record(runs, c, k, seed, held, y, cfg_dir):
-        trained.append(proxy_selection.candidate_name(c))
+        trained.append(proxy_candidates.candidate_name(c))
         return dict(f1=0.6 + seed / 100, mAP=0.7, correct=[True], cpu=1.0,
                     wall=1.0, machine='x')
 
-    monkeypatch.setattr(proxy_selection, 'fold_record', record)
-    monkeypatch.setattr(proxy_selection, 'CHALLENGERS', (
+    monkeypatch.setattr(proxy_confirm, 'fold_record', record)
+    monkeypatch.setattr(proxy_confirm, 'CHALLENGERS', (
         ('+ ds', 'downscale', 0.5), ('+ cn', 'clip_norm', True)))
     data = _annotations(tmp_path, [24, 48, 100])
     parts = [[0], [1], [2]]
@@ -1260,8 +1269,8 @@ def test_run_confirm_reports_every_challenger_after_training_some(
         args = SimpleNamespace(spread_seeds=[0, 1, 2], challengers=keys,
                                report=only_report, alpha=0.05,
                                out=str(tmp_path / 'out'))
-        proxy_selection.run_confirm(args, runs, data, parts, folds,
-                                    reference)
+        proxy_confirm.run_confirm(args, runs, data, parts, folds,
+                                  reference)
         return report.read_text()
 
     text = run(['downscale'])
@@ -1280,13 +1289,13 @@ def test_combined_challenger_sets_both_of_its_keys(tmp_path):
     """The ``downscale_smooth`` challenger is RandomDownscale and label
     smoothing at once: the same candidate, name and fold config as
     applying the two keys one after the other."""
-    (combo, ) = proxy_selection.select_challengers(['downscale_smooth'])
-    c = proxy_selection._apply(proxy_selection.SHIPPED, *combo[1:])
-    one_by_one = proxy_selection._apply(
-        proxy_selection._apply(proxy_selection.SHIPPED, 'downscale', 0.5),
+    (combo, ) = proxy_confirm.select_challengers(['downscale_smooth'])
+    c = _recipe_with(*combo[1:])
+    one_by_one = proxy_candidates.with_choice(
+        _recipe_with('downscale', 0.5),
         'label_smooth', 0.1)
     assert c == one_by_one
-    assert proxy_selection.candidate_name(c).endswith('_native_ds0.5_ls0.1')
+    assert proxy_candidates.candidate_name(c).endswith('_native_ds0.5_ls0.1')
     cfg = _fold_configs(tmp_path, combo=c)['combo']
     assert cfg.model.cls_head.label_smooth_eps == 0.1
     (down, ) = [t for t in cfg.train_dataloader.dataset.pipeline
@@ -1300,12 +1309,12 @@ def test_size_and_loss_challenger_is_24_px_with_asl(tmp_path):
     """The ``size_loss`` challenger is the 24 px input and seed 004's ASL
     at once: the candidate of the two keys applied one after the other,
     whose fold config resizes to 24 px and scores with ``AsymmetricLoss``."""
-    (combo, ) = proxy_selection.select_challengers(['size_loss'])
-    c = proxy_selection._apply(proxy_selection.SHIPPED, *combo[1:])
-    assert c == proxy_selection._apply(
-        proxy_selection._apply(proxy_selection.SHIPPED, 'size', 24),
+    (combo, ) = proxy_confirm.select_challengers(['size_loss'])
+    c = _recipe_with(*combo[1:])
+    assert c == proxy_candidates.with_choice(
+        _recipe_with('size', 24),
         'loss', 'asl')
-    name = proxy_selection.candidate_name(c)
+    name = proxy_candidates.candidate_name(c)
     assert name.startswith('rgbenergy_s24_') and name.endswith('_asl')
     cfg = _fold_configs(tmp_path, combo=c)['combo']
     assert cfg.model.cls_head.loss_cls['type'] == 'AsymmetricLoss'
@@ -1478,7 +1487,7 @@ def test_table_ledger_resumes_in_a_new_clone_and_retrains_a_lost_teacher(
             for seed in res['versus']['by_size']['recipe']] == [
                 [(3, 1.0), (3, pytest.approx(2 / 3)), (4, 1.0)]] * 3
     assert res['missing'] == [] and set(res['val']) == {'lr', 'hr', 'kd',
-                                                         'kd_a0.8'}
+                                                        'kd_a0.8'}
     assert res['grads'] == {'kd': dict(seed=0, states=[
         dict(epoch=80, cls=1.0, kd=0.5)])}
     assert res['versus']['by_video']['videos'] == 5
@@ -1496,7 +1505,7 @@ def test_table_ledger_resumes_in_a_new_clone_and_retrains_a_lost_teacher(
     # the ledger's recipe scores are of other clips than val's
     val_ann.write_text(json.dumps([
         dict(id=f'{i:05d}', path=f'{i:05d}.mp4', video_id='v', dim=[16, 32,
-                                                                  32],
+                                                                    32],
              label=['fight']) for i in range(1, 11)]))
     with pytest.raises(ValueError, match="entry 'lr/seed0' scored the val "
                        'clips'):
@@ -1719,22 +1728,22 @@ def test_a_later_look_confirms_chosen_challengers_into_its_own_report():
     """--challengers picks CHALLENGERS by key (a second look with more
     seeds need not retrain the others); a look at other seeds than 0-2
     writes its own report and keeps the first."""
-    every = proxy_selection.select_challengers(None)
-    assert every == list(proxy_selection.CHALLENGERS)
-    (only, ) = proxy_selection.select_challengers(['downscale'])
+    every = proxy_confirm.select_challengers(None)
+    assert every == list(proxy_confirm.CHALLENGERS)
+    (only, ) = proxy_confirm.select_challengers(['downscale'])
     assert only[1:] == ('downscale', 0.5)
-    both = proxy_selection.select_challengers(['motion_stats=True',
-                                              'downscale'])
+    both = proxy_confirm.select_challengers(['motion_stats=True',
+                                             'downscale'])
     assert [ch[1:] for ch in both] == [('downscale', 0.5),
                                        ('motion_stats', True)]
     # a key alone names every challenger that sets it
-    assert [ch[2] for ch in proxy_selection.select_challengers(
+    assert [ch[2] for ch in proxy_confirm.select_challengers(
         ['motion_stats'])] == [True, 'stream']
     with pytest.raises(ValueError, match=r"\['dropout'\].*downscale"):
-        proxy_selection.select_challengers(['dropout'])
-    assert proxy_selection.confirm_report_name([0, 1, 2]) == \
+        proxy_confirm.select_challengers(['dropout'])
+    assert proxy_confirm.confirm_report_name([0, 1, 2]) == \
         'proxy_confirm.md'
-    assert proxy_selection.confirm_report_name([3, 4, 5]) == \
+    assert proxy_confirm.confirm_report_name([3, 4, 5]) == \
         'proxy_confirm_s3-4-5.md'
 
 
@@ -1749,19 +1758,19 @@ def test_hr_swap_candidate_trains_on_either_twin_and_tests_on_lr(tmp_path):
     from mmaction.registry import DATASETS
     from mmaction.utils import register_all_modules
     register_all_modules()
-    (hr, ) = [ch for ch in proxy_selection.CHALLENGERS if ch[1] == 'hr_swap']
-    c = proxy_selection._apply(proxy_selection.SHIPPED, *hr[1:])
-    assert proxy_selection.candidate_name(c).endswith('_native_hr0.5')
-    train, test = proxy_selection.pipelines(c)
-    shipped_train, shipped_test = proxy_selection.pipelines(
-        proxy_selection.SHIPPED)
+    (hr, ) = [ch for ch in proxy_confirm.CHALLENGERS if ch[1] == 'hr_swap']
+    c = _recipe_with(*hr[1:])
+    assert proxy_candidates.candidate_name(c).endswith('_native_hr0.5')
+    train, test = proxy_candidates.pipelines(c)
+    shipped_train, shipped_test = proxy_candidates.pipelines(
+        proxy_candidates.SHIPPED)
     types = [t['type'] for t in train]
     assert train[types.index('TinyVideoDecode') + 1] == dict(
         type='RandomTwinSwap', prob=0.5)
     assert [t for t in train if t['type'] != 'RandomTwinSwap'] == \
         shipped_train
     assert test == shipped_test
-    cfgs = _fold_configs(tmp_path, hr=c, recipe=proxy_selection.SHIPPED)
+    cfgs = _fold_configs(tmp_path, hr=c, recipe=proxy_candidates.SHIPPED)
     prefix = cfgs['hr'].train_dataloader.dataset.data_prefix
     assert prefix == dict(video='data/tiny_surveillance/train/lr',
                           sr='data/tiny_surveillance/train/hr')
@@ -1797,12 +1806,12 @@ def test_restarts_candidate_schedules_cycles_ending_at_the_checkpoints(
     cycles (mmengine CosineRestartLR) ending at the quarters of the
     schedule, where the checkpoints are kept; the recipe keeps its single
     cosine period; a schedule that does not split is an error."""
-    (ch, ) = [ch for ch in proxy_selection.CHALLENGERS
+    (ch, ) = [ch for ch in proxy_confirm.CHALLENGERS
               if ch[1] == 'snapshot_restarts']
-    c = proxy_selection._apply(proxy_selection.SHIPPED, *ch[1:])
+    c = _recipe_with(*ch[1:])
     assert (c['restarts'], c['snapshots']) == (4, True)
-    assert proxy_selection.candidate_name(c).endswith('_native_cr4_snap')
-    cfgs = _fold_configs(tmp_path, cr=c, recipe=proxy_selection.SHIPPED)
+    assert proxy_candidates.candidate_name(c).endswith('_native_cr4_snap')
+    cfgs = _fold_configs(tmp_path, cr=c, recipe=proxy_candidates.SHIPPED)
     warm, cosine = cfgs['cr'].param_scheduler
     assert warm == cfgs['recipe'].param_scheduler[0]
     assert cosine.type == 'CosineRestartLR' and cosine.begin == 2
@@ -1812,20 +1821,20 @@ def test_restarts_candidate_schedules_cycles_ending_at_the_checkpoints(
     assert cfgs['cr'].default_hooks.checkpoint.interval == 20
     assert cfgs['recipe'].param_scheduler[1].type == 'CosineAnnealingLR'
     with pytest.raises(ValueError, match='do not split into 3 cycles'):
-        proxy_selection._cosine(dict(c, restarts=3))
+        proxy_candidates._cosine(dict(c, restarts=3))
     with pytest.raises(ValueError, match='longer than the warmup'):
-        proxy_selection._cosine(dict(c, epochs=8, restarts=4))
+        proxy_candidates._cosine(dict(c, epochs=8, restarts=4))
 
 
 def test_snapshot_fold_record_scores_the_checkpoint_ensemble(tmp_path,
-                                                            monkeypatch):
+                                                             monkeypatch):
     """A candidate with snapshots is scored as its checkpoint ensemble
     (mean probability of the checkpoints at 1/2, 3/4 and 4/4 of the
     schedule on the held-out clips); its last checkpoint's score is kept
     beside it."""
     import proxy_surveillance
-    c = proxy_selection._apply(proxy_selection.SHIPPED, 'snapshot_restarts',
-                               4)
+    c = _recipe_with('snapshot_restarts',
+                     4)
     runs = _SeedRuns(tmp_path / 'runs')
     runs.work_dir = str(tmp_path / 'runs')
     y = np.eye(2)[[0, 1, 0, 0, 1]]
@@ -1857,8 +1866,8 @@ def test_snapshot_fold_record_scores_the_checkpoint_ensemble(tmp_path,
                         lambda d: ckpts)
     import tiny_action.tools.ensemble as ensemble
     monkeypatch.setattr(ensemble, 'load_dump', load_dump)
-    rec = proxy_selection.fold_record(runs, c, 1, 2, held, y,
-                                      str(tmp_path / 'configs'))
+    rec = proxy_confirm.fold_record(runs, c, 1, 2, held, y,
+                                    str(tmp_path / 'configs'))
     assert rec['last'] == dict(f1=pytest.approx(0.72),
                                correct=[True, False, True])
     assert rec['correct'] == [True, True, True] and rec['f1'] == 1.0
@@ -1876,17 +1885,17 @@ def test_foreground_challenger_is_picked_by_its_value_and_packs_6_channels(
     an all-zero foreground."""
     from mmaction.utils import register_all_modules
     register_all_modules()
-    (fg, ) = proxy_selection.select_challengers(['modality=fg+energy'])
+    (fg, ) = proxy_confirm.select_challengers(['modality=fg+energy'])
     assert fg[1:] == ('modality', 'fg+energy')
-    both = proxy_selection.select_challengers(['modality'])
+    both = proxy_confirm.select_challengers(['modality'])
     assert [ch[2] for ch in both] == ['rgb+flow+energy', 'fg+energy']
     with pytest.raises(ValueError, match=r'modality=fg\+energy'):
-        proxy_selection.select_challengers(['modality=rgb'])
-    c = proxy_selection._apply(proxy_selection.SHIPPED, *fg[1:])
-    assert proxy_selection.candidate_name(c).startswith('fgenergy_s32_')
-    norm = proxy_selection.input_normalization('fg+energy')
+        proxy_confirm.select_challengers(['modality=rgb'])
+    c = _recipe_with(*fg[1:])
+    assert proxy_candidates.candidate_name(c).startswith('fgenergy_s32_')
+    norm = proxy_candidates.input_normalization('fg+energy')
     assert norm == dict(in_channels=6, mean=[0.0] * 3 + [2.0] * 3,
-                        std=[proxy_selection.FG_STD] * 3 + [5.0] * 3)
+                        std=[proxy_candidates.FG_STD] * 3 + [5.0] * 3)
     cfg = _fold_configs(tmp_path, fg=c)['fg']
     assert cfg.model.data_preprocessor.mean == norm['mean']
     frames = [np.full((40, 40, 3), 90, np.uint8)] * 20
@@ -1911,12 +1920,12 @@ def test_temporal_crop_candidate_segments_a_window_of_the_train_clip(
     from mmaction.registry import TRANSFORMS
     from mmaction.utils import register_all_modules
     register_all_modules()
-    (ch, ) = proxy_selection.select_challengers(['temporal_crop'])
-    c = proxy_selection._apply(proxy_selection.SHIPPED, *ch[1:])
-    assert proxy_selection.candidate_name(c).endswith('_native_tc0.6')
+    (ch, ) = proxy_confirm.select_challengers(['temporal_crop'])
+    c = _recipe_with(*ch[1:])
+    assert proxy_candidates.candidate_name(c).endswith('_native_tc0.6')
     (train, test), (recipe_train, recipe_test) = (
-        proxy_selection.pipelines(c),
-        proxy_selection.pipelines(proxy_selection.SHIPPED))
+        proxy_candidates.pipelines(c),
+        proxy_candidates.pipelines(proxy_candidates.SHIPPED))
     assert test == recipe_test
     assert train[1] == dict(type='RandomTemporalCrop', min_ratio=0.6)
     assert train[:1] + train[2:] == recipe_train
@@ -1954,12 +1963,12 @@ def test_size_challenger_downscales_every_clip_to_24_px(tmp_path):
     from mmaction.registry import MODELS
     from mmaction.utils import register_all_modules
     register_all_modules()
-    (ch, ) = proxy_selection.select_challengers(['size=24'])
-    c = proxy_selection._apply(proxy_selection.SHIPPED, *ch[1:])
-    assert proxy_selection.candidate_name(c).startswith('rgbenergy_s24_')
-    for steps, recipe in zip(proxy_selection.pipelines(c),
-                             proxy_selection.pipelines(
-                                 proxy_selection.SHIPPED)):
+    (ch, ) = proxy_confirm.select_challengers(['size=24'])
+    c = _recipe_with(*ch[1:])
+    assert proxy_candidates.candidate_name(c).startswith('rgbenergy_s24_')
+    for steps, recipe in zip(proxy_candidates.pipelines(c),
+                             proxy_candidates.pipelines(
+                                 proxy_candidates.SHIPPED)):
         resized = [i for i, t in enumerate(steps) if 'scale' in t]
         assert [steps[i]['scale'] for i in resized] == [(24, 24)]
         assert recipe[resized[0]]['scale'] == (32, 32)
@@ -1991,15 +2000,15 @@ def test_schedule_and_crop_challengers_change_only_their_part(tmp_path):
     and a validation every quarter) and nothing else; ``aug=flip`` drops
     the random resized crop from the train pipeline and
     ``aug=flip_crop0.25`` widens its area range to 0.25-1, nothing else."""
-    (long, ) = proxy_selection.select_challengers(['epochs=120'])
-    (flip, ) = proxy_selection.select_challengers(['aug=flip'])
-    c = dict(long=proxy_selection._apply(proxy_selection.SHIPPED, *long[1:]),
-             flip=proxy_selection._apply(proxy_selection.SHIPPED, *flip[1:]))
-    assert proxy_selection.candidate_name(c['long']).endswith(
+    (long, ) = proxy_confirm.select_challengers(['epochs=120'])
+    (flip, ) = proxy_confirm.select_challengers(['aug=flip'])
+    c = dict(long=_recipe_with(*long[1:]),
+             flip=_recipe_with(*flip[1:]))
+    assert proxy_candidates.candidate_name(c['long']).endswith(
         '_w16b2_e120_lr0.001_native')
-    assert proxy_selection.candidate_name(c['flip']).startswith(
+    assert proxy_candidates.candidate_name(c['flip']).startswith(
         'rgbenergy_s32_t16u_flip_w16b2_e80')
-    cfgs = _fold_configs(tmp_path, recipe=proxy_selection.SHIPPED, **c)
+    cfgs = _fold_configs(tmp_path, recipe=proxy_candidates.SHIPPED, **c)
     recipe, longer = cfgs['recipe'], cfgs['long']
     assert recipe.train_cfg.max_epochs == 80
     assert longer.train_cfg.max_epochs == 120
@@ -2012,16 +2021,16 @@ def test_schedule_and_crop_challengers_change_only_their_part(tmp_path):
                 'optim_wrapper'):
         assert longer[key] == recipe[key], key
     (train, test), (recipe_train, recipe_test) = (
-        proxy_selection.pipelines(c['flip']),
-        proxy_selection.pipelines(proxy_selection.SHIPPED))
+        proxy_candidates.pipelines(c['flip']),
+        proxy_candidates.pipelines(proxy_candidates.SHIPPED))
     assert test == recipe_test
     crop = [t['type'] for t in recipe_train].index('RandomResizedCrop')
     assert recipe_train[:crop] + recipe_train[crop + 1:] == train
     assert dict(type='TailFlipBalance', flip_ratio=0.5) in train
-    (wide, ) = proxy_selection.select_challengers(['aug=flip_crop0.25'])
-    c = proxy_selection._apply(proxy_selection.SHIPPED, *wide[1:])
-    assert '_flip_crop0.25_w16b2_e80' in proxy_selection.candidate_name(c)
-    train, test = proxy_selection.pipelines(c)
+    (wide, ) = proxy_confirm.select_challengers(['aug=flip_crop0.25'])
+    c = _recipe_with(*wide[1:])
+    assert '_flip_crop0.25_w16b2_e80' in proxy_candidates.candidate_name(c)
+    train, test = proxy_candidates.pipelines(c)
     assert test == recipe_test
     assert recipe_train[crop]['area_range'] == (0.5, 1.0)
     assert train[crop] == dict(type='RandomResizedCrop',
@@ -2040,12 +2049,12 @@ def test_color_challenger_jitters_each_train_clip_with_one_draw(tmp_path):
     moves, nonzero where the square went)."""
     from mmaction.utils import register_all_modules
     register_all_modules()
-    (color, ) = proxy_selection.select_challengers(['aug=flip_crop_color'])
-    c = proxy_selection._apply(proxy_selection.SHIPPED, *color[1:])
-    assert '_flip_crop_color_w16b2_e80' in proxy_selection.candidate_name(c)
+    (color, ) = proxy_confirm.select_challengers(['aug=flip_crop_color'])
+    c = _recipe_with(*color[1:])
+    assert '_flip_crop_color_w16b2_e80' in proxy_candidates.candidate_name(c)
     (train, test), (recipe_train, recipe_test) = (
-        proxy_selection.pipelines(c),
-        proxy_selection.pipelines(proxy_selection.SHIPPED))
+        proxy_candidates.pipelines(c),
+        proxy_candidates.pipelines(proxy_candidates.SHIPPED))
     assert test == recipe_test
     crop = [t['type'] for t in recipe_train].index('RandomResizedCrop')
     assert train[crop] == recipe_train[crop]
@@ -2069,7 +2078,7 @@ def test_color_challenger_jitters_each_train_clip_with_one_draw(tmp_path):
                        modality='RGB', img_shape=(40, 40), ori_shape=(40, 40))
         return _run_decoded(steps, results)['inputs'][0].float()
 
-    plain = run('recipe', proxy_selection.SHIPPED, 0)
+    plain = run('recipe', proxy_candidates.SHIPPED, 0)
     jittered = [run('color', c, seed) for seed in (0, 1)]
     assert plain.shape == jittered[0].shape == (6, 16, 32, 32)
     for x in jittered:
@@ -2092,8 +2101,8 @@ def test_motion_stream_challenger_fuses_a_statistics_stream_late(tmp_path):
     register_all_modules()
     c, reads = _motion_stats_challenger('motion_stats=stream', 'stream',
                                         '_mstream')
-    assert proxy_selection.pipelines(c) == proxy_selection.pipelines(reads)
-    cfgs = _fold_configs(tmp_path, stream=c, recipe=proxy_selection.SHIPPED)
+    assert proxy_candidates.pipelines(c) == proxy_candidates.pipelines(reads)
+    cfgs = _fold_configs(tmp_path, stream=c, recipe=proxy_candidates.SHIPPED)
     head_cfg, recipe_head = (cfgs['stream'].model.cls_head,
                              cfgs['recipe'].model.cls_head)
     assert head_cfg.type == 'MotionStreamHead'
@@ -2132,28 +2141,28 @@ def test_stream_scores_reads_each_streams_probabilities_from_a_dump(
                for n, s, g in zip(net, stream, y[held])]
     path = str(tmp_path / 'fold.pkl')
     mmengine.dump(records, path)
-    got = proxy_selection.stream_scores(path, held, y)
+    got = proxy_confirm.stream_scores(path, held, y)
     assert got['network'] == dict(f1=pytest.approx(1.0),
                                   correct=[True, True, True])
     assert got['stream']['correct'] == [False, True, True]
     assert got['stream']['f1'] == pytest.approx(
         macro_prf(np.array(stream), y[held])['f1'])
     with pytest.raises(ValueError, match='3 records, expected one per'):
-        proxy_selection.stream_scores(path, held[:2], y)
+        proxy_confirm.stream_scores(path, held[:2], y)
     del records[1]['stream_score']
     mmengine.dump(records, path)
     with pytest.raises(ValueError, match=r"fold\.pkl: record 1 has no "
                        "'stream_score'"):
-        proxy_selection.stream_scores(path, held, y)
+        proxy_confirm.stream_scores(path, held, y)
 
 
 def test_fold_record_of_the_late_stream_scores_each_stream(tmp_path,
-                                                         monkeypatch):
+                                                           monkeypatch):
     """A motion_stats=stream run's record also holds each stream's score
     alone, read from the same held-out dump as the fused one."""
     import mmengine
-    c = proxy_selection._apply(proxy_selection.SHIPPED, 'motion_stats',
-                               'stream')
+    c = _recipe_with('motion_stats',
+                     'stream')
     runs = _SeedRuns(tmp_path / 'runs')
     tests = _flip_dumps(runs, monkeypatch)
     fused = runs.test
@@ -2167,10 +2176,10 @@ def test_fold_record_of_the_late_stream_scores_each_stream(tmp_path,
         return dump
 
     runs.test = test
-    rec = proxy_selection.fold_record(runs, c, 1, 2, HELD, Y,
-                                      str(tmp_path / 'configs'))
+    rec = proxy_confirm.fold_record(runs, c, 1, 2, HELD, Y,
+                                    str(tmp_path / 'configs'))
     assert {t[0] for t in tests} == {
-        f'{proxy_selection.candidate_name(c)}_seed2_fold1_last'}
+        f'{proxy_candidates.candidate_name(c)}_seed2_fold1_last'}
     assert rec['correct'] == [True, True, True]
     assert rec['streams']['stream']['correct'] == [True, True, True]
     assert rec['streams']['network']['correct'] == [False, False, False]
@@ -2182,29 +2191,29 @@ def test_paired_streams_compares_the_fusion_with_its_own_network():
     and of their network stream alone, a paired t-test at the given level,
     the statistics stream's means beside; None while a run lacks them; the
     report says it."""
-    c = proxy_selection._apply(proxy_selection.SHIPPED, 'motion_stats',
-                               'stream')
-    name = proxy_selection.candidate_name(c)
+    c = _recipe_with('motion_stats',
+                     'stream')
+    name = proxy_candidates.candidate_name(c)
     parts, seeds = [[0], [1], [2]], [0, 1, 2]
     ledger = {}
     for seed in seeds:
         for k in range(3):
             network = 0.6 + k / 10 + seed / 100
-            ledger[proxy_selection._seed_run(name, k, seed)[0]] = dict(
+            ledger[proxy_folds.seed_run(name, k, seed)[0]] = dict(
                 f1=network + (0.02 if k else -0.01) + seed / 1000,
                 streams=dict(network=dict(f1=network),
                              stream=dict(f1=0.5 + seed / 100)))
-    p = proxy_selection.paired_streams(ledger, name, parts, seeds, 0.001)
+    p = proxy_confirm.paired_streams(ledger, name, parts, seeds, 0.001)
     assert p['without_means'] == pytest.approx([0.7, 0.71, 0.72])
     assert p['stream_means'] == pytest.approx([0.5, 0.51, 0.52])
     assert p['change'] == pytest.approx(0.011)
     assert (p['runs'], p['runs_up'], p['runs_down']) == (9, 6, 3)
     assert 0.001 < p['p_value'] < 0.01 and p['verdict'] != 'helps'
-    text = proxy_selection._row_sentences(
+    text = proxy_confirm._row_sentences(
         [dict(name=name, paired_streams=p)], 'paired_streams',
-        proxy_selection._streams_sentence)
+        proxy_confirm._streams_sentence)
     assert 'network alone 0.700 / 0.710 / 0.720' in text[1]
     assert 'statistics stream alone 0.500 / 0.510 / 0.520' in text[1]
     assert '6 of 9 runs better, 3 worse' in text[1]
-    del ledger[proxy_selection._seed_run(name, 0, 2)[0]]['streams']
-    assert proxy_selection.paired_streams(ledger, name, parts, seeds) is None
+    del ledger[proxy_folds.seed_run(name, 0, 2)[0]]['streams']
+    assert proxy_confirm.paired_streams(ledger, name, parts, seeds) is None

@@ -11,8 +11,10 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / 'benchmarks'))
 
+import proxy_candidates  # noqa: E402
+import proxy_confirm  # noqa: E402
+import proxy_folds  # noqa: E402
 import proxy_posthoc_cv as posthoc  # noqa: E402
-import proxy_selection  # noqa: E402
 
 N_HELD = 10
 
@@ -47,8 +49,8 @@ def test_posthoc_cv_resumes_from_its_ledger_and_pairs_the_seeds(
         tmp_path, monkeypatch):
     from proxy_runs import RunLedger
     entries, parts, y, folds = _setup(tmp_path)
-    c = dict(proxy_selection.SHIPPED)
-    name = proxy_selection.candidate_name(c)
+    c = dict(proxy_candidates.SHIPPED)
+    name = proxy_candidates.candidate_name(c)
     measured = []
 
     def fold_scores(runs, config, run, options, held_ids, y_held):
@@ -131,8 +133,8 @@ def test_posthoc_scores_must_be_of_the_confirmations_training(
         tmp_path, monkeypatch):
     from proxy_runs import RunLedger
     entries, parts, y, folds = _setup(tmp_path)
-    c = dict(proxy_selection.SHIPPED)
-    name = proxy_selection.candidate_name(c)
+    c = dict(proxy_candidates.SHIPPED)
+    name = proxy_candidates.candidate_name(c)
 
     def fold_scores(runs, config, run, options, held_ids, y_held):
         return dict(scores=dict(_scores(0, 0, y_held), ids=held_ids),
@@ -231,20 +233,20 @@ def test_shipped_fold_configs_hash_as_the_committed_ledgers(tmp_path):
     """The confirmation's and the post-hoc ledgers are reused in a new clone
     only while the fold configs they record hash the same: a change of the
     shipped configs or of the fold configs' generation shows here."""
-    c = dict(proxy_selection.SHIPPED)
-    name = proxy_selection.candidate_name(c)
+    c = dict(proxy_candidates.SHIPPED)
+    name = proxy_candidates.candidate_name(c)
     folds = [(str(tmp_path / 'folds' / f'fold{k}_fit.json'),
               str(tmp_path / 'folds' / f'fold{k}_held.json'))
              for k in range(3)]
-    configs = proxy_selection.write_fold_configs(c, folds,
-                                                 str(tmp_path / 'configs'))
+    configs = proxy_folds.write_fold_configs(c, folds,
+                                             str(tmp_path / 'configs'))
     for ledger in ('proxy_confirm_runs.json', 'proxy_posthoc_cv_runs.json'):
         kept = json.loads((REPO / 'benchmarks' / 'results' /
                            ledger).read_text())
         for k in range(3):
             rec = kept[f'{name}/fold{k}']
-            want = proxy_selection.fold_identity(c, rec['held'], configs[k],
-                                                 folds[k])
+            want = proxy_confirm.fold_identity(c, rec['held'], configs[k],
+                                               folds[k])
             assert rec['config_sha256'] == want['config_sha256'], (ledger, k)
 
 
@@ -252,13 +254,13 @@ def test_held_out_scores_put_each_fold_back_in_place():
     """Each clip gets the last checkpoint's score of the run that held it
     out, per seed."""
     parts = [[0, 2], [1, 3]]
-    name = proxy_selection.candidate_name(proxy_selection.SHIPPED)
+    name = proxy_candidates.candidate_name(proxy_candidates.SHIPPED)
     y = np.eye(2)[[0, 1, 0, 1]]
     ledger = {}
     for seed in (0, 1):
         for k, held in enumerate(parts):
             last = [[seed + k + i / 10, 0.0] for i in range(len(held))]
-            ledger[proxy_selection._seed_run(name, k, seed)[0]] = dict(
+            ledger[proxy_folds.seed_run(name, k, seed)[0]] = dict(
                 scores=dict(epochs={'40': [[9.0, 9.0]] * 2, '80': last},
                             labels=y[held].tolist(), ids=None))
     seed0, seed1 = posthoc.held_out_scores(ledger, name, parts, [0, 1], 4)
@@ -266,7 +268,7 @@ def test_held_out_scores_put_each_fold_back_in_place():
     np.testing.assert_allclose(seed1[:, 0], [1.0, 2.0, 1.1, 2.1])
     with pytest.raises(ValueError, match=r'clips \[4\]'):
         posthoc.held_out_scores(ledger, name, parts, [0], 5)
-    short = proxy_selection._seed_run(name, 1, 0)[0]
+    short = proxy_folds.seed_run(name, 1, 0)[0]
     ledger[short]['scores']['epochs']['80'] = [[0.5, 0.5]]
     with pytest.raises(ValueError, match='1 rows of scores, expected one '
                        r'per held-out clip \(2\)'):
