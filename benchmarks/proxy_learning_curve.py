@@ -174,10 +174,13 @@ def curve_markdown(rows: List[Dict], fingerprint: str, cpu: float) -> str:
         gain = [f - p for f, p in zip(full['recipe'], part['recipe'])]
         ref_gain = [f - p for f, p in zip(full['reference'],
                                           part['reference'])]
+        more, se, p = paired_difference_test(gain, ref_gain)
         lines += ['', f"From {part['fit_clips']:.0f} to "
                   f"{full['fit_clips']:.0f} fit clips the recipe gains "
                   f'{np.mean(gain):+.3f} and the reference '
-                  f'{np.mean(ref_gain):+.3f} (means over the seeds).']
+                  f'{np.mean(ref_gain):+.3f} (means over the seeds): the '
+                  f'recipe gains {more:+.3f} ± {se:.3f} more (paired by '
+                  f'seed, p = {p:.2f}).']
     lines += ['', f'CPU time of the part-fit trainings: {cpu:.0f} s.']
     return '\n'.join(lines) + '\n'
 

@@ -84,5 +84,6 @@ def test_curve_rows_pair_the_recipe_and_the_reference_by_seed():
     assert ('| 0.5 of the videos: 58 | 0.650 / 0.660 | 0.655 ± 0.007 |'
             in text)
     assert 'the recipe gains +0.050 and the reference +0.105' in text
+    assert 'the recipe gains -0.055 ± 0.045 more (paired by seed' in text
     assert 'numerics `aaaa`' in text and '1234 s' in text
     assert np.isfinite(part['lead_p'])
