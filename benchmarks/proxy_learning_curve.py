@@ -2,15 +2,16 @@
 number of training clips, measured inside train (val is not used).
 
     python benchmarks/proxy_learning_curve.py \
-        [--data ../shared/data/tiny_surveillance] [--fraction 0.5] \
+        [--data ../shared/data/tiny_surveillance] [--fractions 0.5 0.75] \
         [--seeds 0 1 2] [--work-dir work_dirs/proxy_curve]
 
 Inside train (3 folds of whole source videos, the confirmation's) the recipe
 leads the reference by about 0.06 macro-F1; on val, both fitted on all 173
 train clips, the reference leads by 0.054. Whether the two scale alike with
-the training set is one thing that could tell the two apart. For each fold and
-each seed, ``--fraction`` of the fold's fit clips, whole source videos drawn
-with the seed (:func:`video_subset`), trains the shipped recipe
+the training set is one thing that could tell the two apart. For each fold,
+each seed and each of ``--fractions``, that share of the fold's fit clips,
+whole source videos drawn with the seed (:func:`video_subset`), trains the
+shipped recipe
 (``configs/proxy/surveillance_lr.py`` with the fold's annotation files, as the
 confirmation writes it) and fits the reference forest (forest seed = the
 seed); both are scored on the whole held-out fold at threshold 0.5, the
@@ -169,8 +170,8 @@ def curve_markdown(rows: List[Dict], fingerprint: str, cpu: float) -> str:
             + ' / '.join(f'{v:.3f}' for v in r['reference'])
             + f" | {_mean_std(r['reference'])} | {r['lead']:+.3f} ± "
             f"{r['lead_se']:.3f} (p = {r['lead_p']:.2f}) |")
-    if len(rows) == 2:
-        part, full = rows
+    if len(rows) >= 2:  # the smallest training set against the largest
+        part, full = rows[0], rows[-1]
         gain = [f - p for f, p in zip(full['recipe'], part['recipe'])]
         ref_gain = [f - p for f, p in zip(full['reference'],
                                           part['reference'])]
@@ -185,36 +186,20 @@ def curve_markdown(rows: List[Dict], fingerprint: str, cpu: float) -> str:
     return '\n'.join(lines) + '\n'
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_run_arguments(parser, 'work_dirs/proxy_curve')
-    parser.add_argument('--fraction', type=float, default=0.5,
-                        help='share of each fold\'s fit clips (whole '
-                        'videos) the part-fit models train on')
-    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
-    parser.add_argument('--out', default='benchmarks/results')
-    args = parser.parse_args()
-    data, runs = start_runs(args)
-    parts, _ = train_folds(data, runs.work_dir)
-    ann_file = osp.join(data, 'train', 'annotations.json')
-    entries = read_annotation_entries(ann_file)
-    import reference_baseline as ref
-
-    from tiny_action.datasets.class_map import load_class_map
-    x, y, _ = ref.split_features(osp.join(data, 'train'), 'lr',
-                                 load_class_map(osp.join(data,
-                                                         'class_map.json')))
-    fingerprint = numerics(dict(machine=machine(runs.threads)))
-    full = full_fit_recipe(RunLedger(osp.join(REPO, args.out,
-                                              CONFIRM_LEDGER)),
-                           parts, args.seeds, fingerprint)
-    name = f'{candidate_name(SHIPPED)}_fit{args.fraction:g}'
+def part_fit_row(runs: ProxyRuns, entries: List[dict], parts,
+                 x: np.ndarray, y: np.ndarray, fraction: float,
+                 seeds: Sequence[int]) -> Dict:
+    """The curve's row for ``fraction`` of each fold's fit videos: the
+    recipe trained (:func:`recipe_on_subset`) and the reference fitted
+    (:func:`reference_f1`) on the same :func:`video_subset` per fold and
+    seed; the row (:func:`curve_row`) also has the trainings' ``cpu``."""
+    name = f'{candidate_name(SHIPPED)}_fit{fraction:g}'
     recipe, reference, clips, cpu = {}, {}, [], 0.0
-    for seed in args.seeds:
+    for seed in seeds:
         recipe[seed], reference[seed] = [], []
         for k, held in enumerate(parts):
             fit = fit_of(len(entries), held)
-            sub = video_subset(entries, fit, args.fraction, seed)
+            sub = video_subset(entries, fit, fraction, seed)
             clips.append(len(sub))
             files = write_subset(entries, sub, held,
                                  osp.join(runs.work_dir, 'folds'),
@@ -226,16 +211,45 @@ def main() -> None:
             recipe[seed].append(result['f1'])
             cpu += result['cpu'] or 0.0
             reference[seed].append(reference_f1(x, y, sub, held, seed))
+    return dict(curve_row(f'{fraction:g} of the videos', np.mean(clips),
+                          recipe, reference), cpu=cpu)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_run_arguments(parser, 'work_dirs/proxy_curve')
+    parser.add_argument('--fractions', type=float, nargs='+', default=[0.5],
+                        help='shares of each fold\'s fit clips (whole '
+                        'videos) the part-fit models train on, one row each')
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    parser.add_argument('--out', default='benchmarks/results')
+    args = parser.parse_args()
+    data, runs = start_runs(args)
+    parts, _ = train_folds(data, runs.work_dir)
+    entries = read_annotation_entries(
+        osp.join(data, 'train', 'annotations.json'))
+    import reference_baseline as ref
+
+    from tiny_action.datasets.class_map import load_class_map
+    x, y, _ = ref.split_features(osp.join(data, 'train'), 'lr',
+                                 load_class_map(osp.join(data,
+                                                         'class_map.json')))
+    fingerprint = numerics(dict(machine=machine(runs.threads)))
+    full = full_fit_recipe(RunLedger(osp.join(REPO, args.out,
+                                              CONFIRM_LEDGER)),
+                           parts, args.seeds, fingerprint)
+    rows = [part_fit_row(runs, entries, parts, x, y, fraction, args.seeds)
+            for fraction in sorted(args.fractions)]
+    cpu = sum(r.pop('cpu') for r in rows)
     full_reference = {seed: [reference_f1(x, y, fit_of(len(entries), held),
                                           held, seed) for held in parts]
                       for seed in args.seeds}
-    rows = [curve_row(f'{args.fraction:g} of the videos', np.mean(clips),
-                      recipe, reference),
-            curve_row('all', np.mean([len(entries) - len(h) for h in parts]),
-                      full, full_reference)]
+    rows.append(curve_row(
+        'all', np.mean([len(entries) - len(h) for h in parts]), full,
+        full_reference))
     text = curve_markdown(rows, fingerprint, cpu)
     write_json_atomic(osp.join(REPO, args.out, 'proxy_learning_curve.json'),
-                      dict(rows=rows, fraction=args.fraction,
+                      dict(rows=rows, fractions=sorted(args.fractions),
                            machine=machine(runs.threads), cpu_seconds=cpu))
     atomic_write_bytes(osp.join(REPO, args.out, 'proxy_learning_curve.md'),
                        text.encode('utf-8'))

@@ -87,3 +87,10 @@ def test_curve_rows_pair_the_recipe_and_the_reference_by_seed():
     assert 'the recipe gains -0.055 ± 0.045 more (paired by seed' in text
     assert 'numerics `aaaa`' in text and '1234 s' in text
     assert np.isfinite(part['lead_p'])
+    # with a middle row the gains still run from the smallest to all
+    middle = curve.curve_row('0.75 of the videos', 87.0,
+                             {0: [0.9, 0.9], 1: [0.9, 0.9]},
+                             {0: [0.1, 0.1], 1: [0.1, 0.1]})
+    three = curve.curve_markdown([part, middle, full], 'aaaa', 0.0)
+    assert '| 0.75 of the videos: 87 | 0.900 / 0.900 |' in three
+    assert 'From 58 to 115 fit clips the recipe gains +0.050' in three
