@@ -23,12 +23,11 @@ import numpy as np
 from proxy_candidates import (SAMPLER, SHIPPED, VIDEO_SAMPLER, candidate_name,
                               with_choice)
 from proxy_folds import (accuracy_by_size, clip_sizes, fold_f1, held_out_dump,
-                         last_checkpoint_correct, mean_recall, recall_by_fold,
-                         reference_correct, seed_run, size_span,
-                         trained_history, write_fold_configs)
-from proxy_runs import (REPO, ProxyRuns, RunLedger, config_sha256,
-                        last_checkpoint, machine, timed_in_part,
-                        training_seconds)
+                         mean_recall, recall_by_fold, reference_correct,
+                         seed_run, size_span, trained_history,
+                         write_fold_configs)
+from proxy_runs import (REPO, ProxyRuns, RunLedger, config_sha256, machine,
+                        timed_in_part, training_seconds)
 from tiny_action.datasets.annotations import read_annotation_entries
 from tiny_action.utils.fileio import atomic_write_bytes, write_json_atomic
 
@@ -175,6 +174,8 @@ CHALLENGERS: Sequence[Tuple[str, str, object]] = (
      'statistics into the classifier (MotionStatsHead) scored -0.011)',
      'motion_stats', 'stream'),
 )
+#: the confirmation's ledger of finished fold runs, in ``--out``.
+CONFIRM_LEDGER = 'proxy_confirm_runs.json'
 #: a comparison on fewer training seeds decides nothing.
 MIN_SEEDS = 3
 #: two-sided significance level of a challenger's change.
@@ -381,7 +382,7 @@ def fold_record(runs: ProxyRuns, c: dict, k: int, seed: int, held: List[int],
         run, test = machine_run(run, on_machine), f'{test}_{on_machine}'
     config = osp.join(cfg_dir, f'{name}_fold{k}.py')
     run_dir, history = trained_history(runs, run, config, options)
-    correct = last_checkpoint_correct(runs, run_dir, test, config, held, y)
+    dump, correct = held_out_dump(runs, run_dir, test, config, held, y)
     record = dict(f1=float(history[-1]['f1']), mAP=float(history[-1]['mAP']),
                   correct=correct.tolist(), **training_seconds(runs, run),
                   machine=machine(runs.threads))
@@ -393,8 +394,7 @@ def fold_record(runs: ProxyRuns, c: dict, k: int, seed: int, held: List[int],
                                         correct=record['correct']),
                       **snapshot_score(runs, run_dir, config, held, y))
     if c['motion_stats'] == 'stream':
-        record['streams'] = stream_scores(
-            runs.test(test, config, last_checkpoint(run_dir)), held, y)
+        record['streams'] = stream_scores(dump.path, held, y)
     return record
 
 
@@ -820,6 +820,18 @@ def _ledger_row(what: str, c: dict, ledger: Dict, parts, seeds,
     return row
 
 
+def fold_records_with(ledger: Dict, name: str, parts, seeds,
+                      field: str) -> Optional[List[List[Dict]]]:
+    """Per seed, the ledger records of candidate ``name``'s fold runs
+    (:func:`seed_run`), for a comparison on the same weights; None while
+    one of them lacks ``field``."""
+    recs = [[ledger[seed_run(name, k, seed)[0]] for k in range(len(parts))]
+            for seed in seeds]
+    if any(field not in r for rs in recs for r in rs):
+        return None
+    return recs
+
+
 def paired_streams(ledger: Dict, name: str, parts, seeds,
                    alpha: float = ALPHA) -> Optional[Dict]:
     """The late fusion on the same weights: per seed, the mean over the
@@ -828,9 +840,8 @@ def paired_streams(ledger: Dict, name: str, parts, seeds,
     (``streams``, :func:`stream_scores`), compared by :func:`paired_runs`,
     with the statistics stream's per-seed means (``stream_means``). None
     while a run lacks the streams' scores."""
-    recs = [[ledger[seed_run(name, k, seed)[0]] for k in range(len(parts))]
-            for seed in seeds]
-    if any('streams' not in r for rs in recs for r in rs):
+    recs = fold_records_with(ledger, name, parts, seeds, 'streams')
+    if recs is None:
         return None
     return dict(paired_runs(
         [[r['f1'] for r in rs] for rs in recs],
@@ -847,9 +858,8 @@ def paired_test_flip(ledger: Dict, name: str, parts, seeds,
     mirrors (``f1``) and without (``without_test_flip``), compared by
     :func:`paired_runs`. None while a run lacks the score without
     them."""
-    recs = [[ledger[seed_run(name, k, seed)[0]] for k in range(len(parts))]
-            for seed in seeds]
-    if any('without_test_flip' not in r for rs in recs for r in rs):
+    recs = fold_records_with(ledger, name, parts, seeds, 'without_test_flip')
+    if recs is None:
         return None
     return paired_runs([[r['f1'] for r in rs] for rs in recs],
                        [[r['without_test_flip']['f1'] for r in rs]
@@ -1018,7 +1028,7 @@ def run_confirm(args, runs: ProxyRuns, data: str, parts, folds,
         return confirm(runs, SHIPPED, chosen, folds, parts, data,
                        osp.join(runs.work_dir, 'configs'), seeds,
                        ref_fold_scores,
-                       osp.join(REPO, args.out, 'proxy_confirm_runs.json'),
+                       osp.join(REPO, args.out, CONFIRM_LEDGER),
                        train=train, alpha=args.alpha)
 
     result = run(challengers, not args.report)

@@ -29,15 +29,14 @@ from typing import Dict, List, Sequence
 import numpy as np
 
 from proxy_candidates import SHIPPED, candidate_config, candidate_name
-from proxy_confirm import base_run_on, numerics, paired_difference_test
-from proxy_folds import fold_f1, seed_run, train_folds, trained_history
-from proxy_runs import (REPO, ProxyRuns, RunLedger, add_run_arguments,
-                        machine, start_runs, training_seconds)
+from proxy_confirm import (CONFIRM_LEDGER, base_run_on, numerics,
+                           paired_difference_test)
+from proxy_folds import (clips_by_video, fold_f1, seed_run, train_folds,
+                         trained_history)
+from proxy_runs import (REPO, ProxyRuns, RunLedger, add_run_arguments, machine,
+                        start_runs, training_seconds)
 from tiny_action.datasets.annotations import read_annotation_entries
 from tiny_action.utils.fileio import atomic_write_bytes, write_json_atomic
-
-#: the confirmation's ledger (``proxy_selection.py --confirm``), in --out.
-CONFIRM_LEDGER = 'proxy_confirm_runs.json'
 
 
 def video_subset(entries: List[dict], fit: Sequence[int], fraction: float,
@@ -47,13 +46,13 @@ def video_subset(entries: List[dict], fit: Sequence[int], fraction: float,
     ``fraction`` of the clips: their entry indices, sorted.
 
     Raises:
-        ValueError: ``fraction`` is not in (0, 1].
+        ValueError: ``fraction`` is not in (0, 1], or a fit clip has no
+            ``video_id`` (:func:`proxy_folds.clips_by_video`).
     """
     if not 0 < fraction <= 1:
         raise ValueError(f'fraction {fraction}: expected a value in (0, 1]')
-    by_video: Dict[str, List[int]] = {}
-    for i in fit:
-        by_video.setdefault(entries[i]['video_id'], []).append(i)
+    local = clips_by_video([entries[i] for i in fit], 'fit clips')
+    by_video = {v: [fit[j] for j in rows] for v, rows in local.items()}
     videos = sorted(by_video)
     order = np.random.default_rng(seed).permutation(len(videos))
     chosen: List[int] = []

@@ -42,8 +42,8 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 
 from proxy_candidates import SHIPPED, candidate_name
-from proxy_confirm import (MIN_SEEDS, change_text, fold_identity, paired_runs,
-                           verdict_text)
+from proxy_confirm import (CONFIRM_LEDGER, MIN_SEEDS, change_text,
+                           fold_identity, paired_runs, verdict_text)
 from proxy_folds import (fold_f1, reference_fold_scores, seed_run, train_folds,
                          trained_history, write_fold_configs)
 from proxy_runs import (REPO, ProxyRuns, RunLedger, add_run_arguments, machine,
@@ -56,8 +56,6 @@ from tiny_action.evaluation import macro_prf
 from tiny_action.utils.fileio import atomic_write_bytes, write_json_atomic
 
 LEDGER = 'proxy_posthoc_cv_runs.json'
-#: the confirmation's ledger (``proxy_selection.py --confirm``), in --out.
-CONFIRM_LEDGER = 'proxy_confirm_runs.json'
 #: rows: key of :func:`proxy_surveillance.posthoc_f1` -> label.
 ROWS = (('single', 'recipe, last checkpoint, threshold 0.5'),
         ('ens', 'recipe, checkpoint ensemble, threshold 0.5'),

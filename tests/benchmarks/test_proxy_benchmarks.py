@@ -608,8 +608,7 @@ def _motion_stats_challenger(select: str, value, suffix: str):
     c = _recipe_with(*challenger[1:])
     assert c == dict(proxy_candidates.SHIPPED, motion_stats=value)
     assert proxy_candidates.candidate_name(c).endswith('_native' + suffix)
-    reads = _recipe_with('motion_stats',
-                         True)
+    reads = _recipe_with('motion_stats', True)
     return c, reads
 
 
@@ -811,8 +810,7 @@ def test_2plus1d_candidate_factorises_every_convolution(tmp_path):
     from mmaction.registry import MODELS
     from mmaction.utils import register_all_modules
     register_all_modules()
-    c = _recipe_with('conv_2plus1d',
-                     True)
+    c = _recipe_with('conv_2plus1d', True)
     assert proxy_candidates.candidate_name(c).endswith('_native_2plus1d')
     configs = {name: cfg.model for name, cfg in _fold_configs(
         tmp_path, factorised=c, recipe=proxy_candidates.SHIPPED).items()}
@@ -998,7 +996,12 @@ def _flip_dumps(runs, monkeypatch) -> list:
     runs.test = test
     monkeypatch.setattr(proxy_runs, 'epoch_checkpoints', lambda d: {
         80: f'{d}/epoch_80.pth'})
-    monkeypatch.setattr(ensemble, 'load_dump', lambda path: Dump)
+
+    def load_dump(path):
+        Dump.path = path
+        return Dump
+
+    monkeypatch.setattr(ensemble, 'load_dump', load_dump)
     return tests
 
 
@@ -1833,8 +1836,7 @@ def test_snapshot_fold_record_scores_the_checkpoint_ensemble(tmp_path,
     schedule on the held-out clips); its last checkpoint's score is kept
     beside it."""
     import proxy_surveillance
-    c = _recipe_with('snapshot_restarts',
-                     4)
+    c = _recipe_with('snapshot_restarts', 4)
     runs = _SeedRuns(tmp_path / 'runs')
     runs.work_dir = str(tmp_path / 'runs')
     y = np.eye(2)[[0, 1, 0, 0, 1]]
@@ -2161,8 +2163,7 @@ def test_fold_record_of_the_late_stream_scores_each_stream(tmp_path,
     """A motion_stats=stream run's record also holds each stream's score
     alone, read from the same held-out dump as the fused one."""
     import mmengine
-    c = _recipe_with('motion_stats',
-                     'stream')
+    c = _recipe_with('motion_stats', 'stream')
     runs = _SeedRuns(tmp_path / 'runs')
     tests = _flip_dumps(runs, monkeypatch)
     fused = runs.test
@@ -2191,8 +2192,7 @@ def test_paired_streams_compares_the_fusion_with_its_own_network():
     and of their network stream alone, a paired t-test at the given level,
     the statistics stream's means beside; None while a run lacks them; the
     report says it."""
-    c = _recipe_with('motion_stats',
-                     'stream')
+    c = _recipe_with('motion_stats', 'stream')
     name = proxy_candidates.candidate_name(c)
     parts, seeds = [[0], [1], [2]], [0, 1, 2]
     ledger = {}
