@@ -10,7 +10,7 @@ Shared by the selection (``proxy_selection.py``) and the confirmation
 """
 
 import os.path as osp
-from typing import Dict, Tuple
+from typing import Dict, List, Tuple
 
 from proxy_runs import DATA_LINK, REPO
 
@@ -23,7 +23,7 @@ START = dict(modality='rgb', size=32, frames=16, sampling='uniform',
              clip_norm=False, motion_stats=False, frame_conv=False,
              label_smooth=0, wd=0.05, loss='bce', test_flip=False,
              hr_swap=0, restarts=0, snapshots=False, temporal_crop=0,
-             members=1)
+             members=1, modality_drop=0)
 #: the candidate that configs/proxy/surveillance_lr.py ships (the last
 #: selection's choice; tests/benchmarks checks that its fold config is the
 #: shipped config, and main() says when a new selection chooses another).
@@ -143,6 +143,15 @@ def _stats_steps(c: dict, all_frames: bool) -> list:
 FG_STD = 17.0
 
 
+#: preprocessor ``(mean, std)`` per channel of each input part (see
+#: :func:`input_normalization`).
+INPUT_STATS = dict(rgb=([123.675, 116.28, 103.53], [58.395, 57.12, 57.375]),
+                   diff=([0.0] * 3, [10.0] * 3),
+                   flow=([0.0] * 2, [0.2] * 2),
+                   fg=([0.0] * 3, [FG_STD] * 3),
+                   energy=([2.0] * 3, [5.0] * 3))
+
+
 def input_normalization(modality: str) -> Dict:
     """Backbone ``in_channels`` and preprocessor ``mean`` / ``std`` of an
     input: ImageNet statistics for RGB, mean 0 and std 10 for the temporal
@@ -153,15 +162,21 @@ def input_normalization(modality: str) -> Dict:
     segment middles of every third train clip, area-resized to 32 px: std
     0.20 and 0.19 px of a 48 px frame), mean 0 and std :data:`FG_STD` for
     the foreground (the frame minus the clip's background)."""
-    parts = dict(rgb=([123.675, 116.28, 103.53], [58.395, 57.12, 57.375]),
-                 diff=([0.0] * 3, [10.0] * 3),
-                 flow=([0.0] * 2, [0.2] * 2),
-                 fg=([0.0] * 3, [FG_STD] * 3),
-                 energy=([2.0] * 3, [5.0] * 3))
     names = modality.split('+')
-    return dict(in_channels=sum(len(parts[n][0]) for n in names),
-                mean=sum((parts[n][0] for n in names), []),
-                std=sum((parts[n][1] for n in names), []))
+    return dict(in_channels=sum(len(INPUT_STATS[n][0]) for n in names),
+                mean=sum((INPUT_STATS[n][0] for n in names), []),
+                std=sum((INPUT_STATS[n][1] for n in names), []))
+
+
+def modality_groups(modality: str) -> List[List[int]]:
+    """Channel indices of each part of an input (``'rgb+energy'`` ->
+    ``[[0, 1, 2], [3, 4, 5]]``), in the order of :func:`input_normalization`."""
+    groups, start = [], 0
+    for name in modality.split('+'):
+        width = len(INPUT_STATS[name][0])
+        groups.append(list(range(start, start + width)))
+        start += width
+    return groups
 
 
 #: ``balance`` of a candidate that balances by sampling, not by copies.
@@ -325,8 +340,16 @@ def _ensemble(c: dict) -> str:
 
 def _preprocessor(c: dict, norm: Dict) -> dict:
     """``data_preprocessor`` of candidate ``c``: the input's statistics
-    and, when ``mixup``, mmaction2's ``MixupBlending`` of the batch."""
+    and, when ``mixup``, mmaction2's ``MixupBlending`` of the batch, or,
+    when ``modality_drop``, ``ModalityDropout`` of the input's parts."""
     pre = dict(mean=norm['mean'], std=norm['std'])
+    if c['mixup'] and c['modality_drop']:
+        raise ValueError('a candidate takes mixup or modality_drop, not both '
+                         '(the preprocessor has one blending)')
+    if c['modality_drop']:
+        pre['blending'] = dict(type='ModalityDropout',
+                               groups=modality_groups(c['modality']),
+                               prob=c['modality_drop'])
     if c['mixup']:
         pre['blending'] = dict(type='MixupBlending', num_classes=2,
                                alpha=c['mixup'])
@@ -393,7 +416,8 @@ def candidate_name(c: dict) -> str:
             (f"_cr{c['restarts']}" if c['restarts'] else '') +
             ('_snap' if c['snapshots'] else '') +
             (f"_tc{c['temporal_crop']:g}" if c['temporal_crop'] else '') +
-            (f"_m{c['members']}" if c['members'] > 1 else ''))
+            (f"_m{c['members']}" if c['members'] > 1 else '') +
+            (f"_md{c['modality_drop']:g}" if c['modality_drop'] else ''))
 
 
 #: a stage's or challenger's key that sets several candidate keys at once

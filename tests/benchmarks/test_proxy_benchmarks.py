@@ -2217,3 +2217,37 @@ def test_paired_streams_compares_the_fusion_with_its_own_network():
     assert '6 of 9 runs better, 3 worse' in text[1]
     del ledger[proxy_folds.seed_run(name, 0, 2)[0]]['streams']
     assert proxy_confirm.paired_streams(ledger, name, parts, seeds) is None
+
+
+def test_modality_drop_candidate_adds_only_the_blending(tmp_path):
+    """The modality-dropout challenger: the recipe's fold config with the
+    data preprocessor's ``blending`` a ModalityDropout of the RGB and the
+    energy channels (prob 0.5); the pipelines and the rest are the
+    recipe's, and the built preprocessor drops a group in training."""
+    from mmaction.registry import MODELS
+    from mmaction.utils import register_all_modules
+    register_all_modules()
+    (ch, ) = proxy_confirm.select_challengers(['modality_drop'])
+    c = _recipe_with(*ch[1:])
+    assert c == dict(proxy_candidates.SHIPPED, modality_drop=0.5)
+    assert proxy_candidates.candidate_name(c).endswith('_native_md0.5')
+    assert proxy_candidates.modality_groups('rgb+flow+energy') == [
+        [0, 1, 2], [3, 4], [5, 6, 7]]
+    configs = {name: cfg.to_dict() for name, cfg in _fold_configs(
+        tmp_path, drop=c, recipe=proxy_candidates.SHIPPED).items()}
+    pre = configs['drop']['model'].pop('data_preprocessor')
+    assert pre.pop('blending') == dict(
+        type='ModalityDropout', groups=[[0, 1, 2], [3, 4, 5]], prob=0.5)
+    assert pre == configs['recipe']['model'].pop('data_preprocessor')
+    assert configs['drop'] == configs['recipe']
+    built = MODELS.build(dict(
+        Config.fromfile(str(tmp_path / 'drop.py')).model.data_preprocessor))
+    torch.manual_seed(0)
+    data = dict(inputs=[torch.full((1, 6, 2, 4, 4), 200.)] * 32,
+                data_samples=[None] * 32)
+    train = built(data, training=True)['inputs']
+    dropped = [int((train[i, :, g] == 0).all()) for i in range(32)
+               for g in ([0, 1, 2], [3, 4, 5])]
+    assert 0 < sum(dropped) < 32
+    with pytest.raises(ValueError, match='mixup or modality_drop'):
+        proxy_candidates.candidate_config(dict(c, mixup=0.2), 'f', 'h')

@@ -1,0 +1,3 @@
+from .blending import ModalityDropout
+
+__all__ = ['ModalityDropout']
