@@ -170,7 +170,8 @@ def input_normalization(modality: str) -> Dict:
 
 def modality_groups(modality: str) -> List[List[int]]:
     """Channel indices of each part of an input (``'rgb+energy'`` ->
-    ``[[0, 1, 2], [3, 4, 5]]``), in the order of :func:`input_normalization`."""
+    ``[[0, 1, 2], [3, 4, 5]]``), in the order of
+    :func:`input_normalization`."""
     groups, start = [], 0
     for name in modality.split('+'):
         width = len(INPUT_STATS[name][0])

@@ -179,8 +179,9 @@ CHALLENGERS: Sequence[Tuple[str, str, object]] = (
      'the CV the recipe leans on the scene (the foreground alone, -0.114) '
      'and on the energy (the energy alone 0.677 against 0.762), and two '
      'networks trained side by side averaged to no better than either, so '
-     'their errors are shared; a network that must sometimes decide from each input '
-     'alone cannot rest on one cue of the cameras it was fitted on)',
+     'their errors are shared; a network that must sometimes decide from '
+     'each input alone cannot rest on one cue of the cameras it was fitted '
+     'on)',
      'modality_drop', 0.5),
 )
 #: the confirmation's ledger of finished fold runs, in ``--out``.
