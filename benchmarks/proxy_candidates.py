@@ -23,7 +23,7 @@ START = dict(modality='rgb', size=32, frames=16, sampling='uniform',
              clip_norm=False, motion_stats=False, frame_conv=False,
              label_smooth=0, wd=0.05, loss='bce', test_flip=False,
              hr_swap=0, restarts=0, snapshots=False, temporal_crop=0,
-             members=1, modality_drop=0)
+             members=1, modality_drop=0, optimizer='adamw')
 #: the candidate that configs/proxy/surveillance_lr.py ships (the last
 #: selection's choice; tests/benchmarks checks that its fold config is the
 #: shipped config, and main() says when a new selection chooses another).
@@ -252,10 +252,27 @@ def _hooks(c: dict) -> list:
 
 
 def _decay(c: dict) -> str:
-    """AdamW ``weight_decay`` of candidate ``c`` when it differs from the
-    schedule's (``START['wd']``), else nothing (the recipe's fold config
-    stays)."""
-    return f", weight_decay={c['wd']!r}" if c['wd'] != START['wd'] else ''
+    """``weight_decay`` of candidate ``c`` when it differs from the
+    schedule's AdamW (``START['wd']``) or the optimizer is another, else
+    nothing (the recipe's fold config stays)."""
+    if c['wd'] == START['wd'] and c['optimizer'] == START['optimizer']:
+        return ''
+    return f", weight_decay={c['wd']!r}"
+
+
+#: ``optimizer`` value -> the optimizer keyword arguments that replace the
+#: schedule's AdamW (its betas dropped); nothing for AdamW itself.
+OPTIMIZERS = {'adamw': '',
+              'sgd': "_delete_=True, type='SGD', momentum=0.9, "}
+
+
+def _optimizer(c: dict) -> str:
+    """Optimizer keyword arguments of candidate ``c`` besides ``lr`` and
+    ``weight_decay`` (:data:`OPTIMIZERS`)."""
+    if c['optimizer'] not in OPTIMIZERS:
+        raise ValueError(f"optimizer {c['optimizer']!r}: not one of "
+                         f'{sorted(OPTIMIZERS)}')
+    return OPTIMIZERS[c['optimizer']]
 
 
 def _smooth(c: dict) -> str:
@@ -384,7 +401,8 @@ def candidate_config(c: dict, fit: str, held: str) -> str:
         "param_scheduler = [dict(type='LinearLR', start_factor=0.1, "
         "by_epoch=True, begin=0, end=2, convert_to_iter_based=True), "
         f"{_cosine(c)}]",
-        f"optim_wrapper = dict(optimizer=dict(lr={c['lr']!r}{_decay(c)}))",
+        f"optim_wrapper = dict(optimizer=dict({_optimizer(c)}"
+        f"lr={c['lr']!r}{_decay(c)}))",
         f"default_hooks = dict(checkpoint=dict(interval={quarter}))",
         f"custom_hooks = {_hooks(c)!r}",
         ''])
@@ -418,7 +436,9 @@ def candidate_name(c: dict) -> str:
             ('_snap' if c['snapshots'] else '') +
             (f"_tc{c['temporal_crop']:g}" if c['temporal_crop'] else '') +
             (f"_m{c['members']}" if c['members'] > 1 else '') +
-            (f"_md{c['modality_drop']:g}" if c['modality_drop'] else ''))
+            (f"_md{c['modality_drop']:g}" if c['modality_drop'] else '') +
+            (f"_{c['optimizer']}" if c['optimizer'] != START['optimizer']
+             else ''))
 
 
 #: a stage's or challenger's key that sets several candidate keys at once
@@ -426,7 +446,8 @@ def candidate_name(c: dict) -> str:
 COMBINED_KEYS = {'frames_sampling': ('frames', 'sampling'),
                  'width_blocks': ('width', 'blocks'),
                  'downscale_smooth': ('downscale', 'label_smooth'),
-                 'size_loss': ('size', 'loss')}
+                 'size_loss': ('size', 'loss'),
+                 'sgd': ('optimizer', 'lr', 'wd')}
 
 
 def with_choice(c: dict, key: str, value) -> dict:

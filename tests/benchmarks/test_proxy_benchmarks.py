@@ -2251,3 +2251,34 @@ def test_modality_drop_candidate_adds_only_the_blending(tmp_path):
     assert 0 < sum(dropped) < 32
     with pytest.raises(ValueError, match='mixup or modality_drop'):
         proxy_candidates.candidate_config(dict(c, mixup=0.2), 'f', 'h')
+
+
+def test_sgd_candidates_swap_only_the_optimizer(tmp_path):
+    """The SGD challengers (lr 0.0125 and 0.05): the fold config's
+    optimizer is SGD with momentum 0.9 and weight decay 1e-4 (AdamW's betas
+    dropped, the gradient clipping kept); everything else is the recipe's
+    fold config; an unknown optimizer is named."""
+    chosen = proxy_confirm.select_challengers(['sgd'])
+    assert [ch[2] for ch in chosen] == [('sgd', 0.0125, 1e-4),
+                                        ('sgd', 0.05, 1e-4)]
+    c = _recipe_with(*chosen[0][1:])
+    assert c == dict(proxy_candidates.SHIPPED, optimizer='sgd', lr=0.0125,
+                     wd=1e-4)
+    assert proxy_candidates.candidate_name(c) == (
+        'rgbenergy_s32_t16u_flip_crop_w16b2_e80_lr0.0125_native_wd0.0001_sgd')
+    configs = {name: cfg.to_dict() for name, cfg in _fold_configs(
+        tmp_path, sgd=c, recipe=proxy_candidates.SHIPPED).items()}
+    assert configs['sgd'].pop('optim_wrapper') == dict(
+        optimizer=dict(type='SGD', momentum=0.9, lr=0.0125,
+                       weight_decay=1e-4),
+        clip_grad=dict(max_norm=40, norm_type=2))
+    recipe_optim = configs['recipe'].pop('optim_wrapper')
+    assert recipe_optim['optimizer']['type'] == 'AdamW'
+    assert recipe_optim['optimizer']['lr'] == 1e-3
+    assert configs['sgd'] == configs['recipe']
+    # SGD keeps its weight decay even at AdamW's value
+    text = proxy_candidates.candidate_config(dict(c, wd=0.05), 'f', 'h')
+    assert "type='SGD', momentum=0.9, lr=0.0125, weight_decay=0.05" in text
+    with pytest.raises(ValueError, match="optimizer 'adam': not one of"):
+        proxy_candidates.candidate_config(dict(c, optimizer='adam'), 'f',
+                                          'h')
