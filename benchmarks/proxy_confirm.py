@@ -39,6 +39,13 @@ from tiny_action.utils.fileio import atomic_write_bytes, write_json_atomic
 #: candidate's CV mean by about 0.03 (the seed spread), as much as most
 #: stage margins: a challenger is trained with every confirmation seed
 #: before it may replace the recipe.
+#: why SGD: the two SGD challengers' shared rationale.
+_SGD_WHY = ('(the optimizer of mmaction2\'s from-scratch video recipes (0.1 '
+            'at batch 64, momentum 0.9, weight decay 1e-4), lr scaled '
+            'linearly to the batch of 8 (0.0125) and four times that: SGD '
+            'is known to generalise better than adaptive methods when a CNN '
+            'is trained from scratch on little data, and AdamW at lr 1e-3 '
+            'reaches near-certain train scores)')
 CHALLENGERS: Sequence[Tuple[str, str, object]] = (
     ('+ RandomDownscale(min_size=24, prob=0.5) of the train clips '
      '(held-out clips under 40 px were the weakest)', 'downscale', 0.5),
@@ -183,20 +190,8 @@ CHALLENGERS: Sequence[Tuple[str, str, object]] = (
      'each input alone cannot rest on one cue of the cameras it was fitted '
      'on)',
      'modality_drop', 0.5),
-    ('SGD with momentum instead of AdamW, lr 0.0125 (the optimizer of '
-     'mmaction2\'s from-scratch video recipes (0.1 at batch 64, momentum '
-     '0.9, weight decay 1e-4), lr scaled linearly to the batch of 8 '
-     '(0.0125) and four times that: SGD is known to generalise better '
-     'than adaptive methods when a CNN is trained from scratch on little '
-     'data, and AdamW at lr 1e-3 reaches near-certain train scores)',
-     'sgd', ('sgd', 0.0125, 1e-4)),
-    ('SGD with momentum instead of AdamW, lr 0.05 (the optimizer of '
-     'mmaction2\'s from-scratch video recipes (0.1 at batch 64, momentum '
-     '0.9, weight decay 1e-4), lr scaled linearly to the batch of 8 '
-     '(0.0125) and four times that: SGD is known to generalise better '
-     'than adaptive methods when a CNN is trained from scratch on little '
-     'data, and AdamW at lr 1e-3 reaches near-certain train scores)',
-     'sgd', ('sgd', 0.05, 1e-4)),
+    *((f'SGD with momentum instead of AdamW, lr {lr:g} {_SGD_WHY}', 'sgd',
+       ('sgd', lr, 1e-4)) for lr in (0.0125, 0.05)),
 )
 #: the confirmation's ledger of finished fold runs, in ``--out``.
 CONFIRM_LEDGER = 'proxy_confirm_runs.json'
