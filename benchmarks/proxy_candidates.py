@@ -23,7 +23,7 @@ START = dict(modality='rgb', size=32, frames=16, sampling='uniform',
              clip_norm=False, motion_stats=False, frame_conv=False,
              label_smooth=0, wd=0.05, loss='bce', test_flip=False,
              hr_swap=0, restarts=0, snapshots=False, temporal_crop=0,
-             members=1, modality_drop=0, optimizer='adamw')
+             members=1, modality_drop=0, optimizer='adamw', swa=0)
 #: the candidate that configs/proxy/surveillance_lr.py ships (the last
 #: selection's choice; tests/benchmarks checks that its fold config is the
 #: shipped config, and main() says when a new selection chooses another).
@@ -90,8 +90,7 @@ def pipelines(c: dict) -> Tuple[list, list]:
     if energy:
         if c['pairs']:
             raise ValueError('SegmentMotion does not take pairs of frames')
-        motion = [dict(type='SegmentMotion', mode=c['modality'],
-                       per_frame=not all_frames)]
+        motion = [_segment_motion(c['modality'], not all_frames)]
     elif c['modality'] != 'rgb':
         motion = [dict(type='FrameDifference', mode=c['modality'],
                        pairs=c['pairs'])]
@@ -122,6 +121,18 @@ def pipelines(c: dict) -> Tuple[list, list]:
     return train, test
 
 
+def _segment_motion(modality: str, per_frame: bool) -> dict:
+    """``SegmentMotion`` of an energy ``modality``; ``'logenergy'`` is the
+    energy compressed to log(1 + e) (``log_energy``), the other parts as
+    in ``modality``."""
+    motion = dict(type='SegmentMotion',
+                  mode=modality.replace('logenergy', 'energy'),
+                  per_frame=per_frame)
+    if 'logenergy' in modality:
+        motion['log_energy'] = True
+    return motion
+
+
 def _stats_steps(c: dict, all_frames: bool) -> list:
     """``MotionStatistics`` when candidate ``c`` has ``motion_stats``
     (True: the head reads them; ``'target'``: the head predicts them): it
@@ -143,13 +154,22 @@ def _stats_steps(c: dict, all_frames: bool) -> list:
 FG_STD = 17.0
 
 
+#: mean and std of the log(1 + e) energy channels (``'logenergy'``),
+#: measured through the candidate's test pipeline on every third train
+#: clip (taken at the native size, area-resized to 32 px): 0.50 and 0.73
+#: (the same clips' linear energy: 1.70 and 4.61).
+LOG_ENERGY_MEAN = 0.5
+LOG_ENERGY_STD = 0.75
+
+
 #: preprocessor ``(mean, std)`` per channel of each input part (see
 #: :func:`input_normalization`).
 INPUT_STATS = dict(rgb=([123.675, 116.28, 103.53], [58.395, 57.12, 57.375]),
                    diff=([0.0] * 3, [10.0] * 3),
                    flow=([0.0] * 2, [0.2] * 2),
                    fg=([0.0] * 3, [FG_STD] * 3),
-                   energy=([2.0] * 3, [5.0] * 3))
+                   energy=([2.0] * 3, [5.0] * 3),
+                   logenergy=([LOG_ENERGY_MEAN] * 3, [LOG_ENERGY_STD] * 3))
 
 
 def input_normalization(modality: str) -> Dict:
@@ -157,7 +177,9 @@ def input_normalization(modality: str) -> Dict:
     input: ImageNet statistics for RGB, mean 0 and std 10 for the temporal
     gradient (its measured std on the 32 px train clips is 9.6), mean 2 and
     std 5 for the segment motion energy (measured: 1.8 and 5.1 at the
-    32 px input, 1.8 and 4.6 at the native size, area-resized), mean 0 and
+    32 px input, 1.8 and 4.6 at the native size, area-resized), mean
+    :data:`LOG_ENERGY_MEAN` and std :data:`LOG_ENERGY_STD` for its
+    logarithm (``'logenergy'``), mean 0 and
     std 0.2 for the two channels of the optical flow (measured at the
     segment middles of every third train clip, area-resized to 32 px: std
     0.20 and 0.19 px of a 48 px frame), mean 0 and std :data:`FG_STD` for
@@ -245,7 +267,21 @@ def _cosine(c: dict) -> str:
 
 
 def _hooks(c: dict) -> list:
-    """``custom_hooks`` of candidate ``c`` (an EMAHook when ``ema``)."""
+    """``custom_hooks`` of candidate ``c``: an ``EMAHook`` with an
+    exponential moving average of the weights (momentum ``ema`` per
+    iteration), or with ``swa`` E, the equal-weight average of the weights
+    and the BN statistics after every iteration from epoch E on (mmengine's
+    ``StochasticWeightAverage``, Izmailov et al. 2018); the hook swaps the
+    average in for validation and into the saved checkpoints."""
+    if c['ema'] and c['swa']:
+        raise ValueError('a candidate takes ema or swa, not both (one '
+                         'EMAHook)')
+    if c['swa']:
+        if not 0 < c['swa'] < c['epochs']:
+            raise ValueError(f"swa {c['swa']!r}: the averaging should "
+                             f"begin within the {c['epochs']} epochs")
+        return [dict(type='EMAHook', ema_type='StochasticWeightAverage',
+                     begin_epoch=c['swa'], update_buffers=True)]
     if not c['ema']:
         return []
     return [dict(type='EMAHook', momentum=c['ema'])]
@@ -438,7 +474,8 @@ def candidate_name(c: dict) -> str:
             (f"_m{c['members']}" if c['members'] > 1 else '') +
             (f"_md{c['modality_drop']:g}" if c['modality_drop'] else '') +
             (f"_{c['optimizer']}" if c['optimizer'] != START['optimizer']
-             else ''))
+             else '') +
+            (f"_swa{c['swa']}" if c['swa'] else ''))
 
 
 #: a stage's or challenger's key that sets several candidate keys at once

@@ -2282,3 +2282,76 @@ def test_sgd_candidates_swap_only_the_optimizer(tmp_path):
     with pytest.raises(ValueError, match="optimizer 'adam': not one of"):
         proxy_candidates.candidate_config(dict(c, optimizer='adam'), 'f',
                                           'h')
+
+
+def test_swa_candidate_adds_only_the_averaging_hook(tmp_path):
+    """The SWA challenger: the recipe's fold config with one EMAHook that
+    averages, with equal weights, the weights and BN statistics of every
+    iteration from epoch 40; the rest is the recipe's fold config. The
+    averaged model built from that hook's config holds the mean of two
+    models' parameters and BN running statistics; ``ema`` with ``swa`` and
+    an averaging that never begins are named."""
+    from mmaction.registry import MODELS as ACTION_MODELS
+    from mmaction.utils import register_all_modules
+    from mmengine.registry import MODELS
+    register_all_modules()
+    (ch, ) = proxy_confirm.select_challengers(['swa'])
+    c = _recipe_with(*ch[1:])
+    assert c == dict(proxy_candidates.SHIPPED, swa=40)
+    assert proxy_candidates.candidate_name(c).endswith('_native_swa40')
+    configs = {name: cfg.to_dict() for name, cfg in _fold_configs(
+        tmp_path, swa=c, recipe=proxy_candidates.SHIPPED).items()}
+    (hook, ) = configs['swa'].pop('custom_hooks')
+    assert hook == dict(type='EMAHook', ema_type='StochasticWeightAverage',
+                        begin_epoch=40, update_buffers=True)
+    assert configs['recipe'].pop('custom_hooks') == []
+    assert configs['swa'] == configs['recipe']
+    recipe = Config.fromfile(str(tmp_path / 'recipe.py')).model
+    nets = []
+    for seed in (0, 1):
+        torch.manual_seed(seed)
+        net = ACTION_MODELS.build(recipe)
+        net.init_weights()
+        net.train()
+        net.backbone(torch.randn(2, 6, 16, 32, 32) * (seed + 1))
+        nets.append(net)
+    swa = MODELS.build(dict(type=hook['ema_type'], model=nets[0],
+                            update_buffers=hook['update_buffers']))
+    swa.update_parameters(nets[0])
+    swa.update_parameters(nets[1])
+    averaged = swa.module.state_dict()
+    for key, value in nets[0].state_dict().items():
+        if value.dtype.is_floating_point:
+            mean = (value + nets[1].state_dict()[key]) / 2
+            assert torch.allclose(averaged[key], mean, atol=1e-6), key
+    assert any('running_var' in key for key in averaged)
+    with pytest.raises(ValueError, match='ema or swa'):
+        proxy_candidates.candidate_config(dict(c, ema=0.01), 'f', 'h')
+    with pytest.raises(ValueError, match='swa 80: the averaging should'):
+        proxy_candidates.candidate_config(dict(c, swa=80), 'f', 'h')
+
+
+def test_log_energy_candidate_changes_only_the_energy(tmp_path):
+    """The log-energy challenger (modality ``'rgb+logenergy'``): the
+    recipe's fold config with SegmentMotion's ``log_energy`` on, in train
+    and test pipelines alike, and the energy channels normalised with the
+    log energy's measured statistics; the rest is the recipe's."""
+    (ch, ) = proxy_confirm.select_challengers(['modality=rgb+logenergy'])
+    c = _recipe_with(*ch[1:])
+    assert c == dict(proxy_candidates.SHIPPED, modality='rgb+logenergy')
+    assert proxy_candidates.candidate_name(c).startswith(
+        'rgblogenergy_s32_t16u_flip_crop_w16b2_e80_lr0.001_native')
+    configs = {name: cfg.to_dict() for name, cfg in _fold_configs(
+        tmp_path, log=c, recipe=proxy_candidates.SHIPPED).items()}
+    log_pre = configs['log']['model'].pop('data_preprocessor')
+    pre = configs['recipe']['model'].pop('data_preprocessor')
+    assert log_pre.pop('mean')[3:] == [proxy_candidates.LOG_ENERGY_MEAN] * 3
+    assert log_pre.pop('std')[3:] == [proxy_candidates.LOG_ENERGY_STD] * 3
+    assert pre.pop('mean')[3:] == [2.0] * 3 and pre.pop('std')[3:] == [5.0] * 3
+    assert log_pre == pre
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        steps = configs['log'][loader]['dataset']['pipeline']
+        (motion, ) = [s for s in steps if s['type'] == 'SegmentMotion']
+        assert motion.pop('log_energy') is True
+        assert motion['mode'] == 'rgb+energy'
+    assert configs['log'] == configs['recipe']

@@ -130,7 +130,8 @@ def test_per_frame_takes_each_frames_own_step_within_its_view():
         SegmentMotion(per_frame=True)(dict(imgs=clip([0] * 5), clip_len=3,
                                            num_clips=2))
     assert repr(SegmentMotion(per_frame=True)) == (
-        "SegmentMotion(mode='rgb+energy', per_frame=True, flow_size=48)")
+        "SegmentMotion(mode='rgb+energy', per_frame=True, flow_size=48, "
+        'log_energy=False)')
 
 
 @pytest.mark.parametrize('total', [2, 3, 5])
@@ -329,3 +330,18 @@ def test_per_frame_foreground_takes_each_views_own_background():
     assert not imgs[4:].any()
     view0 = frames.astype(np.float32)
     assert np.allclose(imgs[:4, ..., :3], view0 - background(view0))
+
+
+def test_log_energy_compresses_only_the_energy():
+    """``log_energy``: the energy channels hold log(1 + e), the key frames
+    stay as they are (segment energies 20 and 10 as above)."""
+    values = [0, 10, 10, 40, 0, 0, 30, 30]
+    results = UniformSegment(num_segments=2, test_mode=True,
+                             all_frames=True)(dict(total_frames=8))
+    results['imgs'] = clip(values)
+    out = SegmentMotion(log_energy=True)(results)
+    first, second = out['imgs']
+    assert first[0, 0, 0] == 10 and second[0, 0, 0] == 30
+    assert first[0, 0, 3:] == pytest.approx([np.log(21.0)] * 3)
+    assert second[0, 0, 3:] == pytest.approx([np.log(11.0)] * 3)
+    assert 'log_energy=True' in repr(SegmentMotion(log_energy=True))
