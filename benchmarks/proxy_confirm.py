@@ -340,9 +340,17 @@ def change_text(r: Dict) -> str:
                                     if np.isfinite(r['p_value']) else '')
 
 
+def p_text(p: float) -> str:
+    """A p-value to two decimals, or to one significant digit under 0.01
+    (0.0027 is ``0.003``, not ``0.00``)."""
+    if p >= 0.01:
+        return f'{p:.2f}'
+    return np.format_float_positional(p, precision=1, fractional=False)
+
+
 def verdict_text(r: Dict) -> str:
     """The verdict of a :func:`decide` result with its p-value."""
-    return r['verdict'] + (f" (p = {r['p_value']:.2f})"
+    return r['verdict'] + (f" (p = {p_text(r['p_value'])})"
                            if np.isfinite(r['p_value']) else '')
 
 

@@ -299,7 +299,7 @@ def test_confirm_trains_every_seed_and_replaces_only_on_a_clear_gain(
         == [1.0, 1.0, 0.0]
     text = proxy_confirm.confirm_markdown(result, [0, 1, 2])
     assert ('| 0.760 ± 0.010 | +0.050 ± 0.008 | +0.050 / +0.050 / +0.050 '
-            '| helps (p = 0.00) | 9 |') in text
+            '| helps (p = 0.004) | 9 |') in text
     assert '| reference baseline | 1.000 | 1.000 | 0.000 |' in text
     assert 'Partial' not in text
     # a report from the ledger alone: the seeds finished for everyone
@@ -1889,8 +1889,9 @@ def test_foreground_challenger_is_picked_by_its_value_and_packs_6_channels(
     register_all_modules()
     (fg, ) = proxy_confirm.select_challengers(['modality=fg+energy'])
     assert fg[1:] == ('modality', 'fg+energy')
-    both = proxy_confirm.select_challengers(['modality'])
-    assert [ch[2] for ch in both] == ['rgb+flow+energy', 'fg+energy']
+    every = proxy_confirm.select_challengers(['modality'])
+    assert [ch[2] for ch in every] == ['rgb+flow+energy', 'fg+energy',
+                                       'rgb+logenergy']
     with pytest.raises(ValueError, match=r'modality=fg\+energy'):
         proxy_confirm.select_challengers(['modality=rgb'])
     c = _recipe_with(*fg[1:])
