@@ -121,16 +121,25 @@ def pipelines(c: dict) -> Tuple[list, list]:
     return train, test
 
 
+#: energy parts of a modality besides ``'energy'``: SegmentMotion's options
+#: that make them (see :func:`_segment_motion`).
+ENERGY_FORMS = {'logenergy': dict(log_energy=True),
+                'floorenergy': dict(noise_floor=True)}
+
+
 def _segment_motion(modality: str, per_frame: bool) -> dict:
-    """``SegmentMotion`` of an energy ``modality``; ``'logenergy'`` is the
-    energy compressed to log(1 + e) (``log_energy``), the other parts as
-    in ``modality``."""
-    motion = dict(type='SegmentMotion',
-                  mode=modality.replace('logenergy', 'energy'),
-                  per_frame=per_frame)
-    if 'logenergy' in modality:
-        motion['log_energy'] = True
-    return motion
+    """``SegmentMotion`` of an energy ``modality``, the parts as in
+    ``modality``; an :data:`ENERGY_FORMS` part is the energy with its
+    options: ``'logenergy'`` compressed to log(1 + e), ``'floorenergy'``
+    less the clip's median energy (its noise floor)."""
+    parts = modality.split('+')
+    options = {}
+    for form, form_options in ENERGY_FORMS.items():
+        if form in parts:
+            parts[parts.index(form)] = 'energy'
+            options.update(form_options)
+    return dict(type='SegmentMotion', mode='+'.join(parts),
+                per_frame=per_frame, **options)
 
 
 def _stats_steps(c: dict, all_frames: bool) -> list:
@@ -160,6 +169,11 @@ FG_STD = 17.0
 #: (the same clips' linear energy: 1.70 and 4.61).
 LOG_ENERGY_MEAN = 0.5
 LOG_ENERGY_STD = 0.75
+#: mean and std of the energy channels less the clip's median energy
+#: (``'floorenergy'``), measured as :data:`LOG_ENERGY_MEAN` is: 1.46 and
+#: 4.43 (the linear energy on those clips and that pipeline: 1.70, 4.61).
+FLOOR_ENERGY_MEAN = 1.5
+FLOOR_ENERGY_STD = 4.4
 
 
 #: preprocessor ``(mean, std)`` per channel of each input part (see
@@ -169,7 +183,9 @@ INPUT_STATS = dict(rgb=([123.675, 116.28, 103.53], [58.395, 57.12, 57.375]),
                    flow=([0.0] * 2, [0.2] * 2),
                    fg=([0.0] * 3, [FG_STD] * 3),
                    energy=([2.0] * 3, [5.0] * 3),
-                   logenergy=([LOG_ENERGY_MEAN] * 3, [LOG_ENERGY_STD] * 3))
+                   logenergy=([LOG_ENERGY_MEAN] * 3, [LOG_ENERGY_STD] * 3),
+                   floorenergy=([FLOOR_ENERGY_MEAN] * 3,
+                                [FLOOR_ENERGY_STD] * 3))
 
 
 def input_normalization(modality: str) -> Dict:
@@ -179,7 +195,9 @@ def input_normalization(modality: str) -> Dict:
     std 5 for the segment motion energy (measured: 1.8 and 5.1 at the
     32 px input, 1.8 and 4.6 at the native size, area-resized), mean
     :data:`LOG_ENERGY_MEAN` and std :data:`LOG_ENERGY_STD` for its
-    logarithm (``'logenergy'``), mean 0 and
+    logarithm (``'logenergy'``), mean :data:`FLOOR_ENERGY_MEAN` and std
+    :data:`FLOOR_ENERGY_STD` for the energy above its noise floor
+    (``'floorenergy'``), mean 0 and
     std 0.2 for the two channels of the optical flow (measured at the
     segment middles of every third train clip, area-resized to 32 px: std
     0.20 and 0.19 px of a 48 px frame), mean 0 and std :data:`FG_STD` for

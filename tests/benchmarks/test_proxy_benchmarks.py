@@ -1891,7 +1891,7 @@ def test_foreground_challenger_is_picked_by_its_value_and_packs_6_channels(
     assert fg[1:] == ('modality', 'fg+energy')
     every = proxy_confirm.select_challengers(['modality'])
     assert [ch[2] for ch in every] == ['rgb+flow+energy', 'fg+energy',
-                                       'rgb+logenergy']
+                                       'rgb+logenergy', 'rgb+floorenergy']
     with pytest.raises(ValueError, match=r'modality=fg\+energy'):
         proxy_confirm.select_challengers(['modality=rgb'])
     c = _recipe_with(*fg[1:])
@@ -2332,27 +2332,34 @@ def test_swa_candidate_adds_only_the_averaging_hook(tmp_path):
         proxy_candidates.candidate_config(dict(c, swa=80), 'f', 'h')
 
 
-def test_log_energy_candidate_changes_only_the_energy(tmp_path):
-    """The log-energy challenger (modality ``'rgb+logenergy'``): the
-    recipe's fold config with SegmentMotion's ``log_energy`` on, in train
-    and test pipelines alike, and the energy channels normalised with the
-    log energy's measured statistics; the rest is the recipe's."""
-    (ch, ) = proxy_confirm.select_challengers(['modality=rgb+logenergy'])
+@pytest.mark.parametrize('modality,option,mean,std', [
+    ('rgb+logenergy', 'log_energy', 'LOG_ENERGY_MEAN', 'LOG_ENERGY_STD'),
+    ('rgb+floorenergy', 'noise_floor', 'FLOOR_ENERGY_MEAN',
+     'FLOOR_ENERGY_STD')])
+def test_energy_form_candidate_changes_only_the_energy(
+        tmp_path, modality, option, mean, std):
+    """The energy-form challengers (modality ``'rgb+logenergy'``, log(1 +
+    e); ``'rgb+floorenergy'``, the energy above the clip's median): the
+    recipe's fold config with SegmentMotion's option on, in train and test
+    pipelines alike, and the energy channels normalised with that form's
+    measured statistics; the rest is the recipe's."""
+    (ch, ) = proxy_confirm.select_challengers([f'modality={modality}'])
     c = _recipe_with(*ch[1:])
-    assert c == dict(proxy_candidates.SHIPPED, modality='rgb+logenergy')
+    assert c == dict(proxy_candidates.SHIPPED, modality=modality)
     assert proxy_candidates.candidate_name(c).startswith(
-        'rgblogenergy_s32_t16u_flip_crop_w16b2_e80_lr0.001_native')
+        modality.replace('+', '') +
+        '_s32_t16u_flip_crop_w16b2_e80_lr0.001_native')
     configs = {name: cfg.to_dict() for name, cfg in _fold_configs(
-        tmp_path, log=c, recipe=proxy_candidates.SHIPPED).items()}
-    log_pre = configs['log']['model'].pop('data_preprocessor')
+        tmp_path, form=c, recipe=proxy_candidates.SHIPPED).items()}
+    form_pre = configs['form']['model'].pop('data_preprocessor')
     pre = configs['recipe']['model'].pop('data_preprocessor')
-    assert log_pre.pop('mean')[3:] == [proxy_candidates.LOG_ENERGY_MEAN] * 3
-    assert log_pre.pop('std')[3:] == [proxy_candidates.LOG_ENERGY_STD] * 3
+    assert form_pre.pop('mean')[3:] == [getattr(proxy_candidates, mean)] * 3
+    assert form_pre.pop('std')[3:] == [getattr(proxy_candidates, std)] * 3
     assert pre.pop('mean')[3:] == [2.0] * 3 and pre.pop('std')[3:] == [5.0] * 3
-    assert log_pre == pre
+    assert form_pre == pre
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        steps = configs['log'][loader]['dataset']['pipeline']
+        steps = configs['form'][loader]['dataset']['pipeline']
         (motion, ) = [s for s in steps if s['type'] == 'SegmentMotion']
-        assert motion.pop('log_energy') is True
+        assert motion.pop(option) is True
         assert motion['mode'] == 'rgb+energy'
-    assert configs['log'] == configs['recipe']
+    assert configs['form'] == configs['recipe']

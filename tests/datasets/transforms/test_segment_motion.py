@@ -131,7 +131,7 @@ def test_per_frame_takes_each_frames_own_step_within_its_view():
                                            num_clips=2))
     assert repr(SegmentMotion(per_frame=True)) == (
         "SegmentMotion(mode='rgb+energy', per_frame=True, flow_size=48, "
-        'log_energy=False)')
+        'log_energy=False, noise_floor=False)')
 
 
 @pytest.mark.parametrize('total', [2, 3, 5])
@@ -345,3 +345,30 @@ def test_log_energy_compresses_only_the_energy():
     assert first[0, 0, 3:] == pytest.approx([np.log(21.0)] * 3)
     assert second[0, 0, 3:] == pytest.approx([np.log(11.0)] * 3)
     assert 'log_energy=True' in repr(SegmentMotion(log_energy=True))
+
+
+def test_noise_floor_removes_each_channels_median_energy():
+    """``noise_floor``: each energy channel loses its median over the
+    segments and pixels, clipped at 0; the key frames stay; with
+    ``log_energy`` the log is taken of what remains."""
+    rng = np.random.default_rng(0)
+    frames = rng.integers(0, 3, (9, 4, 5, 3)).astype(np.uint8)  # noise
+    frames[4:, :2, :2, 0] += 60  # one channel, one corner moves
+
+    def segments(transform):
+        results = UniformSegment(num_segments=2, test_mode=True,
+                                 all_frames=True)(dict(total_frames=9))
+        results['imgs'] = list(frames)
+        return np.stack(transform(results)['imgs'])
+
+    plain = segments(SegmentMotion())
+    floored = segments(SegmentMotion(noise_floor=True))
+    assert np.array_equal(floored[..., :3], plain[..., :3])
+    energy = plain[..., 3:]
+    median = np.median(energy, axis=(0, 1, 2))
+    assert (median > 0).all()  # the noise gives every channel a floor
+    assert np.allclose(floored[..., 3:], np.maximum(energy - median, 0))
+    assert floored[..., 3].max() == energy[..., 0].max() - median[0]
+    both = SegmentMotion(noise_floor=True, log_energy=True)
+    assert np.allclose(segments(both)[..., 3:], np.log1p(floored[..., 3:]))
+    assert 'noise_floor=True' in repr(both)
