@@ -14,10 +14,12 @@ from the work dir is trained first, under the confirmation's name, so both
 share it). Per run, as the table does on val
 (``proxy_surveillance.posthoc_f1``): the last checkpoint and the checkpoint
 ensemble (mean of the probabilities), each at threshold 0.5 and with
-per-class thresholds tuned out-of-fold (5 folds of the held-out clips). A
-seed's value is the mean over its 3 folds; a mechanism's verdict is a
-paired t-test over the seeds (``proxy_confirm.paired_runs``), the same runs
-with and without it.
+per-class thresholds tuned out-of-fold (5 folds of the held-out clips),
+and the last checkpoint fused late with the reference baseline (the mean
+of its probabilities and those of the forest fitted on the fold's other
+clips, :func:`fused_f1`). A seed's value is the mean over its 3 folds;
+a mechanism's verdict is a paired t-test over the seeds
+(``proxy_confirm.paired_runs``), the same runs with and without it.
 
 Each fold run's held-out scores go into the ledger
 ``<--out>/proxy_posthoc_cv_runs.json`` (commit it: a new clone resumes
@@ -53,6 +55,7 @@ from proxy_surveillance import (ENSEMBLE_AT, check_single_against_val,
                                 scores_of, stats, video_groups)
 from tiny_action.datasets.annotations import read_annotation_entries
 from tiny_action.evaluation import macro_prf
+from tiny_action.tools.ensemble import DumpScores
 from tiny_action.utils.fileio import atomic_write_bytes, write_json_atomic
 
 LEDGER = 'proxy_posthoc_cv_runs.json'
@@ -60,7 +63,9 @@ LEDGER = 'proxy_posthoc_cv_runs.json'
 ROWS = (('single', 'recipe, last checkpoint, threshold 0.5'),
         ('ens', 'recipe, checkpoint ensemble, threshold 0.5'),
         ('single_thr', 'recipe, last checkpoint, tuned thresholds'),
-        ('ens_thr', 'recipe, checkpoint ensemble, tuned thresholds'))
+        ('ens_thr', 'recipe, checkpoint ensemble, tuned thresholds'),
+        ('fused', 'recipe, last checkpoint, averaged with the reference '
+         'forest\'s probabilities, threshold 0.5'))
 #: mechanisms: (label, key with it, key without it).
 MECHANISMS = (
     ('checkpoint ensemble instead of the last checkpoint (sec. 4)',
@@ -68,7 +73,10 @@ MECHANISMS = (
     ('tuned thresholds instead of 0.5, single model (sec. 4)',
      'single_thr', 'single'),
     ('tuned thresholds instead of 0.5, ensemble (sec. 4)',
-     'ens_thr', 'ens'))
+     'ens_thr', 'ens'),
+    ('late fusion with the reference baseline: the mean of the last '
+     'checkpoint\'s and the forest\'s probabilities (the forest fitted on '
+     'the fold\'s other clips)', 'fused', 'single'))
 #: random val-sized sets of source videos of :func:`val_sized_gaps`.
 DRAWS = 4000
 #: the val table's result, in --out (``recipe_vs_reference.by_video``).
@@ -148,15 +156,20 @@ def check_against_confirm(confirm: RunLedger, run: str, record: Dict,
 def measure(runs: ProxyRuns, ledger: RunLedger, c: dict, folds, parts,
             entries: List[dict], y: np.ndarray, cfg_dir: str,
             seeds: Sequence[int], test: bool = True,
-            confirm: Optional[RunLedger] = None) -> Dict[int, List[Dict]]:
+            confirm: Optional[RunLedger] = None,
+            reference: Optional[List[np.ndarray]] = None
+            ) -> Dict[int, List[Dict]]:
     """Every fold run of candidate ``c`` with each of ``seeds`` (seed by
     seed) from the ledger, measuring what it lacks when ``test``; each
     record is checked against the confirmation's ledger ``confirm``
-    (:func:`check_against_confirm`).
+    (:func:`check_against_confirm`). ``reference``: the reference
+    baseline's held-out scores per fold
+    (``proxy_folds.reference_fold_scores``), for :func:`fused_f1`.
 
     Returns:
         dict: ``{seed: [posthoc_f1, test_cpu and tests_untimed of each
-        fold]}`` for the seeds whose every fold is in the ledger.
+        fold, and fused (fused_f1) with a reference]}`` for the seeds whose
+        every fold is in the ledger.
     """
     configs = write_fold_configs(c, folds, cfg_dir)
     name = candidate_name(c)
@@ -182,27 +195,50 @@ def measure(runs: ProxyRuns, ledger: RunLedger, c: dict, folds, parts,
                 check_against_confirm(confirm, run, rec, y[held])
             if run not in ledger:  # kept only once checked
                 ledger.add(run, identity, rec)
-            per_fold.append(dict(posthoc_f1(scores_of(rec, run)),
+            per_run = scores_of(rec, run)
+            per_fold.append(dict(posthoc_f1(per_run),
                                  test_cpu=rec['test_cpu'],
                                  tests_untimed=rec['tests_untimed']))
+            if reference is not None:
+                per_fold[-1]['fused'] = fused_f1(per_run, reference[k])
         if len(per_fold) == len(parts):
             out[seed] = per_fold
     return out
+
+
+def fused_f1(per_run: Dict[int, DumpScores],
+             reference: np.ndarray) -> float:
+    """Macro-F1 at threshold 0.5 of the mean of a run's last checkpoint's
+    probabilities (``{epoch: DumpScores}`` as :func:`scores_of`) and the
+    reference baseline's ``(N, C)`` scores of the same clips.
+
+    Raises:
+        ValueError: ``reference`` is not one row per clip of the run.
+    """
+    last = per_run[max(per_run)]
+    if reference.shape != last.scores.shape:
+        raise ValueError(f'the reference scores have shape {reference.shape}'
+                         f', the run\'s {last.scores.shape}')
+    return macro_prf((last.scores + reference) / 2, last.labels)['f1']
 
 
 def summarize(per_seed: Dict[int, List[Dict]]) -> Dict:
     """Rows (per-seed means over the folds, :func:`stats`) and mechanisms
     (``proxy_confirm.paired_runs`` of the folds' values, seed by seed:
     the same runs with and without; with the ``label`` and the row keys
-    ``with_`` / ``without``), and the tests' CPU seconds."""
+    ``with_`` / ``without``), and the tests' CPU seconds; a row the folds
+    lack (``fused`` without a reference) is left out, with its
+    mechanisms."""
     seeds = sorted(per_seed)
+    have = set(per_seed[seeds[0]][0])
     rows = {key: stats([np.mean([f[key] for f in per_seed[s]])
-                        for s in seeds]) for key, _ in ROWS}
+                        for s in seeds]) for key, _ in ROWS if key in have}
     mech = [dict(paired_runs([[f[with_] for f in per_seed[s]] for s in seeds],
                              [[f[without] for f in per_seed[s]]
                               for s in seeds]),
                  label=label, with_=with_, without=without)
-            for label, with_, without in MECHANISMS]
+            for label, with_, without in MECHANISMS
+            if with_ in have and without in have]
     folds = [f for s in seeds for f in per_seed[s]]
     return dict(seeds=seeds, rows=rows, mechanisms=mech,
                 test_cpu=float(sum(f['test_cpu'] for f in folds)),
@@ -350,7 +386,9 @@ def markdown(result: Dict, seeds_asked: Sequence[int], reference: float,
         f'favours the tuned thresholds). Per seed the mean over the {folds} '
         'folds. The val split was not used; these folds are those the '
         'recipe was selected on, which raises its level more than the '
-        'paired changes below.', '']
+        'paired changes below. The late fusion averages the last '
+        'checkpoint\'s probabilities with those of the reference forest '
+        'fitted on the same fold\'s other clips.', '']
     if len(seeds) < len(seeds_asked):
         lines += [f'**Partial**: {len(seeds)} of the {len(seeds_asked)} '
                   'seeds; the rest resume from the ledger '
@@ -359,6 +397,8 @@ def markdown(result: Dict, seeds_asked: Sequence[int], reference: float,
               f'| reference baseline (motion features + forest) | | '
               f'{reference:.3f} |']
     for key, label in ROWS:
+        if key not in result['rows']:
+            continue
         r = result['rows'][key]
         lines.append(f"| {label} | "
                      f"{' / '.join(f'{v:.3f}' for v in r['values'])} | "
@@ -429,7 +469,8 @@ def main() -> None:
                        osp.join(runs.work_dir, 'configs'), args.seeds,
                        test=not args.report,
                        confirm=RunLedger(osp.join(REPO, args.out,
-                                                  CONFIRM_LEDGER)))
+                                                  CONFIRM_LEDGER)),
+                       reference=ref_scores)
     if not per_seed:
         raise SystemExit(f'{ledger.path}: no seed has every fold')
     result = summarize(per_seed)

@@ -311,3 +311,54 @@ def test_val_sized_gaps_draw_whole_videos():
                                replace=False)
     with pytest.raises(ValueError, match='videos=0: draws need 1 source'):
         posthoc.val_sized_gaps([recipe], reference, y, groups, 0)
+
+
+def test_late_fusion_with_the_reference_is_paired_with_the_last_checkpoint(
+        tmp_path, monkeypatch):
+    """With the reference's held-out scores per fold, each fold run also
+    scores the mean of its last checkpoint's and the forest's
+    probabilities (``fused``), reported as a row and as a mechanism paired
+    with the last checkpoint; a reference of other clips is refused."""
+    from proxy_runs import RunLedger
+
+    from tiny_action.evaluation import macro_prf
+    entries, parts, y, folds = _setup(tmp_path)
+    c = dict(proxy_candidates.SHIPPED)
+
+    def fold_scores(runs, config, run, options, held_ids, y_held):
+        seed = int(options[0].split('=')[1]) if options else 0
+        return dict(scores=dict(_scores(seed, 0, y_held), ids=held_ids),
+                    machine='x', test_cpu=1.0, tests_untimed=0)
+
+    monkeypatch.setattr(posthoc, 'fold_scores', fold_scores)
+    # a confident forest, right on every clip but the first of each fold
+    reference = [np.where(y[held] > 0, 0.8, 0.2) for held in parts]
+    for r in reference:
+        r[0] = 1 - r[0]
+    per_seed = posthoc.measure(
+        'runs', RunLedger(str(tmp_path / 'ledger.json')), c, folds, parts,
+        entries, y, str(tmp_path / 'configs'), [0, 1, 2],
+        reference=reference)
+    for seed, per_fold in per_seed.items():
+        last = np.asarray(_scores(seed, 0, y[parts[0]])['epochs']['80'])
+        fused = macro_prf((last + reference[0]) / 2, y[parts[0]])['f1']
+        assert per_fold[0]['fused'] == pytest.approx(fused)
+        assert fused != pytest.approx(per_fold[0]['single'])
+    result = posthoc.summarize(per_seed)
+    (fusion, ) = [m for m in result['mechanisms'] if m['with_'] == 'fused']
+    assert fusion['without'] == 'single' and fusion['runs'] == 9
+    assert fusion['change'] == pytest.approx(
+        np.mean(result['rows']['fused']['values']) -
+        np.mean(result['rows']['single']['values']))
+    text = posthoc.markdown(result, [0, 1, 2], 0.664, 3 * N_HELD, 3)
+    assert "averaged with the reference forest's probabilities" in text
+    assert '| late fusion with the reference baseline' in text
+    # without a reference there is no fusion row, and no mechanism of it
+    plain = posthoc.summarize({s: [{k: v for k, v in f.items()
+                                    if k != 'fused'} for f in folds_]
+                               for s, folds_ in per_seed.items()})
+    assert 'fused' not in plain['rows']
+    assert all(m['with_'] != 'fused' for m in plain['mechanisms'])
+    with pytest.raises(ValueError, match='reference scores have shape'):
+        posthoc.fused_f1(posthoc.scores_of(
+            dict(scores=_scores(0, 0, y[parts[0]])), 'run'), reference[0][1:])
