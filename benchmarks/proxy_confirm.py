@@ -31,6 +31,13 @@ from proxy_runs import (REPO, ProxyRuns, RunLedger, config_sha256, machine,
 from tiny_action.datasets.annotations import read_annotation_entries
 from tiny_action.utils.fileio import atomic_write_bytes, write_json_atomic
 
+#: why SGD: the two SGD challengers' shared rationale.
+_SGD_WHY = ('(the optimizer of mmaction2\'s from-scratch video recipes (0.1 '
+            'at batch 64, momentum 0.9, weight decay 1e-4), lr scaled '
+            'linearly to the batch of 8 (0.0125) and four times that: SGD '
+            'is known to generalise better than adaptive methods when a CNN '
+            'is trained from scratch on little data, and AdamW at lr 1e-3 '
+            'reaches near-certain train scores)')
 #: challengers of the shipped recipe for the confirmation (``--confirm``),
 #: each ``(what, key, value)`` applied to SHIPPED (by :func:`with_choice`; a
 #: combined key such as ``downscale_smooth`` sets two candidate keys). The
@@ -39,13 +46,6 @@ from tiny_action.utils.fileio import atomic_write_bytes, write_json_atomic
 #: candidate's CV mean by about 0.03 (the seed spread), as much as most
 #: stage margins: a challenger is trained with every confirmation seed
 #: before it may replace the recipe.
-#: why SGD: the two SGD challengers' shared rationale.
-_SGD_WHY = ('(the optimizer of mmaction2\'s from-scratch video recipes (0.1 '
-            'at batch 64, momentum 0.9, weight decay 1e-4), lr scaled '
-            'linearly to the batch of 8 (0.0125) and four times that: SGD '
-            'is known to generalise better than adaptive methods when a CNN '
-            'is trained from scratch on little data, and AdamW at lr 1e-3 '
-            'reaches near-certain train scores)')
 CHALLENGERS: Sequence[Tuple[str, str, object]] = (
     ('+ RandomDownscale(min_size=24, prob=0.5) of the train clips '
      '(held-out clips under 40 px were the weakest)', 'downscale', 0.5),

@@ -437,13 +437,15 @@ class SegmentMotion(BaseTransform):
         fg = self.mode.startswith('fg')
         if keys is None:  # per frame: each view is its own whole clip
             clips = _stack(frames, views)
-            rows = [(view, segment_energy(view, segments),
+            rows = [(view, self._energy_channels(
+                        segment_energy(view, segments)),
                      key_frame_flow(view, range(len(view)), self.flow_size)
                      if flow else None,
                      background(view) if fg else None) for view in clips]
         else:
             clip = _stack(frames, 1)[0]
-            energy = segment_energy(clip, segments)
+            # one energy for all views, as the input holds it
+            energy = self._energy_channels(segment_energy(clip, segments))
             scene = background(clip) if fg else None
             # every view's key frames at once: their grey frames are shared
             flows = np.split(key_frame_flow(clip, keys, self.flow_size),
@@ -458,7 +460,7 @@ class SegmentMotion(BaseTransform):
                 parts.append(_temporal_gradient(view, 1, 'diff'))
             if flow:
                 parts.append(view_flow)
-            parts.append(self._energy_channels(energy))
+            parts.append(energy)
             out += list(np.concatenate(parts, axis=-1))
         return out
 
