@@ -34,14 +34,18 @@ the recipe falls behind or ahead of the reference baseline on random sets of
 as many source videos as the val split has (a bootstrap of the train
 videos), scored by these held-out scores; set beside the val table's gap
 (``proxy_surveillance.json``, when present) it says how unusual that gap
-would be if the two models behaved on val as they do held out in train.
+would be if the two models behaved on val as they do held out in train;
+then with draws that hold as many noisy source videos as val does
+(:func:`noisy_videos`, read from the frames of both splits, no val label),
+whether val's noisier cameras make that gap usual.
 """
 import argparse
 import json
 import os.path as osp
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
+from mmengine.utils import track_iter_progress
 
 from proxy_candidates import SHIPPED, candidate_name
 from proxy_confirm import (CONFIRM_LEDGER, MIN_SEEDS, change_text,
@@ -294,7 +298,8 @@ def val_sized_gaps(recipe: List[np.ndarray], reference: np.ndarray,
                    labels: np.ndarray, groups: List[np.ndarray],
                    videos: int, draws: int = DRAWS, seed: int = 0,
                    observed: Optional[float] = None,
-                   replace: bool = True) -> Dict:
+                   replace: bool = True,
+                   strata: Optional[Tuple[np.ndarray, int]] = None) -> Dict:
     """What a val split of ``videos`` source videos would show of ``recipe
     - reference`` (the mean-over-seeds macro-F1 minus the reference's) if
     the held-out scores of the train clips were how both models behave:
@@ -311,25 +316,34 @@ def val_sized_gaps(recipe: List[np.ndarray], reference: np.ndarray,
         labels (np.ndarray): ``(N, C)`` multi-hot labels.
         observed (float, optional): A gap seen on val; given, ``p_as_low``
             is the share of draws at or below it.
+        strata (tuple, optional): ``(flags, n)``: one bool per group; each
+            draw then takes ``n`` of the flagged videos and ``videos - n``
+            of the others (with replacement), a set whose mix matches a
+            split that has ``n`` flagged videos (:func:`noisy_videos`).
 
     Returns:
         dict: ``mean``, ``low`` / ``high`` (2.5 / 97.5 percentiles),
         ``p_behind`` (share of draws with the recipe behind), ``videos``,
-        ``draws``, ``replace``, and ``observed`` / ``p_as_low`` when
-        ``observed``.
+        ``draws``, ``replace``, ``observed`` / ``p_as_low`` when
+        ``observed``, and with ``strata`` ``flagged`` (``n``),
+        ``flagged_groups`` (how many groups are flagged) and ``groups``.
 
     Raises:
         ValueError: ``videos`` is below 1, or above the number of groups
-            without replacement.
+            without replacement; ``strata`` without replacement, with one
+            flag per group missing, or asking for videos from an empty
+            stratum.
     """
     most = '' if replace else f' to {len(groups)}'
     if videos < 1 or (not replace and videos > len(groups)):
         raise ValueError(f'videos={videos}: draws need 1{most} source '
                          'videos')
+    pools = _strata_pools(strata, len(groups), videos, replace)
     rng = np.random.default_rng(seed)
     gaps = np.empty(draws)
     for i in range(draws):
-        pick = rng.choice(len(groups), videos, replace=replace)
+        pick = np.concatenate([rng.choice(pool, n, replace=replace)
+                               for pool, n in pools])
         idx = np.concatenate([groups[g] for g in pick])
         model = np.mean([macro_prf(r[idx], labels[idx])['f1']
                          for r in recipe])
@@ -341,7 +355,70 @@ def val_sized_gaps(recipe: List[np.ndarray], reference: np.ndarray,
     if observed is not None:
         out.update(observed=float(observed),
                    p_as_low=float(np.mean(gaps <= observed)))
+    if strata is not None:
+        out.update(flagged=int(strata[1]),
+                   flagged_groups=int(np.sum(strata[0])), groups=len(groups))
     return out
+
+
+def _strata_pools(strata: Optional[Tuple[np.ndarray, int]], groups: int,
+                  videos: int, replace: bool) -> List[Tuple[np.ndarray, int]]:
+    """``(group indices, videos to draw)`` of each stratum of
+    :func:`val_sized_gaps`: every group once without ``strata``, else the
+    flagged groups (``n`` draws) and the others (``videos - n``).
+
+    Raises:
+        ValueError: As :func:`val_sized_gaps` says of ``strata``.
+    """
+    if strata is None:
+        return [(np.arange(groups), videos)]
+    flags, n = np.asarray(strata[0], bool), int(strata[1])
+    if not replace:
+        raise ValueError('strata: draws with replacement only')
+    if len(flags) != groups:
+        raise ValueError(f'strata: {len(flags)} flags for {groups} groups')
+    if not 0 <= n <= videos:
+        raise ValueError(f'strata: {n} flagged videos of a draw of {videos}')
+    pools = [(np.flatnonzero(flags), n), (np.flatnonzero(~flags), videos - n)]
+    for (pool, k), what in zip(pools, ('flagged', 'other')):
+        if k and not len(pool):
+            raise ValueError(f'strata: {k} {what} videos a draw, but no '
+                             f'{what} group')
+    return [(pool, k) for pool, k in pools if k]
+
+
+#: a clip is noisy when the median of its motion energy (the mean absolute
+#: change of each pixel and channel between consecutive frames over each of
+#: 16 segments, :func:`segment_energy`, at the clip's native size, grey
+#: levels 0-255) is above this: a still camera's clean clip changes most
+#: pixels by 0 between frames, a noisy or heavily compressed one nearly
+#: every pixel by a level or two.
+NOISE_FLOOR = 0.5
+#: segments of :func:`noise_floor` (the recipe's).
+NOISE_SEGMENTS = 16
+
+
+def noise_floor(path: str) -> float:
+    """The median motion energy of the video at ``path`` (see
+    :data:`NOISE_FLOOR`): its frames at their own size, in grey levels."""
+    from tiny_action.datasets.transforms.difference import segment_energy
+    from tiny_action.datasets.transforms.loading import TinyVideoReader
+    reader = TinyVideoReader(path)
+    frames = np.asarray(reader.get_batch(range(len(reader))), np.float32)
+    return float(np.median(segment_energy(frames, NOISE_SEGMENTS)))
+
+
+def noisy_videos(split_dir: str, res: str = 'lr') -> np.ndarray:
+    """Per source video of ``<split_dir>/annotations.json`` (in
+    :func:`proxy_surveillance.video_groups` order): are most of its clips
+    noisy (:func:`noise_floor` above :data:`NOISE_FLOOR`)? Reads the
+    ``res`` frames only, never a label."""
+    ann = osp.join(split_dir, 'annotations.json')
+    entries = read_annotation_entries(ann)
+    floors = np.array([noise_floor(osp.join(split_dir, res, e['path']))
+                       for e in track_iter_progress(entries)])
+    return np.array([np.mean(floors[g] > NOISE_FLOOR) > 0.5
+                     for g in video_groups(entries, ann)])
 
 
 def val_sized_markdown(g: Dict) -> str:
@@ -358,6 +435,22 @@ def val_sized_markdown(g: Dict) -> str:
     if 'observed' in g:
         text += (f", and at or below val's {g['observed']:+.3f} "
                  f"(`{VAL_RESULT}`) in {100 * g['p_as_low']:.1f}%")
+    text += '.'
+    m = g.get('noise_matched')
+    if m is None:
+        return text
+    text += (f" Val's cameras are noisier: read from the frames alone (no "
+             f"label, no score), {m['flagged']} of its {m['videos']} source "
+             'videos are noisy (most of their clips have a median '
+             f'frame-to-frame change above {NOISE_FLOOR:g} grey levels, '
+             f"`noise_floor`) against {m['flagged_groups']} of the "
+             f"{m['groups']} train videos. Draws of {m['flagged']} noisy and "
+             f"{m['videos'] - m['flagged']} other train videos put the "
+             f"recipe {m['mean']:+.3f} ahead on average ({m['low']:+.3f} to "
+             f"{m['high']:+.3f}), behind in {100 * m['p_behind']:.1f}%")
+    if 'observed' in m:
+        text += (f" and at or below val's gap in "
+                 f"{100 * m['p_as_low']:.1f}%")
     return text + '.'
 
 
@@ -430,7 +523,10 @@ def val_sized(ledger: RunLedger, parts: List[List[int]],
     """:func:`val_sized_gaps` of the shipped recipe's held-out scores
     (``seeds``) and the reference's, on sets of as many source videos as
     ``<data>/val/annotations.json`` has; beside the val table's gap by
-    video when ``val_result`` (``proxy_surveillance.json``) exists."""
+    video when ``val_result`` (``proxy_surveillance.json``) exists. Under
+    ``'noise_matched'``, the same with as many noisy videos
+    (:func:`noisy_videos`) a draw as val has: whether val's noisier
+    cameras make its gap usual (val's frames are read, not its labels)."""
     recipe = held_out_scores(ledger, candidate_name(SHIPPED), parts, seeds,
                              len(entries))
     reference = out_of_fold(ref_scores, parts, len(entries),
@@ -442,9 +538,15 @@ def val_sized(ledger: RunLedger, parts: List[List[int]],
         with open(val_result) as f:
             observed = json.load(f)['recipe_vs_reference']['by_video'][
                 'delta']
-    return val_sized_gaps(recipe, reference, y, video_groups(
-        entries, osp.join(data, 'train', 'annotations.json')), videos,
-        observed=observed)
+    groups = video_groups(entries, osp.join(data, 'train', 'annotations.json'))
+    out = val_sized_gaps(recipe, reference, y, groups, videos,
+                         observed=observed)
+    print('[posthoc] noise floor of the train and val clips')
+    flags = noisy_videos(osp.join(data, 'train'))
+    out['noise_matched'] = val_sized_gaps(
+        recipe, reference, y, groups, videos, observed=observed,
+        strata=(flags, int(noisy_videos(osp.join(data, 'val')).sum())))
+    return out
 
 
 def main() -> None:

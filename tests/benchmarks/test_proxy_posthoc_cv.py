@@ -362,3 +362,69 @@ def test_late_fusion_with_the_reference_is_paired_with_the_last_checkpoint(
     with pytest.raises(ValueError, match='reference scores have shape'):
         posthoc.fused_f1(posthoc.scores_of(
             dict(scores=_scores(0, 0, y[parts[0]])), 'run'), reference[0][1:])
+
+
+def test_val_sized_gaps_match_a_mix_of_flagged_videos():
+    """Strata: each draw takes ``n`` flagged videos and the rest from the
+    others. The recipe is right on the two unflagged videos and wrong on
+    the flagged one: one video a draw, all flagged, it is always behind;
+    all unflagged, never; unstratified, in about a third of the draws."""
+    y = np.eye(2)[[0, 1, 0, 1, 0, 1]]
+    groups = [np.array([0, 1]), np.array([2, 3]), np.array([4, 5])]
+    recipe = y.copy()
+    recipe[4:] = 1 - y[4:]
+    reference = 1 - recipe
+    flags = np.array([False, False, True])
+    bad = posthoc.val_sized_gaps([recipe], reference, y, groups, 1,
+                                 draws=50, strata=(flags, 1), observed=-1.0)
+    assert (bad['mean'], bad['p_behind'], bad['p_as_low']) == (-1.0, 1.0, 1.0)
+    assert bad['flagged'] == bad['flagged_groups'] == 1
+    assert bad['groups'] == 3
+    good = posthoc.val_sized_gaps([recipe], reference, y, groups, 1,
+                                  draws=50, strata=(flags, 0))
+    assert (good['mean'], good['p_behind']) == (1.0, 0.0)
+    text = posthoc.val_sized_markdown(dict(good, noise_matched=bad))
+    assert '1 of its 1 source videos are noisy' in text
+    assert 'against 1 of the 3 train videos' in text
+    assert "at or below val's gap in 100.0%" in text
+    mixed = posthoc.val_sized_gaps([recipe], reference, y, groups, 3,
+                                   draws=50, strata=(flags, 1))
+    # one wrong video in every draw of three: F1 2/3 against 1/3
+    assert mixed['low'] == mixed['high'] == pytest.approx(1 / 3)
+    assert 'flagged' not in posthoc.val_sized_gaps(
+        [recipe], reference, y, groups, 1, draws=5)
+    none = np.zeros(3, bool)
+    for strata, match in (((none, 1), '1 flagged videos a draw, but no'),
+                          ((flags[:2], 1), '2 flags for 3 groups'),
+                          ((flags, 4), '4 flagged videos of a draw of 3')):
+        with pytest.raises(ValueError, match=match):
+            posthoc.val_sized_gaps([recipe], reference, y, groups, 3,
+                                   draws=5, strata=strata)
+    with pytest.raises(ValueError, match='with replacement only'):
+        posthoc.val_sized_gaps([recipe], reference, y, groups, 2, draws=5,
+                               strata=(flags, 1), replace=False)
+
+
+def test_noisy_videos_read_the_frames_noise_floor(tmp_path):
+    """A still clip changes no pixel between frames (noise floor 0); the
+    same clip with +-4 grey levels of noise in every frame changes most
+    pixels by about 3. A video is noisy when most of its clips are; the
+    order is that of the source videos in the annotation file, and no
+    label is read."""
+    from tiny_action.testing import write_video
+    rng = np.random.default_rng(0)
+    still = [np.full((16, 16, 3), 100, np.uint8)] * 12
+    noisy = [(s.astype(int) + rng.integers(-4, 5, s.shape)).astype(np.uint8)
+             for s in still]
+    (tmp_path / 'lr').mkdir()
+    clips = dict(a=still, b=noisy, c=noisy, d=still)
+    for name, frames in clips.items():
+        write_video(tmp_path / 'lr' / name, 12, 16, 16, frames=frames)
+    assert posthoc.noise_floor(str(tmp_path / 'lr' / 'a.mkv')) == 0.0
+    assert 2 < posthoc.noise_floor(str(tmp_path / 'lr' / 'b.mkv')) < 4
+    videos = dict(a='v1', b='v2', c='v2', d='v3')
+    entries = [dict(id=f'0000{i}', video_id=videos[n], path=f'{n}.mkv',
+                    dim=[12, 16, 16]) for i, n in enumerate(clips)]
+    (tmp_path / 'annotations.json').write_text(json.dumps(entries))
+    assert posthoc.noisy_videos(str(tmp_path)).tolist() == [False, True,
+                                                            False]
