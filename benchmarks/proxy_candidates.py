@@ -48,7 +48,8 @@ def _sampler(frames: int, sampling: str, test_mode: bool,
 
 #: the random resized crop's area range of each ``aug`` that crops.
 CROP_AREAS = {'flip_crop': (0.5, 1.0), 'flip_crop_reverse': (0.5, 1.0),
-              'flip_crop0.25': (0.25, 1.0), 'flip_crop_color': (0.5, 1.0)}
+              'flip_crop0.25': (0.25, 1.0), 'flip_crop_color': (0.5, 1.0),
+              'flip_crop_noise': (0.5, 1.0)}
 #: the train-clip augmentations a candidate can take (``aug``).
 AUGMENTATIONS = ('none', 'flip') + tuple(CROP_AREAS)
 
@@ -73,6 +74,8 @@ def pipelines(c: dict) -> Tuple[list, list]:
     if c['downscale']:
         aug.append(dict(type='RandomDownscale', min_size=24,
                         prob=c['downscale']))
+    if c['aug'].endswith('noise'):  # camera noise at the clip's own size
+        aug.append(dict(type='RandomSensorNoise'))
     # the hr/ twin instead of the clip, before every augmentation
     twin = [dict(type='RandomTwinSwap', prob=c['hr_swap'])] \
         if c['hr_swap'] else []

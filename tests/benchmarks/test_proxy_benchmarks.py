@@ -2092,6 +2092,50 @@ def test_color_challenger_jitters_each_train_clip_with_one_draw(tmp_path):
     assert not torch.allclose(jittered[0], jittered[1])
 
 
+def test_noise_challenger_lifts_the_train_clips_energy_floor(tmp_path):
+    """``--challengers aug=flip_crop_noise``: the recipe's train pipeline
+    with RandomSensorNoise (its defaults) after the random resized crop,
+    before the motion energy; the test pipeline unchanged. On a still
+    clip the recipe's motion energy is 0 everywhere; with the challenger's
+    pipeline, a clip that draws noise has energy in every pixel (about
+    1.13 times the drawn std, before the preprocessor's normalisation)
+    and about half the clips draw it."""
+    from mmaction.utils import register_all_modules
+    register_all_modules()
+    (noise, ) = proxy_confirm.select_challengers(['aug=flip_crop_noise'])
+    c = _recipe_with(*noise[1:])
+    assert '_flip_crop_noise_w16b2_e80' in proxy_candidates.candidate_name(c)
+    (train, test), (recipe_train, recipe_test) = (
+        proxy_candidates.pipelines(c),
+        proxy_candidates.pipelines(proxy_candidates.SHIPPED))
+    assert test == recipe_test
+    crop = [t['type'] for t in recipe_train].index('RandomResizedCrop')
+    assert train[crop + 1] == dict(type='RandomSensorNoise')
+    assert train[:crop + 1] + train[crop + 2:] == recipe_train
+    assert [t['type'] for t in train].index('SegmentMotion') > crop + 1
+    frames = [np.full((40, 40, 3), 100, np.uint8) for _ in range(20)]
+
+    def energy(name: str, cand: dict, seed: int):
+        steps = _fold_configs(tmp_path, **{name: cand})[
+            name].train_dataloader.dataset.pipeline
+        np.random.seed(seed)
+        results = dict(imgs=list(frames), total_frames=20, start_index=0,
+                       filename='clip.mp4', label=np.array([1., 0.]),
+                       modality='RGB', img_shape=(40, 40), ori_shape=(40, 40))
+        return _run_decoded(steps, results)['inputs'][0][3:].float()
+
+    assert float(energy('recipe', proxy_candidates.SHIPPED, 0).max()) == 0
+    noisy = [energy('noise', c, seed) for seed in range(40)]
+    floors = np.array([float(x.median()) for x in noisy])
+    # half the clips draw noise, and a std under about 0.5 grey levels
+    # mostly rounds away: a floor in about 40% of them
+    assert 8 <= (floors > 0).sum() <= 24
+    # a clear floor: nearly every pixel of every segment moves
+    assert all(float((x > 0).float().mean()) > 0.9
+               for x, f in zip(noisy, floors) if f > 1.5)
+    assert floors.max() < 1.13 * 2.5
+
+
 def test_motion_stream_challenger_fuses_a_statistics_stream_late(tmp_path):
     """``--challengers motion_stats=stream``: the statistics in both
     pipelines where the MotionStatsHead challenger has them, and a fold

@@ -6,17 +6,16 @@ from .formatting import PackTinyActionInputs
 from .loading import (TinyVideoDecode, TinyVideoInit, TinyVideoReader,
                       check_video_file, probe_video)
 from .processing import (ClipStandardize, PairedResize, RandomDownscale,
-                         RandomTwinSwap, SyntheticLowRes)
+                         RandomSensorNoise, RandomTwinSwap, SyntheticLowRes)
 from .reverse import TemporalReverse
 from .sampling import RandomTemporalCrop, UniformSegment
 from .statistics import MotionStatistics, grey_clip, motion_statistics
 
 __all__ = [
     'TinyVideoInit', 'TinyVideoDecode', 'TinyVideoReader', 'UniformSegment',
-    'RandomTemporalCrop',
-    'TailFlipBalance', 'FlipViews', 'TemporalReverse', 'PairedResize',
-    'SyntheticLowRes', 'RandomDownscale', 'RandomTwinSwap',
-    'ClipStandardize', 'MotionStatistics', 'motion_statistics', 'grey_clip',
-    'PackTinyActionInputs', 'FrameDifference', 'SegmentMotion', 'check_video_file',
-    'probe_video'
+    'RandomTemporalCrop', 'TailFlipBalance', 'FlipViews', 'TemporalReverse',
+    'PairedResize', 'SyntheticLowRes', 'RandomDownscale', 'RandomTwinSwap',
+    'RandomSensorNoise', 'ClipStandardize', 'MotionStatistics',
+    'motion_statistics', 'grey_clip', 'PackTinyActionInputs',
+    'FrameDifference', 'SegmentMotion', 'check_video_file', 'probe_video'
 ]
