@@ -23,7 +23,8 @@ import numpy as np
 from proxy_candidates import (SAMPLER, SHIPPED, VIDEO_SAMPLER, candidate_name,
                               with_choice)
 from proxy_folds import (accuracy_by_size, clip_sizes, fold_f1, held_out_dump,
-                         mean_recall, recall_by_fold, reference_correct,
+                         mean_recall, noisy_clips, recall_by_fold,
+                         reference_correct,
                          seed_run, size_span, trained_history,
                          write_fold_configs)
 from proxy_runs import (REPO, ProxyRuns, RunLedger, config_sha256, machine,
@@ -691,7 +692,8 @@ def confirm(runs: ProxyRuns, base: dict, challengers, folds, parts,
             data: str, cfg_dir: str, seeds: Sequence[int],
             reference: Tuple[List[np.ndarray], np.ndarray],
             ledger_path: str, train: bool = True,
-            alpha: float = ALPHA) -> Dict:
+            alpha: float = ALPHA,
+            noisy: Optional[np.ndarray] = None) -> Dict:
     """Train ``base`` and each of ``challengers`` (:data:`CHALLENGERS`) on
     every fold with every seed in ``seeds`` (seed by seed, so that a
     partial result pairs the candidates on the same seeds); their seed
@@ -715,6 +717,11 @@ def confirm(runs: ProxyRuns, base: dict, challengers, folds, parts,
     pending and left out of the report (named under ``pending``).
     ``alpha``: the significance level of the verdicts (lower when the
     ledger is looked at again after more seeds, see ``--alpha``).
+    ``noisy``: one flag per train clip (:func:`proxy_folds.noisy_clips`);
+    given, every row also has ``by_noise`` (:func:`_ledger_row`), each
+    challenger ``noise_change`` (its accuracy on the noisy clips against
+    the base's, :func:`mean_difference_test` over the seeds) and the base
+    ``reference_by_noise``.
 
     Returns:
         dict: ``base`` and ``challengers`` (spread rows with ``what``,
@@ -792,8 +799,8 @@ def confirm(runs: ProxyRuns, base: dict, challengers, folds, parts,
                                           y, cfg_dir, numerics(rec),
                                           identities[candidate_name(base)][k])
     sizes = clip_sizes(entries)
-    rows = [_ledger_row(what, c, ledger, parts, seeds, sizes, y, alpha=alpha)
-            for what, c in cands]
+    rows = [_ledger_row(what, c, ledger, parts, seeds, sizes, y, alpha=alpha,
+                        noisy=noisy) for what, c in cands]
     for row in rows[1:]:
         on = machine_base_runs(ledger, rows[0]['name'], row['name'], parts,
                                seeds)
@@ -802,14 +809,22 @@ def confirm(runs: ProxyRuns, base: dict, challengers, folds, parts,
             row['machine_base'] = _ledger_row(
                 'shipped recipe on the same machines', base, ledger, parts,
                 seeds, sizes, y, run_of=lambda seed, k, on=on: on[seed, k],
-                alpha=alpha)
+                alpha=alpha, noisy=noisy)
     compared = compare_to_base(rows[0], rows[1:], alpha)
+    if noisy is not None:
+        for r in compared:
+            r['noise_change'] = noise_change(r, r.get('machine_base',
+                                                      rows[0]))
     helping = [r for r in compared if r['verdict'] == 'helps']
     chosen = max(helping, key=lambda r: r['mean']) if helping else rows[0]
     ref_correct = reference_correct(reference, parts)
-    return dict(base=dict(rows[0], reference_by_size=accuracy_by_size(
-                    ref_correct, sizes), reference_recall=recall_by_fold(
-                    ref_correct, y, parts), fit_shares=fit_shares(y, parts)),
+    base_row = dict(rows[0], reference_by_size=accuracy_by_size(
+        ref_correct, sizes), reference_recall=recall_by_fold(
+            ref_correct, y, parts), fit_shares=fit_shares(y, parts))
+    if noisy is not None:
+        base_row['reference_by_noise'] = accuracy_by_noise(ref_correct,
+                                                           noisy)
+    return dict(base=base_row,
                 seeds=list(seeds), alpha=alpha, pending=pending,
                 challengers=compared, chosen=chosen['candidate'],
                 reference=float(np.mean(fold_f1(ref_scores, y, parts))))
@@ -858,13 +873,16 @@ def fit_shares(y: np.ndarray, parts: List[List[int]]) -> List[List[float]]:
 
 def _ledger_row(what: str, c: dict, ledger: Dict, parts, seeds,
                 sizes: np.ndarray, y: np.ndarray, run_of=None,
-                alpha: float = ALPHA) -> Dict:
+                alpha: float = ALPHA,
+                noisy: Optional[np.ndarray] = None) -> Dict:
     """A candidate's seed spread (as :func:`seed_spread`), CPU seconds,
     accuracy by clip size and recall by fold and class
     (:func:`recall_by_fold`; both means over the seeds) from the ledger;
     ``run_of(seed, k)``: the ledger name of each run (default: the
     candidate's own, :func:`seed_run`); ``alpha``: the level of the paired
-    verdicts on the same weights."""
+    verdicts on the same weights; with ``noisy`` (a flag per train clip),
+    also ``by_noise``: per seed, :func:`accuracy_by_noise` (lists
+    ``noisy`` and ``other``), and ``clips``, how many of each."""
     name = candidate_name(c)
     if run_of is None:
         def run_of(seed, k):
@@ -882,12 +900,18 @@ def _ledger_row(what: str, c: dict, ledger: Dict, parts, seeds,
             correct[held] = r['correct']
         by_seed.append(dict(model=accuracy_by_size(correct, sizes)))
         recall.append(recall_by_fold(correct, y, parts))
+        if noisy is not None:
+            by_seed[-1]['noise'] = accuracy_by_noise(correct, noisy)
     means = [float(np.mean(v)) for v in f1.values()]
     row = dict(name=name, what=what, candidate=c, f1=f1, means=means,
                mean=float(np.mean(means)),
                std=float(np.std(means, ddof=1)) if len(means) > 1 else 0.0,
                cpu_seconds=cpu, cpu_untimed=untimed, machines=sorted(machines),
                by_size=_mean_by_size(by_seed), recall=mean_recall(recall))
+    if noisy is not None:
+        row['by_noise'] = {part: [s['noise'][part] for s in by_seed]
+                           for part in ('noisy', 'other')}
+        row['by_noise']['clips'] = [int(noisy.sum()), int((~noisy).sum())]
     if c['test_flip']:
         row['paired_test_flip'] = paired_test_flip(ledger, name, parts, seeds,
                                                    alpha)
@@ -895,6 +919,30 @@ def _ledger_row(what: str, c: dict, ledger: Dict, parts, seeds,
         row['paired_streams'] = paired_streams(ledger, name, parts, seeds,
                                                alpha)
     return row
+
+
+def accuracy_by_noise(correct: np.ndarray, noisy: np.ndarray) -> Dict:
+    """Share of correct clips among the ``noisy`` ones (a flag per clip,
+    :func:`proxy_folds.noisy_clips`) and among the others.
+
+    Raises:
+        ValueError: The flags are not one per clip, or one part is empty.
+    """
+    noisy = np.asarray(noisy, bool)
+    if noisy.shape != np.shape(correct) or noisy.all() or not noisy.any():
+        raise ValueError(f'noisy: {noisy.sum()} of {noisy.size} flags for '
+                         f'{np.size(correct)} clips; both parts need clips')
+    return dict(noisy=float(correct[noisy].mean()),
+                other=float(correct[~noisy].mean()))
+
+
+def noise_change(row: Dict, against: Dict) -> Dict:
+    """A challenger ``row``'s accuracy on the noisy clips against the
+    base row's (``by_noise``, per seed): ``change``, ``se`` and
+    ``p_value`` of :func:`mean_difference_test`."""
+    change, se, p_value = mean_difference_test(row['by_noise']['noisy'],
+                                               against['by_noise']['noisy'])
+    return dict(change=change, se=se, p_value=p_value)
 
 
 def fold_records_with(ledger: Dict, name: str, parts, seeds,
@@ -1017,9 +1065,42 @@ def confirm_markdown(result: Dict, seeds: Sequence[int]) -> str:
         lines.append(f'| {what} | ' + ' | '.join(
             '' if b['accuracy'] is None else f"{b['accuracy']:.3f}"
             for b in by) + ' |')
+    if 'by_noise' in base:
+        lines += [''] + noise_markdown(result)
     if 'recall' in base:
         lines += [''] + recall_markdown(result)
     return '\n'.join(lines) + '\n'
+
+
+def noise_markdown(result: Dict) -> List[str]:
+    """The held-out accuracy on the clips of noisy cameras and on the
+    others (:func:`accuracy_by_noise`, mean over the seeds), and each
+    challenger's change on the noisy clips (``noise_change``)."""
+    base = result['base']
+    clips = base['by_noise']['clips']
+    lines = ['Held-out accuracy on the clips of noisy cameras (median '
+             'frame-to-frame change over 0.5 grey levels, '
+             '`proxy_folds.noise_floor`, read from the frames) and on the '
+             'others, mean over the seeds; the change on the noisy clips '
+             'against the recipe\'s (t-test of the per-seed accuracies, as '
+             'the F1 above; not a verdict):', '',
+             f'| candidate | noisy clips ({clips[0]}) | other clips '
+             f'({clips[1]}) | change on the noisy clips ± se |',
+             '|---|---|---|---|']
+    for r in [base] + result['challengers']:
+        acc = r['by_noise']
+        change = ''
+        if r is not base:
+            ch = r['noise_change']
+            change = f"{ch['change']:+.3f} ± {ch['se']:.3f}" + (
+                f", p = {p_text(ch['p_value'])}"
+                if np.isfinite(ch['p_value']) else '')
+        lines.append(f"| {r['what']} | {np.mean(acc['noisy']):.3f} | "
+                     f"{np.mean(acc['other']):.3f} | {change} |")
+    ref = base['reference_by_noise']
+    lines.append(f"| reference baseline | {ref['noisy']:.3f} | "
+                 f"{ref['other']:.3f} | |")
+    return lines
 
 
 def _recall_cells(recall: List[List[Optional[float]]]) -> str:
@@ -1101,12 +1182,15 @@ def run_confirm(args, runs: ProxyRuns, data: str, parts, folds,
     except ValueError as exc:
         raise SystemExit(str(exc))
 
+    print('[confirm] noise floor of the train clips')
+    noisy = noisy_clips(osp.join(data, 'train'))
+
     def run(chosen, train):
         return confirm(runs, SHIPPED, chosen, folds, parts, data,
                        osp.join(runs.work_dir, 'configs'), seeds,
                        ref_fold_scores,
                        osp.join(REPO, args.out, CONFIRM_LEDGER),
-                       train=train, alpha=args.alpha)
+                       train=train, alpha=args.alpha, noisy=noisy)
 
     result = run(challengers, not args.report)
     if args.challengers is not None and not args.report:

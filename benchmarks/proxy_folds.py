@@ -2,7 +2,8 @@
 source video, and what is measured on them: the reference baseline's
 held-out scores, a candidate's fold runs (trained with the stock
 ``tools/train.py`` through :class:`proxy_runs.ProxyRuns`, tested with
-``tools/test.py``), held-out accuracy by clip size and recall by class.
+``tools/test.py``), held-out accuracy by clip size and by camera noise,
+and recall by class.
 """
 
 import json
@@ -175,6 +176,37 @@ def size_span(row: Dict) -> str:
 def clip_sizes(entries: List[dict]) -> np.ndarray:
     """Each entry's shorter side (native ``dim``), for :data:`SIZE_BINS`."""
     return np.array([min(e['dim'][1:]) for e in entries])
+
+
+#: a clip is noisy when the median of its motion energy (the mean absolute
+#: change of each pixel and channel between consecutive frames over each of
+#: 16 segments, ``segment_energy``, at the clip's native size, grey levels
+#: 0-255) is above this: a still camera's clean clip changes most pixels by
+#: 0 between frames, a noisy or heavily compressed one nearly every pixel by
+#: a level or two.
+NOISE_FLOOR = 0.5
+#: segments of :func:`noise_floor` (the recipe's).
+NOISE_SEGMENTS = 16
+
+
+def noise_floor(path: str) -> float:
+    """The median motion energy of the video at ``path`` (see
+    :data:`NOISE_FLOOR`): its frames at their own size, in grey levels."""
+    from tiny_action.datasets.transforms.difference import segment_energy
+    from tiny_action.datasets.transforms.loading import TinyVideoReader
+    reader = TinyVideoReader(path)
+    frames = np.asarray(reader.get_batch(range(len(reader))), np.float32)
+    return float(np.median(segment_energy(frames, NOISE_SEGMENTS)))
+
+
+def noisy_clips(split_dir: str, res: str = 'lr') -> np.ndarray:
+    """Per entry of ``<split_dir>/annotations.json``: is the ``res`` clip's
+    :func:`noise_floor` above :data:`NOISE_FLOOR`? Reads the frames only,
+    never a label."""
+    from mmengine.utils import track_iter_progress
+    entries = read_annotation_entries(osp.join(split_dir, 'annotations.json'))
+    return np.array([noise_floor(osp.join(split_dir, res, e['path']))
+                     > NOISE_FLOOR for e in track_iter_progress(entries)])
 
 
 def reference_correct(reference: Tuple[List[np.ndarray], np.ndarray],

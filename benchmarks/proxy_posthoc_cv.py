@@ -45,12 +45,12 @@ import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
-from mmengine.utils import track_iter_progress
 
 from proxy_candidates import SHIPPED, candidate_name
 from proxy_confirm import (CONFIRM_LEDGER, MIN_SEEDS, change_text,
                            fold_identity, paired_runs, verdict_text)
-from proxy_folds import (fold_f1, reference_fold_scores, seed_run, train_folds,
+from proxy_folds import (NOISE_FLOOR, fold_f1, noisy_clips,
+                         reference_fold_scores, seed_run, train_folds,
                          trained_history, write_fold_configs)
 from proxy_runs import (REPO, ProxyRuns, RunLedger, add_run_arguments, machine,
                         start_runs)
@@ -387,38 +387,15 @@ def _strata_pools(strata: Optional[Tuple[np.ndarray, int]], groups: int,
     return [(pool, k) for pool, k in pools if k]
 
 
-#: a clip is noisy when the median of its motion energy (the mean absolute
-#: change of each pixel and channel between consecutive frames over each of
-#: 16 segments, :func:`segment_energy`, at the clip's native size, grey
-#: levels 0-255) is above this: a still camera's clean clip changes most
-#: pixels by 0 between frames, a noisy or heavily compressed one nearly
-#: every pixel by a level or two.
-NOISE_FLOOR = 0.5
-#: segments of :func:`noise_floor` (the recipe's).
-NOISE_SEGMENTS = 16
-
-
-def noise_floor(path: str) -> float:
-    """The median motion energy of the video at ``path`` (see
-    :data:`NOISE_FLOOR`): its frames at their own size, in grey levels."""
-    from tiny_action.datasets.transforms.difference import segment_energy
-    from tiny_action.datasets.transforms.loading import TinyVideoReader
-    reader = TinyVideoReader(path)
-    frames = np.asarray(reader.get_batch(range(len(reader))), np.float32)
-    return float(np.median(segment_energy(frames, NOISE_SEGMENTS)))
-
-
 def noisy_videos(split_dir: str, res: str = 'lr') -> np.ndarray:
     """Per source video of ``<split_dir>/annotations.json`` (in
     :func:`proxy_surveillance.video_groups` order): are most of its clips
-    noisy (:func:`noise_floor` above :data:`NOISE_FLOOR`)? Reads the
-    ``res`` frames only, never a label."""
+    noisy (:func:`proxy_folds.noisy_clips`)? Reads the ``res`` frames
+    only, never a label."""
     ann = osp.join(split_dir, 'annotations.json')
-    entries = read_annotation_entries(ann)
-    floors = np.array([noise_floor(osp.join(split_dir, res, e['path']))
-                       for e in track_iter_progress(entries)])
-    return np.array([np.mean(floors[g] > NOISE_FLOOR) > 0.5
-                     for g in video_groups(entries, ann)])
+    noisy = noisy_clips(split_dir, res)
+    return np.array([np.mean(noisy[g]) > 0.5
+                     for g in video_groups(read_annotation_entries(ann), ann)])
 
 
 def val_sized_markdown(g: Dict) -> str:

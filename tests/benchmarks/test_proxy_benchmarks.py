@@ -233,6 +233,56 @@ def _annotations(tmp_path, sizes):
     return str(tmp_path / 'data')
 
 
+def test_confirm_reports_the_accuracy_on_noisy_clips(tmp_path,
+                                                     monkeypatch):
+    """With a noise flag per train clip, every row has its per-seed
+    accuracy on the noisy clips and on the others, a challenger its change
+    on the noisy ones against the base (a t-test over the seeds), and the
+    report a table with the reference's accuracies; a flag list that does
+    not fit the clips is an error."""
+    base = dict(proxy_candidates.SHIPPED)
+    challengers = [('+ noise', 'aug', 'flip_crop_noise')]
+
+    def record(runs, c, k, seed, held, y, cfg_dir):
+        # clip 0 (fold 0) is the noisy one: the recipe gets it right with
+        # seed 1 only, the challenger with seeds 0 and 1
+        right = seed in ((0, 1) if c['aug'] == 'flip_crop_noise' else (1, ))
+        return dict(f1=0.7, mAP=0.7, correct=[right if k == 0 else True],
+                    cpu=1.0, wall=1.0, machine='x')
+
+    monkeypatch.setattr(proxy_confirm, 'fold_record', record)
+    data = _annotations(tmp_path, [24, 48, 100])
+    y = np.eye(2)[[0, 1, 0]]
+    reference = ([y[[0]], y[[1]], 1 - y[[2]]], y)
+    folds = [(str(tmp_path / 'fit.json'), str(tmp_path / 'held.json'))] * 3
+
+    def run(noisy):
+        return proxy_confirm.confirm(
+            'x', base, challengers, folds, [[0], [1], [2]], data,
+            str(tmp_path / 'configs'), [0, 1, 2], reference,
+            str(tmp_path / 'runs.json'), noisy=noisy)
+
+    result = run(np.array([True, False, False]))
+    assert result['base']['by_noise'] == dict(
+        noisy=[0.0, 1.0, 0.0], other=[1.0] * 3, clips=[1, 2])
+    (row, ) = result['challengers']
+    assert row['by_noise']['noisy'] == [1.0, 1.0, 0.0]
+    assert row['noise_change']['change'] == pytest.approx(1 / 3)
+    assert row['noise_change']['p_value'] == pytest.approx(
+        proxy_confirm.mean_difference_test([1, 1, 0], [0, 1, 0])[2])
+    assert result['base']['reference_by_noise'] == dict(noisy=1.0,
+                                                        other=0.5)
+    text = proxy_confirm.confirm_markdown(result, [0, 1, 2])
+    assert '| candidate | noisy clips (1) | other clips (2) |' in text
+    assert '| + noise | 0.667 | 1.000 | +0.333 ± 0.471, p = 0.52 |' in text
+    assert '| reference baseline | 1.000 | 0.500 | |' in text
+    assert 'noisy clips' not in proxy_confirm.confirm_markdown(
+        run(None), [0, 1, 2])
+    for bad in ([True, False], [True] * 3):
+        with pytest.raises(ValueError, match='both parts need clips'):
+            run(np.array(bad))
+
+
 def test_confirm_trains_every_seed_and_replaces_only_on_a_clear_gain(
         tmp_path, monkeypatch):
     base = dict(proxy_candidates.SHIPPED)
@@ -1259,6 +1309,11 @@ def test_run_confirm_reports_every_challenger_after_training_some(
     monkeypatch.setattr(proxy_confirm, 'CHALLENGERS', (
         ('+ ds', 'downscale', 0.5), ('+ cn', 'clip_norm', True)))
     data = _annotations(tmp_path, [24, 48, 100])
+    # the noise floor of the train clips (their frames, tested in
+    # test_proxy_posthoc_cv.py): clip 0 noisy
+    read = []
+    monkeypatch.setattr(proxy_confirm, 'noisy_clips', lambda split: (
+        read.append(split), np.array([True, False, False]))[1])
     parts = [[0], [1], [2]]
     y = np.eye(2)[[0, 1, 0]]
     reference = ([y[[0]], y[[1]], 1 - y[[2]]], y)
@@ -1277,6 +1332,8 @@ def test_run_confirm_reports_every_challenger_after_training_some(
         return report.read_text()
 
     text = run(['downscale'])
+    assert read == [str(Path(data) / 'train')]
+    assert '| candidate | noisy clips (1) | other clips (2) |' in text
     assert '| + ds `' in text and '| + cn `' not in text
     assert 'not trained with every one of these seeds: + cn.' in text
     assert len(trained) == 18  # the recipe and ds: 3 seeds x 3 folds
@@ -1742,8 +1799,8 @@ def test_a_later_look_confirms_chosen_challengers_into_its_own_report():
     # a key alone names every challenger that sets it
     assert [ch[2] for ch in proxy_confirm.select_challengers(
         ['motion_stats'])] == [True, 'stream']
-    with pytest.raises(ValueError, match=r"\['dropout'\].*downscale"):
-        proxy_confirm.select_challengers(['dropout'])
+    with pytest.raises(ValueError, match=r"\['width'\].*downscale"):
+        proxy_confirm.select_challengers(['width'])
     assert proxy_confirm.confirm_report_name([0, 1, 2]) == \
         'proxy_confirm.md'
     assert proxy_confirm.confirm_report_name([3, 4, 5]) == \

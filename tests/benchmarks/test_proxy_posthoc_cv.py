@@ -420,11 +420,13 @@ def test_noisy_videos_read_the_frames_noise_floor(tmp_path):
     clips = dict(a=still, b=noisy, c=noisy, d=still)
     for name, frames in clips.items():
         write_video(tmp_path / 'lr' / name, 12, 16, 16, frames=frames)
-    assert posthoc.noise_floor(str(tmp_path / 'lr' / 'a.mkv')) == 0.0
-    assert 2 < posthoc.noise_floor(str(tmp_path / 'lr' / 'b.mkv')) < 4
+    assert proxy_folds.noise_floor(str(tmp_path / 'lr' / 'a.mkv')) == 0.0
+    assert 2 < proxy_folds.noise_floor(str(tmp_path / 'lr' / 'b.mkv')) < 4
     videos = dict(a='v1', b='v2', c='v2', d='v3')
     entries = [dict(id=f'0000{i}', video_id=videos[n], path=f'{n}.mkv',
                     dim=[12, 16, 16]) for i, n in enumerate(clips)]
     (tmp_path / 'annotations.json').write_text(json.dumps(entries))
+    assert proxy_folds.noisy_clips(str(tmp_path)).tolist() == [
+        False, True, True, False]
     assert posthoc.noisy_videos(str(tmp_path)).tolist() == [False, True,
                                                             False]
