@@ -1081,9 +1081,11 @@ def noise_markdown(result: Dict) -> List[str]:
     lines = ['Held-out accuracy on the clips of noisy cameras (median '
              'frame-to-frame change over 0.5 grey levels, '
              '`proxy_folds.noise_floor`, read from the frames) and on the '
-             'others, mean over the seeds; the change on the noisy clips '
-             'against the recipe\'s (t-test of the per-seed accuracies, as '
-             'the F1 above; not a verdict):', '',
+             'others, mean over the seeds; a challenger\'s change on the '
+             'noisy clips against the recipe\'s runs that its F1 is '
+             'compared with (those of the same machines where named above; '
+             't-test of the per-seed accuracies, reported, not a '
+             'verdict):', '',
              f'| candidate | noisy clips ({clips[0]}) | other clips '
              f'({clips[1]}) | change on the noisy clips ± se |',
              '|---|---|---|---|']
