@@ -61,6 +61,9 @@ VARIANTS = {
                  CFG + 'surveillance_lr_dense.py', (), False),
     'lr_balance': ('recipe + data balance (flipped fight copies)',
                    CFG + 'surveillance_lr_balance.py', (), False),
+    'lr_camnoise': ('recipe + camera noise on the train clips '
+                    '(RandomSensorNoise; not chosen, CV challenger 34)',
+                    CFG + 'surveillance_lr_camnoise.py', (), False),
     'hr': ('high-res teacher (hr/ as the SR stand-in)',
            CFG + 'surveillance_hr.py', (), False),
     'kd': ('KD student, paper MSE, alpha 0.5', CFG + 'surveillance_kd.py',
@@ -462,6 +465,8 @@ def mechanisms(rows: Dict[str, Dict], post: Dict[str, Dict]) -> List[tuple]:
          'lr_dense', 'lr'),
         ('data balance: flipped copies of the smaller class (sec. 2)',
          'lr', 'lr_balance'),
+        ('camera noise on the train clips (RandomSensorNoise)', 'lr',
+         'lr_camnoise'),
         ('KD, paper MSE on probabilities, alpha 0.5 (sec. 3)', 'lr', 'kd'),
         ('KD, paper MSE, alpha 0.2', 'lr', 'kd_a0.2'),
         ('KD, paper MSE, alpha 0.8', 'lr', 'kd_a0.8'),
