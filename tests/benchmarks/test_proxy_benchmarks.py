@@ -216,6 +216,11 @@ def test_verdict_needs_a_significant_change():
     assert p > 0.05
     change, se, p = proxy_confirm.mean_difference_test([0.8], [0.7])
     assert change == pytest.approx(0.1) and np.isnan(se) and np.isnan(p)
+    # the same share of the same clips in every seed: a variance of
+    # rounding error only, no spread to test against
+    change, se, p = proxy_confirm.mean_difference_test([25 / 37] * 3,
+                                                       [26 / 37] * 3)
+    assert change == pytest.approx(-1 / 37) and se < 1e-9 and np.isnan(p)
     base = dict(name='a', f1={0: [], 1: []}, means=[0.7, 0.72],
                 mean=0.71, std=0.0141)
     with pytest.raises(ValueError, match='seeds'):
