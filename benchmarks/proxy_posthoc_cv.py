@@ -416,8 +416,12 @@ def val_sized_markdown(g: Dict) -> str:
     m = g.get('noise_matched')
     if m is None:
         return text
-    text += (f" Val's cameras are noisier: read from the frames alone (no "
-             f"label, no score), {m['flagged']} of its {m['videos']} source "
+    val, train = m['flagged'] / m['videos'], m['flagged_groups'] / m['groups']
+    than = ('noisier than' if val > train else
+            'less noisy than' if val < train else 'as noisy as')
+    text += (f" Val's cameras are {than} train's: read from the frames "
+             f"alone (no label, no score), {m['flagged']} of its "
+             f"{m['videos']} source "
              'videos are noisy (most of their clips have a median '
              f'frame-to-frame change above {NOISE_FLOOR:g} grey levels, '
              f"`noise_floor`) against {m['flagged_groups']} of the "

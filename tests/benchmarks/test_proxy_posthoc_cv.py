@@ -384,7 +384,11 @@ def test_val_sized_gaps_match_a_mix_of_flagged_videos():
                                   draws=50, strata=(flags, 0))
     assert (good['mean'], good['p_behind']) == (1.0, 0.0)
     text = posthoc.val_sized_markdown(dict(good, noise_matched=bad))
+    assert "cameras are noisier than train's" in text
     assert '1 of its 1 source videos are noisy' in text
+    quiet = posthoc.val_sized_markdown(dict(good, noise_matched=good))
+    assert "cameras are as noisy as train's" not in quiet
+    assert "cameras are less noisy than train's" in quiet
     assert 'against 1 of the 3 train videos' in text
     assert "at or below val's gap in 100.0%" in text
     mixed = posthoc.val_sized_gaps([recipe], reference, y, groups, 3,
