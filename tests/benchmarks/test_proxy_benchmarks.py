@@ -690,6 +690,32 @@ def _run_decoded(steps: list, results: dict) -> dict:
     return results
 
 
+def _decoded_clip(frames: list) -> dict:
+    """The results of a fight clip whose ``frames`` (``H x W x 3``) are
+    decoded already, as TinyVideoDecode leaves them."""
+    h, w = frames[0].shape[:2]
+    return dict(imgs=list(frames), total_frames=len(frames), start_index=0,
+                filename='clip.mp4', label=np.array([1., 0.]),
+                modality='RGB', img_shape=(h, w), ori_shape=(h, w))
+
+
+def _after_crop_challenger(aug: str, step: dict) -> dict:
+    """The candidate of challenger ``aug=<aug>``, checked to be the
+    recipe with ``step`` right after its random resized crop in the train
+    pipeline (named for ``aug``) and the recipe's test pipeline."""
+    (ch, ) = proxy_confirm.select_challengers([f'aug={aug}'])
+    c = _recipe_with(*ch[1:])
+    assert f'_{aug}_w16b2_e80' in proxy_candidates.candidate_name(c)
+    (train, test), (recipe_train, recipe_test) = (
+        proxy_candidates.pipelines(c),
+        proxy_candidates.pipelines(proxy_candidates.SHIPPED))
+    assert test == recipe_test
+    crop = [t['type'] for t in recipe_train].index('RandomResizedCrop')
+    assert train[crop + 1] == step
+    assert train[:crop + 1] + train[crop + 2:] == recipe_train
+    return c
+
+
 def test_flow_candidate_feeds_frame_flow_and_energy_to_the_model(tmp_path):
     """The optical-flow challenger: SegmentMotion('rgb+flow+energy') where
     the recipe has 'rgb+energy' (after the flip and crop, before the area
@@ -761,10 +787,7 @@ def test_reverse_candidate_plays_train_clips_backwards(tmp_path):
     frames = [np.full((40, 40, 3), 10 * t, np.uint8) for t in range(20)]
     means = {}
     for reverse in (False, True):
-        results = dict(imgs=list(frames), total_frames=20, start_index=0,
-                       filename='clip.mp4', label=np.array([1., 0.]),
-                       modality='RGB', img_shape=(40, 40),
-                       ori_shape=(40, 40))
+        results = _decoded_clip(frames)
         for step in steps[1:]:
             if step['type'] == 'TemporalReverse':
                 step = dict(step, prob=float(reverse))
@@ -2114,17 +2137,7 @@ def test_color_challenger_jitters_each_train_clip_with_one_draw(tmp_path):
     moves, nonzero where the square went)."""
     from mmaction.utils import register_all_modules
     register_all_modules()
-    (color, ) = proxy_confirm.select_challengers(['aug=flip_crop_color'])
-    c = _recipe_with(*color[1:])
-    assert '_flip_crop_color_w16b2_e80' in proxy_candidates.candidate_name(c)
-    (train, test), (recipe_train, recipe_test) = (
-        proxy_candidates.pipelines(c),
-        proxy_candidates.pipelines(proxy_candidates.SHIPPED))
-    assert test == recipe_test
-    crop = [t['type'] for t in recipe_train].index('RandomResizedCrop')
-    assert train[crop] == recipe_train[crop]
-    assert train[crop + 1] == dict(type='ColorJitter')
-    assert train[:crop + 1] + train[crop + 2:] == recipe_train
+    c = _after_crop_challenger('flip_crop_color', dict(type='ColorJitter'))
     frames = []
     for t in range(20):
         frame = np.full((40, 40, 3), 100, np.uint8)
@@ -2138,10 +2151,8 @@ def test_color_challenger_jitters_each_train_clip_with_one_draw(tmp_path):
         steps = [s for s in steps
                  if s['type'] not in ('RandomResizedCrop', 'TailFlipBalance')]
         np.random.seed(seed)
-        results = dict(imgs=list(frames), total_frames=20, start_index=0,
-                       filename='clip.mp4', label=np.array([1., 0.]),
-                       modality='RGB', img_shape=(40, 40), ori_shape=(40, 40))
-        return _run_decoded(steps, results)['inputs'][0].float()
+        return _run_decoded(steps, _decoded_clip(frames))['inputs'][
+            0].float()
 
     plain = run('recipe', proxy_candidates.SHIPPED, 0)
     jittered = [run('color', c, seed) for seed in (0, 1)]
@@ -2164,27 +2175,18 @@ def test_noise_challenger_lifts_the_train_clips_energy_floor(tmp_path):
     and about half the clips draw it."""
     from mmaction.utils import register_all_modules
     register_all_modules()
-    (noise, ) = proxy_confirm.select_challengers(['aug=flip_crop_noise'])
-    c = _recipe_with(*noise[1:])
-    assert '_flip_crop_noise_w16b2_e80' in proxy_candidates.candidate_name(c)
-    (train, test), (recipe_train, recipe_test) = (
-        proxy_candidates.pipelines(c),
-        proxy_candidates.pipelines(proxy_candidates.SHIPPED))
-    assert test == recipe_test
-    crop = [t['type'] for t in recipe_train].index('RandomResizedCrop')
-    assert train[crop + 1] == dict(type='RandomSensorNoise')
-    assert train[:crop + 1] + train[crop + 2:] == recipe_train
-    assert [t['type'] for t in train].index('SegmentMotion') > crop + 1
+    c = _after_crop_challenger('flip_crop_noise',
+                               dict(type='RandomSensorNoise'))
+    types = [t['type'] for t in proxy_candidates.pipelines(c)[0]]
+    assert types.index('SegmentMotion') > types.index('RandomSensorNoise')
     frames = [np.full((40, 40, 3), 100, np.uint8) for _ in range(20)]
 
     def energy(name: str, cand: dict, seed: int):
         steps = _fold_configs(tmp_path, **{name: cand})[
             name].train_dataloader.dataset.pipeline
         np.random.seed(seed)
-        results = dict(imgs=list(frames), total_frames=20, start_index=0,
-                       filename='clip.mp4', label=np.array([1., 0.]),
-                       modality='RGB', img_shape=(40, 40), ori_shape=(40, 40))
-        return _run_decoded(steps, results)['inputs'][0][3:].float()
+        return _run_decoded(steps, _decoded_clip(frames))['inputs'][0][
+            3:].float()
 
     assert float(energy('recipe', proxy_candidates.SHIPPED, 0).max()) == 0
     noisy = [energy('noise', c, seed) for seed in range(40)]
