@@ -22,11 +22,10 @@ import numpy as np
 
 from proxy_candidates import (SAMPLER, SHIPPED, VIDEO_SAMPLER, candidate_name,
                               with_choice)
-from proxy_folds import (accuracy_by_size, clip_sizes, fold_f1, held_out_dump,
-                         mean_recall, noisy_clips, recall_by_fold,
-                         reference_correct,
-                         seed_run, size_span, trained_history,
-                         write_fold_configs)
+from proxy_folds import (NOISE_FLOOR, accuracy_by_size, clip_sizes, fold_f1,
+                         held_out_dump, mean_recall, noisy_clips,
+                         recall_by_fold, reference_correct, seed_run,
+                         size_span, trained_history, write_fold_configs)
 from proxy_runs import (REPO, ProxyRuns, RunLedger, config_sha256, machine,
                         timed_in_part, training_seconds)
 from tiny_action.datasets.annotations import read_annotation_entries
@@ -1084,7 +1083,7 @@ def noise_markdown(result: Dict) -> List[str]:
     base = result['base']
     clips = base['by_noise']['clips']
     lines = ['Held-out accuracy on the clips of noisy cameras (median '
-             'frame-to-frame change over 0.5 grey levels, '
+             f'frame-to-frame change over {NOISE_FLOOR:g} grey levels, '
              '`proxy_folds.noise_floor`, read from the frames) and on the '
              'others, mean over the seeds; a challenger\'s change on the '
              'noisy clips against the recipe\'s runs that its F1 is '
