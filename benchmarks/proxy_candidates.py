@@ -177,6 +177,12 @@ LOG_ENERGY_STD = 0.75
 #: 4.43 (the linear energy on those clips and that pipeline: 1.70, 4.61).
 FLOOR_ENERGY_MEAN = 1.5
 FLOOR_ENERGY_STD = 4.4
+#: mean and std of the segment peak channels (``'rgb+peak+energy'``, the
+#: largest neighbouring-frame difference in each segment, pixel by pixel),
+#: measured as :data:`LOG_ENERGY_MEAN` is: 4.02 and 10.51 (the energy
+#: channels of the same inputs: 1.70, 4.61).
+PEAK_MEAN = 4.0
+PEAK_STD = 10.5
 
 
 #: preprocessor ``(mean, std)`` per channel of each input part (see
@@ -188,7 +194,8 @@ INPUT_STATS = dict(rgb=([123.675, 116.28, 103.53], [58.395, 57.12, 57.375]),
                    energy=([2.0] * 3, [5.0] * 3),
                    logenergy=([LOG_ENERGY_MEAN] * 3, [LOG_ENERGY_STD] * 3),
                    floorenergy=([FLOOR_ENERGY_MEAN] * 3,
-                                [FLOOR_ENERGY_STD] * 3))
+                                [FLOOR_ENERGY_STD] * 3),
+                   peak=([PEAK_MEAN] * 3, [PEAK_STD] * 3))
 
 
 def input_normalization(modality: str) -> Dict:
@@ -200,7 +207,8 @@ def input_normalization(modality: str) -> Dict:
     :data:`LOG_ENERGY_MEAN` and std :data:`LOG_ENERGY_STD` for its
     logarithm (``'logenergy'``), mean :data:`FLOOR_ENERGY_MEAN` and std
     :data:`FLOOR_ENERGY_STD` for the energy above its noise floor
-    (``'floorenergy'``), mean 0 and
+    (``'floorenergy'``), mean :data:`PEAK_MEAN` and std :data:`PEAK_STD`
+    for the segment peak (``'peak'``), mean 0 and
     std 0.2 for the two channels of the optical flow (measured at the
     segment middles of every third train clip, area-resized to 32 px: std
     0.20 and 0.19 px of a 48 px frame), mean 0 and std :data:`FG_STD` for

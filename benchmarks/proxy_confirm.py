@@ -242,6 +242,16 @@ CHALLENGERS: Sequence[Tuple[str, str, object]] = (
      'schedule) favoured the stronger dropout by 0.018; label smoothing, '
      'the other brake on certainty, led by +0.014 over six seeds)',
      'dropout', 0.8),
+    ('the segment\'s peak motion beside its energy (SegmentMotion '
+     'mode \'rgb+peak+energy\': per pixel the largest neighbouring-frame '
+     'difference of each segment\'s pairs as 3 more channels, normalised '
+     'with its measured mean 4.0 and std 10.5): a segment\'s energy '
+     'averages 1-9 pairs, so a steady walk and a few sudden blows of the '
+     'same total motion look alike, while the reference forest reads each '
+     'cell\'s temporal maximum beside its mean; on the 173 train clips the '
+     'clip-mean peak separates fights better than the clip-mean energy '
+     '(AUC 0.734 against 0.717; 99th percentiles 0.763 against 0.741))',
+     'modality', 'rgb+peak+energy'),
 )
 #: the confirmation's ledger of finished fold runs, in ``--out``.
 CONFIRM_LEDGER = 'proxy_confirm_runs.json'

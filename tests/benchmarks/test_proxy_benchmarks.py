@@ -1976,7 +1976,8 @@ def test_foreground_challenger_is_picked_by_its_value_and_packs_6_channels(
     assert fg[1:] == ('modality', 'fg+energy')
     every = proxy_confirm.select_challengers(['modality'])
     assert [ch[2] for ch in every] == ['rgb+flow+energy', 'fg+energy',
-                                       'rgb+logenergy', 'rgb+floorenergy']
+                                       'rgb+logenergy', 'rgb+floorenergy',
+                                       'rgb+peak+energy']
     with pytest.raises(ValueError, match=r'modality=fg\+energy'):
         proxy_confirm.select_challengers(['modality=rgb'])
     c = _recipe_with(*fg[1:])
@@ -2438,6 +2439,46 @@ def test_swa_candidate_adds_only_the_averaging_hook(tmp_path):
         proxy_candidates.candidate_config(dict(c, ema=0.01), 'f', 'h')
     with pytest.raises(ValueError, match='swa 80: the averaging should'):
         proxy_candidates.candidate_config(dict(c, swa=80), 'f', 'h')
+
+
+def test_peak_candidate_adds_the_peak_channels_after_the_frame(tmp_path):
+    """``--challengers modality=rgb+peak+energy``: the recipe's fold config
+    with SegmentMotion('rgb+peak+energy') in every pipeline, 9 input
+    channels, the peak normalised with its measured statistics between
+    the frame's and the energy's; a clip whose pixels jump once in a
+    segment packs its peak there, twice the segment's energy."""
+    from mmaction.utils import register_all_modules
+    register_all_modules()
+    (ch, ) = proxy_confirm.select_challengers(['modality=rgb+peak+energy'])
+    c = _recipe_with(*ch[1:])
+    assert c == dict(proxy_candidates.SHIPPED, modality='rgb+peak+energy')
+    assert proxy_candidates.candidate_name(c).startswith(
+        'rgbpeakenergy_s32_t16u_flip_crop_w16b2_e80_lr0.001_native')
+    rgb = proxy_candidates.INPUT_STATS['rgb']
+    assert proxy_candidates.input_normalization('rgb+peak+energy') == dict(
+        in_channels=9,
+        mean=rgb[0] + [proxy_candidates.PEAK_MEAN] * 3 + [2.0] * 3,
+        std=rgb[1] + [proxy_candidates.PEAK_STD] * 3 + [5.0] * 3)
+    configs = {name: cfg.to_dict() for name, cfg in _fold_configs(
+        tmp_path, peak=c, recipe=proxy_candidates.SHIPPED).items()}
+    assert configs['peak']['model']['backbone']['in_channels'] == 9
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        steps = configs['peak'][loader]['dataset']['pipeline']
+        (motion, ) = [s for s in steps if s['type'] == 'SegmentMotion']
+        assert motion['mode'] == 'rgb+peak+energy'
+        recipe_steps = configs['recipe'][loader]['dataset']['pipeline']
+        assert [s['type'] for s in steps] == [s['type']
+                                              for s in recipe_steps]
+    # from frame 5 on the scene is brighter: in segment 2 (frames 4-5) the
+    # pairs (4, 5) and (5, 6) change by 60 and 0, so peak 60, energy 30
+    frames = [np.full((40, 40, 3), 90 + 60 * (t >= 5), np.uint8)
+              for t in range(32)]
+    steps = configs['peak']['test_dataloader']['dataset']['pipeline']
+    packed = _run_decoded(steps, _decoded_clip(frames))['inputs'].numpy()
+    assert packed.shape == (1, 9, 16, 32, 32)
+    assert np.allclose(packed[0, 3:6, 2], 60)
+    assert np.allclose(packed[0, 6:, 2], 30)
+    assert not packed[0, 3:, 3:].any()
 
 
 @pytest.mark.parametrize('modality,option,mean,std', [

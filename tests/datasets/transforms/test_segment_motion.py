@@ -10,7 +10,8 @@ from tiny_action.datasets.transforms import SegmentMotion, UniformSegment
 from tiny_action.datasets.transforms.difference import (background,
                                                         key_frame_flow,
                                                         segment_bounds,
-                                                        segment_energy)
+                                                        segment_energy,
+                                                        segment_peak)
 
 
 def clip(values, size: int = 2) -> list:
@@ -44,6 +45,20 @@ def test_energy_averages_every_neighbouring_difference_of_the_segment():
     assert energy[1, 0, 0, 0] == pytest.approx((0 + 30 + 0) / 3)
 
 
+def test_peak_is_the_largest_neighbouring_difference_of_the_segment():
+    # the pairs of the test above: max(10, 0, 30, 40) and max(0, 30, 0)
+    values = [0, 10, 10, 40, 0, 0, 30, 30]
+    frames = np.stack(clip(values)).astype(np.float32)
+    peak = segment_peak(frames, 2)
+    assert peak.shape == (2, 2, 2, 3)
+    assert peak[0, 0, 0, 0] == 40 and peak[1, 0, 0, 0] == 30
+    assert (peak >= segment_energy(frames, 2)).all()
+    # one pair per segment: the peak is the energy; one frame: zeros
+    assert np.array_equal(segment_peak(frames, 8), segment_energy(frames, 8))
+    one = segment_peak(np.stack(clip([9])).astype(np.float32), 3)
+    assert one.shape == (3, 2, 2, 3) and not one.any()
+
+
 def test_energy_of_static_and_one_frame_clips_is_zero():
     assert not segment_energy(
         np.stack(clip([7] * 5)).astype(np.float32), 4).any()
@@ -62,7 +77,8 @@ def test_sampler_keeps_all_frames_and_the_segment_choice():
 
 
 @pytest.mark.parametrize('mode,channels', [('energy', 3), ('rgb+energy', 6),
-                                           ('rgb+diff+energy', 9)])
+                                           ('rgb+diff+energy', 9),
+                                           ('rgb+peak+energy', 9)])
 def test_pipeline_gives_one_frame_per_segment(mode, channels):
     values = [0, 10, 10, 40, 0, 0, 30, 30]
     results = UniformSegment(num_segments=2, test_mode=True,
@@ -84,6 +100,9 @@ def test_pipeline_gives_one_frame_per_segment(mode, channels):
     assert second[0, 0, -1] == pytest.approx(10.0)
     if mode == 'rgb+diff+energy':  # gradient of the key frames: 30 - 10
         assert first[0, 0, 3] == second[0, 0, 3] == 20.0
+    if mode == 'rgb+peak+energy':  # the peaks: max(10, 0, 30, 40), 30
+        assert (first[0, 0, 3:6] == 40).all() and (second[0, 0, 3:6] == 30
+                                                   ).all()
     shaped = FormatShape(input_format='NCTHW')(out)
     assert shaped['imgs'].shape == (1, channels, 2, 2, 2)
 
@@ -372,3 +391,11 @@ def test_noise_floor_removes_each_channels_median_energy():
     both = SegmentMotion(noise_floor=True, log_energy=True)
     assert np.allclose(segments(both)[..., 3:], np.log1p(floored[..., 3:]))
     assert 'noise_floor=True' in repr(both)
+    # the peak channels lose their own median, as the energy's do
+    peaks = segments(SegmentMotion(mode='rgb+peak+energy'))
+    floored_peaks = segments(SegmentMotion(mode='rgb+peak+energy',
+                                           noise_floor=True))
+    assert np.allclose(floored_peaks[..., 6:], floored[..., 3:])
+    peak = peaks[..., 3:6]
+    assert np.allclose(floored_peaks[..., 3:6], np.maximum(
+        peak - np.median(peak, axis=(0, 1, 2)), 0))
