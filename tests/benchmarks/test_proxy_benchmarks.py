@@ -2481,6 +2481,47 @@ def test_peak_candidate_adds_the_peak_channels_after_the_frame(tmp_path):
     assert not packed[0, 3:, 3:].any()
 
 
+def test_mixup_challenger_blends_the_train_batches_only(tmp_path):
+    """``--challengers mixup``: the recipe's fold config whose data
+    preprocessor blends the train batches with mmaction2's MixupBlending
+    (alpha 0.2, the 2 classes); pipelines, model and schedule are the
+    recipe's, and the preprocessor blends in training only."""
+    (ch, ) = proxy_confirm.select_challengers(['mixup'])
+    c = _recipe_with(*ch[1:])
+    assert c == dict(proxy_candidates.SHIPPED, mixup=0.2)
+    assert proxy_candidates.candidate_name(c).endswith('_mix0.2_native')
+    configs = {name: cfg.to_dict() for name, cfg in _fold_configs(
+        tmp_path, mix=c, recipe=proxy_candidates.SHIPPED).items()}
+    pre = configs['mix']['model'].pop('data_preprocessor')
+    assert pre.pop('blending') == dict(type='MixupBlending', num_classes=2,
+                                       alpha=0.2)
+    assert pre == configs['recipe']['model'].pop('data_preprocessor')
+    assert configs['mix'] == configs['recipe']
+    from mmaction.registry import MODELS
+    from mmaction.utils import register_all_modules
+    register_all_modules()
+    blend = MODELS.build(dict(pre, blending=dict(
+        type='MixupBlending', num_classes=2, alpha=0.2)))
+    from mmaction.structures import ActionDataSample
+    labels = torch.tensor([[1., 0.], [0., 1.]] * 4)
+    samples = []
+    for label in labels:
+        sample = ActionDataSample()
+        sample.set_gt_label(label)
+        samples.append(sample)
+    torch.manual_seed(0)
+    inputs = [torch.rand(1, 6, 4, 8, 8) * 255 for _ in labels]
+    trained = blend(dict(inputs=inputs, data_samples=samples),
+                    training=True)['data_samples']
+    mixed = torch.stack([s.gt_label for s in trained])
+    assert torch.allclose(mixed.sum(1), torch.ones(len(labels)))
+    soft = (mixed > 1e-6) & (mixed < 1 - 1e-6)
+    assert soft.any()  # pairs of a fight and a no-fight give soft targets
+    tested = blend(dict(inputs=inputs, data_samples=samples), training=False)
+    assert torch.equal(torch.stack([s.gt_label for s in tested[
+        'data_samples']]), labels)
+
+
 @pytest.mark.parametrize('modality,option,mean,std', [
     ('rgb+logenergy', 'log_energy', 'LOG_ENERGY_MEAN', 'LOG_ENERGY_STD'),
     ('rgb+floorenergy', 'noise_floor', 'FLOOR_ENERGY_MEAN',
