@@ -1977,7 +1977,7 @@ def test_foreground_challenger_is_picked_by_its_value_and_packs_6_channels(
     every = proxy_confirm.select_challengers(['modality'])
     assert [ch[2] for ch in every] == ['rgb+flow+energy', 'fg+energy',
                                        'rgb+logenergy', 'rgb+floorenergy',
-                                       'rgb+peak+energy']
+                                       'rgb+peak+energy', 'energy']
     with pytest.raises(ValueError, match=r'modality=fg\+energy'):
         proxy_confirm.select_challengers(['modality=rgb'])
     c = _recipe_with(*fg[1:])
@@ -2479,6 +2479,32 @@ def test_peak_candidate_adds_the_peak_channels_after_the_frame(tmp_path):
     assert np.allclose(packed[0, 3:6, 2], 60)
     assert np.allclose(packed[0, 6:, 2], 30)
     assert not packed[0, 3:, 3:].any()
+
+
+def test_energy_alone_challenger_drops_the_frame(tmp_path):
+    """``--challengers modality=energy``: the recipe's fold config with
+    SegmentMotion('energy') in every pipeline, 3 input channels normalised
+    as the recipe's energy channels; the rest is the recipe's."""
+    (ch, ) = proxy_confirm.select_challengers(['modality=energy'])
+    c = _recipe_with(*ch[1:])
+    assert c == dict(proxy_candidates.SHIPPED, modality='energy')
+    assert proxy_candidates.candidate_name(c).startswith('energy_s32_')
+    configs = {name: cfg.to_dict() for name, cfg in _fold_configs(
+        tmp_path, energy=c, recipe=proxy_candidates.SHIPPED).items()}
+    pre = configs['energy']['model'].pop('data_preprocessor')
+    recipe_pre = configs['recipe']['model'].pop('data_preprocessor')
+    assert (pre.pop('mean'), pre.pop('std')) == ([2.0] * 3, [5.0] * 3)
+    assert (recipe_pre.pop('mean')[3:], recipe_pre.pop('std')[3:]) == (
+        [2.0] * 3, [5.0] * 3)
+    assert pre == recipe_pre
+    assert configs['energy']['model']['backbone'].pop('in_channels') == 3
+    assert configs['recipe']['model']['backbone'].pop('in_channels') == 6
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        for cfg in configs.values():
+            (motion, ) = [s for s in cfg[loader]['dataset']['pipeline']
+                          if s['type'] == 'SegmentMotion']
+            assert motion.pop('mode') in ('energy', 'rgb+energy')
+    assert configs['energy'] == configs['recipe']
 
 
 def test_mixup_challenger_blends_the_train_batches_only(tmp_path):
