@@ -679,6 +679,14 @@ def _fold_configs(tmp_path, **candidates) -> dict:
     return configs
 
 
+def _beside_recipe(tmp_path, **candidates) -> dict:
+    """:func:`_fold_configs` of the named candidates and of the shipped
+    recipe (``'recipe'``), each as a plain dict, for comparing a
+    challenger's fold config with the recipe's."""
+    return {name: cfg.to_dict() for name, cfg in _fold_configs(
+        tmp_path, **candidates, recipe=proxy_candidates.SHIPPED).items()}
+
+
 def _run_decoded(steps: list, results: dict) -> dict:
     """``results`` of a clip whose frames are decoded already (``imgs``)
     through a fold config's pipeline ``steps`` after TinyVideoInit, with
@@ -815,8 +823,7 @@ def test_balanced_sampler_candidate_swaps_only_the_train_sampler(
     (ch, ) = proxy_confirm.select_challengers([f'balance={balance}'])
     c = _recipe_with(*ch[1:])
     assert proxy_candidates.candidate_name(c).endswith(suffix)
-    configs = {name: cfg.to_dict() for name, cfg in _fold_configs(
-        tmp_path, bal=c, recipe=proxy_candidates.SHIPPED).items()}
+    configs = _beside_recipe(tmp_path, bal=c)
     loader = dict(configs['bal']['train_dataloader'])
     assert loader['sampler'] == dict(type=sampler)
     assert loader['dataset']['tail_flip'] is None
@@ -2343,8 +2350,7 @@ def test_modality_drop_candidate_adds_only_the_blending(tmp_path):
     assert proxy_candidates.candidate_name(c).endswith('_native_md0.5')
     assert proxy_candidates.modality_groups('rgb+flow+energy') == [
         [0, 1, 2], [3, 4], [5, 6, 7]]
-    configs = {name: cfg.to_dict() for name, cfg in _fold_configs(
-        tmp_path, drop=c, recipe=proxy_candidates.SHIPPED).items()}
+    configs = _beside_recipe(tmp_path, drop=c)
     pre = configs['drop']['model'].pop('data_preprocessor')
     assert pre.pop('blending') == dict(
         type='ModalityDropout', groups=[[0, 1, 2], [3, 4, 5]], prob=0.5)
@@ -2376,8 +2382,7 @@ def test_sgd_candidates_swap_only_the_optimizer(tmp_path):
                      wd=1e-4)
     assert proxy_candidates.candidate_name(c) == (
         'rgbenergy_s32_t16u_flip_crop_w16b2_e80_lr0.0125_native_wd0.0001_sgd')
-    configs = {name: cfg.to_dict() for name, cfg in _fold_configs(
-        tmp_path, sgd=c, recipe=proxy_candidates.SHIPPED).items()}
+    configs = _beside_recipe(tmp_path, sgd=c)
     assert configs['sgd'].pop('optim_wrapper') == dict(
         optimizer=dict(type='SGD', momentum=0.9, lr=0.0125,
                        weight_decay=1e-4),
@@ -2409,8 +2414,7 @@ def test_swa_candidate_adds_only_the_averaging_hook(tmp_path):
     c = _recipe_with(*ch[1:])
     assert c == dict(proxy_candidates.SHIPPED, swa=40)
     assert proxy_candidates.candidate_name(c).endswith('_native_swa40')
-    configs = {name: cfg.to_dict() for name, cfg in _fold_configs(
-        tmp_path, swa=c, recipe=proxy_candidates.SHIPPED).items()}
+    configs = _beside_recipe(tmp_path, swa=c)
     (hook, ) = configs['swa'].pop('custom_hooks')
     assert hook == dict(type='EMAHook', ema_type='StochasticWeightAverage',
                         begin_epoch=40, update_buffers=True)
@@ -2459,8 +2463,7 @@ def test_peak_candidate_adds_the_peak_channels_after_the_frame(tmp_path):
         in_channels=9,
         mean=rgb[0] + [proxy_candidates.PEAK_MEAN] * 3 + [2.0] * 3,
         std=rgb[1] + [proxy_candidates.PEAK_STD] * 3 + [5.0] * 3)
-    configs = {name: cfg.to_dict() for name, cfg in _fold_configs(
-        tmp_path, peak=c, recipe=proxy_candidates.SHIPPED).items()}
+    configs = _beside_recipe(tmp_path, peak=c)
     assert configs['peak']['model']['backbone']['in_channels'] == 9
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         steps = configs['peak'][loader]['dataset']['pipeline']
@@ -2489,8 +2492,7 @@ def test_energy_alone_challenger_drops_the_frame(tmp_path):
     c = _recipe_with(*ch[1:])
     assert c == dict(proxy_candidates.SHIPPED, modality='energy')
     assert proxy_candidates.candidate_name(c).startswith('energy_s32_')
-    configs = {name: cfg.to_dict() for name, cfg in _fold_configs(
-        tmp_path, energy=c, recipe=proxy_candidates.SHIPPED).items()}
+    configs = _beside_recipe(tmp_path, energy=c)
     pre = configs['energy']['model'].pop('data_preprocessor')
     recipe_pre = configs['recipe']['model'].pop('data_preprocessor')
     assert (pre.pop('mean'), pre.pop('std')) == ([2.0] * 3, [5.0] * 3)
@@ -2516,8 +2518,7 @@ def test_mixup_challenger_blends_the_train_batches_only(tmp_path):
     c = _recipe_with(*ch[1:])
     assert c == dict(proxy_candidates.SHIPPED, mixup=0.2)
     assert proxy_candidates.candidate_name(c).endswith('_mix0.2_native')
-    configs = {name: cfg.to_dict() for name, cfg in _fold_configs(
-        tmp_path, mix=c, recipe=proxy_candidates.SHIPPED).items()}
+    configs = _beside_recipe(tmp_path, mix=c)
     pre = configs['mix']['model'].pop('data_preprocessor')
     assert pre.pop('blending') == dict(type='MixupBlending', num_classes=2,
                                        alpha=0.2)
@@ -2565,8 +2566,7 @@ def test_energy_form_candidate_changes_only_the_energy(
     assert proxy_candidates.candidate_name(c).startswith(
         modality.replace('+', '') +
         '_s32_t16u_flip_crop_w16b2_e80_lr0.001_native')
-    configs = {name: cfg.to_dict() for name, cfg in _fold_configs(
-        tmp_path, form=c, recipe=proxy_candidates.SHIPPED).items()}
+    configs = _beside_recipe(tmp_path, form=c)
     form_pre = configs['form']['model'].pop('data_preprocessor')
     pre = configs['recipe']['model'].pop('data_preprocessor')
     assert form_pre.pop('mean')[3:] == [getattr(proxy_candidates, mean)] * 3
