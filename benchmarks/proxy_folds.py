@@ -50,8 +50,34 @@ def group_folds(entries: List[dict], folds: int = FOLDS,
         ValueError: An entry has no ``video_id``.
     """
     by_video = clips_by_video(entries, source)
+    return _fill_folds(by_video, sorted(
+        by_video, key=lambda v: (-len(by_video[v]), v)), folds)
+
+
+def shuffled_folds(entries: List[dict], seed: int, folds: int = FOLDS,
+                   source: str = 'train annotations') -> List[List[int]]:
+    """Another partition into ``folds`` folds of whole source videos: the
+    videos (sorted by ``video_id``) in an order shuffled with ``seed``,
+    each into the fold with the fewest clips so far. Different seeds give
+    different partitions of about the same fold sizes; the same seed, the
+    same partition.
+
+    Raises:
+        ValueError: An entry has no ``video_id``.
+    """
+    by_video = clips_by_video(entries, source)
+    videos = sorted(by_video)
+    order = np.random.default_rng(seed).permutation(len(videos))
+    return _fill_folds(by_video, [videos[j] for j in order], folds)
+
+
+def _fill_folds(by_video: Dict[str, List[int]], videos: List[str],
+                folds: int) -> List[List[int]]:
+    """The clips of ``videos``, taken in that order, each video into the
+    fold with the fewest clips so far (the lowest index on ties); each
+    fold's entry indices sorted."""
     parts = [[] for _ in range(folds)]
-    for video in sorted(by_video, key=lambda v: (-len(by_video[v]), v)):
+    for video in videos:
         smallest = min(range(folds), key=lambda k: (len(parts[k]), k))
         parts[smallest] += by_video[video]
     return [sorted(p) for p in parts]
