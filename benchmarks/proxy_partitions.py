@@ -143,9 +143,10 @@ def partitions_markdown(rows: List[Dict], summary: Dict, fingerprint: str,
             text += (f" ± {summary['lead_se']:.3f} (one lead a partition, "
                      f"p = {summary['lead_p']:.2f})")
         if summary['selection_minus_new'] is not None:
-            text += ('; on the selection\'s partition its lead is '
-                     f"{summary['selection_minus_new']:+.3f} larger than "
-                     'that')
+            text += ('; on the selection\'s partition it leads by '
+                     f"{summary['lead'] + summary['selection_minus_new']:+.3f}"
+                     f" ({summary['selection_minus_new']:+.3f} against the "
+                     'new partitions\' mean)')
         lines += ['', text + '.']
     lines += ['', f'CPU time of the new partitions\' trainings: {cpu:.0f} s.']
     return '\n'.join(lines) + '\n'

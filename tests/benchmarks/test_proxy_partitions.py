@@ -124,7 +124,8 @@ def test_lead_summary_weighs_one_lead_a_partition():
             '+0.020 ± 0.012 (p = 0.23) |') in text
     assert ('Over the 2 new partitions the recipe leads by +0.030 ± 0.010 '
             '(one lead a partition, p = 0.20); on the selection\'s '
-            'partition its lead is +0.070 larger than that.') in text
+            'partition it leads by +0.100 (+0.070 against the new '
+            'partitions\' mean).') in text
     assert 'numerics `aaaa`' in text and '100 s' in text
     one = partitions.lead_summary(rows[:2])
     assert 'leads by +0.020; on the' in partitions.partitions_markdown(
