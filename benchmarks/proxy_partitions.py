@@ -23,9 +23,12 @@ partition is the confirmation's: the recipe's runs on this machine (same
 numerics fingerprint) read from its ledger (``proxy_confirm_runs.json``).
 Writes ``proxy_partitions.md`` / ``.json`` to ``--out``; resumable (a
 finished training in the work dir is not run again, and partitions are
-run in order, so a stopped run keeps its finished partitions).
+run in order, so a stopped run keeps its finished partitions). The runs
+stay in the work dir; ``--report`` rewrites the table from the committed
+JSON without them.
 """
 import argparse
+import json
 import os.path as osp
 from typing import Dict, List, Sequence
 
@@ -152,16 +155,35 @@ def partitions_markdown(rows: List[Dict], summary: Dict, fingerprint: str,
     return '\n'.join(lines) + '\n'
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_run_arguments(parser, 'work_dirs/proxy_partitions')
-    parser.add_argument('--partitions', type=int, nargs='+',
-                        default=[0, 1, 2],
-                        help='numbers of the shuffled partitions, one row '
-                        'each (shuffled_folds seeds)')
-    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
-    parser.add_argument('--out', default='benchmarks/results')
-    args = parser.parse_args()
+def report_from_json(path: str) -> str:
+    """The table of a finished run of this benchmark, from its JSON
+    (``proxy_partitions.json``: ``rows``, ``summary``, ``machine``,
+    ``cpu_seconds``), without training.
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist (run the benchmark
+            without ``--report`` first).
+        ValueError: The file lacks one of those keys (named).
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'{path}: no results to report; run '
+                                'benchmarks/proxy_partitions.py without '
+                                '--report first')
+    with open(path) as f:
+        result = json.load(f)
+    missing = [k for k in ('rows', 'summary', 'machine', 'cpu_seconds')
+               if k not in result]
+    if missing:
+        raise ValueError(f'{path}: missing {missing}; expected the JSON '
+                         'that benchmarks/proxy_partitions.py writes')
+    return partitions_markdown(result['rows'], result['summary'],
+                               numerics(dict(machine=result['machine'])),
+                               result['cpu_seconds'])
+
+
+def measure(args) -> str:
+    """Trains what the work dir lacks, writes ``proxy_partitions.json`` to
+    ``--out`` and returns the table."""
     data, runs = start_runs(args)
     entries = read_annotation_entries(
         osp.join(data, 'train', 'annotations.json'))
@@ -179,10 +201,30 @@ def main() -> None:
              for p in args.partitions]
     cpu = sum(r.pop('cpu', 0.0) for r in rows)
     summary = lead_summary(rows)
-    text = partitions_markdown(rows, summary, fingerprint, cpu)
     write_json_atomic(osp.join(REPO, args.out, 'proxy_partitions.json'),
                       dict(rows=rows, summary=summary,
                            machine=machine(runs.threads), cpu_seconds=cpu))
+    return partitions_markdown(rows, summary, fingerprint, cpu)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_run_arguments(parser, 'work_dirs/proxy_partitions')
+    parser.add_argument('--partitions', type=int, nargs='+',
+                        default=[0, 1, 2],
+                        help='numbers of the shuffled partitions, one row '
+                        'each (shuffled_folds seeds)')
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    parser.add_argument('--out', default='benchmarks/results')
+    parser.add_argument('--report', action='store_true',
+                        help='train nothing: rewrite the table from the '
+                        'JSON in --out')
+    args = parser.parse_args()
+    if args.report:
+        text = report_from_json(osp.join(REPO, args.out,
+                                         'proxy_partitions.json'))
+    else:
+        text = measure(args)
     atomic_write_bytes(osp.join(REPO, args.out, 'proxy_partitions.md'),
                        text.encode('utf-8'))
     print(text)

@@ -130,3 +130,21 @@ def test_lead_summary_weighs_one_lead_a_partition():
     one = partitions.lead_summary(rows[:2])
     assert 'leads by +0.020; on the' in partitions.partitions_markdown(
         rows[:2], one, 'aaaa', 0.0)
+
+
+def test_report_rewrites_the_table_from_the_json(tmp_path):
+    rows = [_row(None, [0.8, 0.8, 0.8], [0.7, 0.7, 0.7]),
+            _row(0, [0.7, 0.72, 0.74], [0.7, 0.7, 0.7])]
+    summary = partitions.lead_summary(rows)
+    path = tmp_path / 'proxy_partitions.json'
+    path.write_text(json.dumps(dict(
+        rows=rows, summary=summary, cpu_seconds=12.0,
+        machine='x86_64 2 cpus AVX512 numerics 3cf7560a')))
+    assert partitions.report_from_json(str(path)) == (
+        partitions.partitions_markdown(rows, summary, '3cf7560a', 12.0))
+    path.write_text(json.dumps(dict(rows=rows, summary=summary)))
+    with pytest.raises(ValueError, match=r"missing \['machine', "
+                       r"'cpu_seconds'\]"):
+        partitions.report_from_json(str(path))
+    with pytest.raises(FileNotFoundError, match='without --report first'):
+        partitions.report_from_json(str(tmp_path / 'none.json'))
