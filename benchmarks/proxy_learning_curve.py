@@ -24,7 +24,7 @@ folds. Writes ``proxy_learning_curve.md`` / ``.json`` to ``--out``; resumable
 import argparse
 import json
 import os.path as osp
-from typing import Dict, List, Sequence
+from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
@@ -91,6 +91,30 @@ def reference_f1(x: np.ndarray, y: np.ndarray, fit: List[int],
     return fold_f1([scores], y, [held])[0]
 
 
+def reference_on_parts(x: np.ndarray, y: np.ndarray, parts: List[List[int]],
+                       seeds: Sequence[int]) -> Dict[int, List[float]]:
+    """Per seed, the held-out F1 (:func:`reference_f1`, forest seed = the
+    seed) of each fold ``parts`` (held-out entry indices), fitted on all the
+    other clips."""
+    return {seed: [reference_f1(x, y, fit_of(len(y), held), held, seed)
+                   for held in parts] for seed in seeds}
+
+
+def train_split_features(data: str
+                         ) -> Tuple[List[dict], np.ndarray, np.ndarray]:
+    """The train split's annotation entries and the reference's features
+    and multi-hot labels of its ``lr/`` clips, in annotation order."""
+    import reference_baseline as ref
+
+    from tiny_action.datasets.class_map import load_class_map
+    entries = read_annotation_entries(
+        osp.join(data, 'train', 'annotations.json'))
+    x, y, _ = ref.split_features(osp.join(data, 'train'), 'lr',
+                                 load_class_map(osp.join(data,
+                                                         'class_map.json')))
+    return entries, x, y
+
+
 def recipe_on_subset(runs: ProxyRuns, files: List[str], run: str,
                      seed: int) -> Dict:
     """The shipped recipe trained with ``seed`` on the fit file of
@@ -143,9 +167,21 @@ def curve_row(label: str, clips: float, recipe: Dict[int, List[float]],
                 reference=ref, lead=lead, lead_se=se, lead_p=p)
 
 
-def _mean_std(values: Sequence[float]) -> str:
+def mean_std(values: Sequence[float]) -> str:
+    """``mean ± std`` (sample std, 0 for one value) to 3 decimals."""
     spread = np.std(values, ddof=1) if len(values) > 1 else 0.0
     return f'{np.mean(values):.3f} ± {spread:.3f}'
+
+
+def lead_cells(r: Dict) -> str:
+    """The table cells of a :func:`curve_row` after its label: the recipe
+    per seed and its mean ± std, the same of the reference, and the lead ±
+    its standard error (p)."""
+    return (' / '.join(f'{v:.3f}' for v in r['recipe'])
+            + f" | {mean_std(r['recipe'])} | "
+            + ' / '.join(f'{v:.3f}' for v in r['reference'])
+            + f" | {mean_std(r['reference'])} | {r['lead']:+.3f} ± "
+            f"{r['lead_se']:.3f} (p = {r['lead_p']:.2f})")
 
 
 def curve_markdown(rows: List[Dict], fingerprint: str, cpu: float) -> str:
@@ -162,13 +198,8 @@ def curve_markdown(rows: List[Dict], fingerprint: str, cpu: float) -> str:
         'per seed | reference | recipe minus reference (paired by seed) |',
         '|---|---|---|---|---|---|']
     for r in rows:
-        lines.append(
-            f"| {r['label']}: {r['fit_clips']:.0f} | "
-            + ' / '.join(f'{v:.3f}' for v in r['recipe'])
-            + f" | {_mean_std(r['recipe'])} | "
-            + ' / '.join(f'{v:.3f}' for v in r['reference'])
-            + f" | {_mean_std(r['reference'])} | {r['lead']:+.3f} ± "
-            f"{r['lead_se']:.3f} (p = {r['lead_p']:.2f}) |")
+        lines.append(f"| {r['label']}: {r['fit_clips']:.0f} | "
+                     f'{lead_cells(r)} |')
     if len(rows) >= 2:  # the smallest training set against the largest
         part, full = rows[0], rows[-1]
         gain = [f - p for f, p in zip(full['recipe'], part['recipe'])]
@@ -225,14 +256,7 @@ def main() -> None:
     args = parser.parse_args()
     data, runs = start_runs(args)
     parts, _ = train_folds(data, runs.work_dir)
-    entries = read_annotation_entries(
-        osp.join(data, 'train', 'annotations.json'))
-    import reference_baseline as ref
-
-    from tiny_action.datasets.class_map import load_class_map
-    x, y, _ = ref.split_features(osp.join(data, 'train'), 'lr',
-                                 load_class_map(osp.join(data,
-                                                         'class_map.json')))
+    entries, x, y = train_split_features(data)
     fingerprint = numerics(dict(machine=machine(runs.threads)))
     full = full_fit_recipe(RunLedger(osp.join(REPO, args.out,
                                               CONFIRM_LEDGER)),
@@ -240,12 +264,9 @@ def main() -> None:
     rows = [part_fit_row(runs, entries, parts, x, y, fraction, args.seeds)
             for fraction in sorted(args.fractions)]
     cpu = sum(r.pop('cpu') for r in rows)
-    full_reference = {seed: [reference_f1(x, y, fit_of(len(entries), held),
-                                          held, seed) for held in parts]
-                      for seed in args.seeds}
     rows.append(curve_row(
         'all', np.mean([len(entries) - len(h) for h in parts]), full,
-        full_reference))
+        reference_on_parts(x, y, parts, args.seeds)))
     text = curve_markdown(rows, fingerprint, cpu)
     write_json_atomic(osp.join(REPO, args.out, 'proxy_learning_curve.json'),
                       dict(rows=rows, fractions=sorted(args.fractions),

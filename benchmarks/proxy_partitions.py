@@ -38,11 +38,11 @@ from proxy_candidates import SHIPPED, candidate_name
 from proxy_confirm import CONFIRM_LEDGER, numerics, paired_difference_test
 from proxy_folds import group_folds, shuffled_folds
 from proxy_learning_curve import (curve_row, fit_of, full_fit_recipe,
-                                  recipe_on_subset, reference_f1,
-                                  write_subset)
+                                  lead_cells, recipe_on_subset,
+                                  reference_f1, reference_on_parts,
+                                  train_split_features, write_subset)
 from proxy_runs import (REPO, ProxyRuns, RunLedger, add_run_arguments, machine,
                         start_runs)
-from tiny_action.datasets.annotations import read_annotation_entries
 from tiny_action.utils.fileio import atomic_write_bytes, write_json_atomic
 
 
@@ -71,11 +71,8 @@ def partition_row(runs: ProxyRuns, entries: List[dict], partition: int,
             recipe[seed].append(result['f1'])
             cpu += result['cpu'] or 0.0
             reference[seed].append(reference_f1(x, y, fit, held, seed))
-    row = curve_row(f'partition {partition}',
-                    np.mean([len(entries) - len(h) for h in parts]),
-                    recipe, reference)
-    return dict(row, partition=partition, held=[len(h) for h in parts],
-                cpu=cpu)
+    return dict(_row(f'partition {partition}', partition, len(entries),
+                     parts, recipe, reference), cpu=cpu)
 
 
 def selection_row(ledger: RunLedger, entries: List[dict], x: np.ndarray,
@@ -86,14 +83,20 @@ def selection_row(ledger: RunLedger, entries: List[dict], x: np.ndarray,
     numerics ``fingerprint`` from ``ledger``, the reference fitted on the
     same folds."""
     parts = group_folds(entries)
-    recipe = full_fit_recipe(ledger, parts, seeds, fingerprint)
-    reference = {seed: [reference_f1(x, y, fit_of(len(entries), held),
-                                     held, seed) for held in parts]
-                 for seed in seeds}
-    row = curve_row('the selection\'s (`group_folds`)',
-                    np.mean([len(entries) - len(h) for h in parts]),
+    return _row('the selection\'s (`group_folds`)', None, len(entries),
+                parts, full_fit_recipe(ledger, parts, seeds, fingerprint),
+                reference_on_parts(x, y, parts, seeds))
+
+
+def _row(label: str, partition, num_clips: int, parts: List[List[int]],
+         recipe: Dict[int, List[float]],
+         reference: Dict[int, List[float]]) -> Dict:
+    """:func:`proxy_learning_curve.curve_row` of a partition ``parts`` of
+    ``num_clips`` clips, with its ``partition`` number (None for the
+    selection's) and the folds' held-out clip counts ``held``."""
+    row = curve_row(label, np.mean([num_clips - len(h) for h in parts]),
                     recipe, reference)
-    return dict(row, partition=None, held=[len(h) for h in parts])
+    return dict(row, partition=partition, held=[len(h) for h in parts])
 
 
 def lead_summary(rows: List[Dict]) -> Dict:
@@ -108,11 +111,6 @@ def lead_summary(rows: List[Dict]) -> Dict:
     chosen = [r['lead'] for r in rows if r['partition'] is None]
     return dict(leads=new, lead=lead, lead_se=se, lead_p=p,
                 selection_minus_new=(chosen[0] - lead if chosen else None))
-
-
-def _mean_std(values: Sequence[float]) -> str:
-    spread = np.std(values, ddof=1) if len(values) > 1 else 0.0
-    return f'{np.mean(values):.3f} ± {spread:.3f}'
 
 
 def partitions_markdown(rows: List[Dict], summary: Dict, fingerprint: str,
@@ -132,13 +130,9 @@ def partitions_markdown(rows: List[Dict], summary: Dict, fingerprint: str,
         'reference per seed | reference | recipe minus reference (paired '
         'by seed) |', '|---|---|---|---|---|---|---|']
     for r in rows:
-        lines.append(
-            f"| {r['label']} | {' / '.join(str(n) for n in r['held'])} | "
-            + ' / '.join(f'{v:.3f}' for v in r['recipe'])
-            + f" | {_mean_std(r['recipe'])} | "
-            + ' / '.join(f'{v:.3f}' for v in r['reference'])
-            + f" | {_mean_std(r['reference'])} | {r['lead']:+.3f} ± "
-            f"{r['lead_se']:.3f} (p = {r['lead_p']:.2f}) |")
+        lines.append(f"| {r['label']} | "
+                     f"{' / '.join(str(n) for n in r['held'])} | "
+                     f'{lead_cells(r)} |')
     if summary['leads']:
         text = (f"Over the {len(summary['leads'])} new partitions the recipe "
                 f"leads by {summary['lead']:+.3f}")
@@ -185,14 +179,7 @@ def measure(args) -> str:
     """Trains what the work dir lacks, writes ``proxy_partitions.json`` to
     ``--out`` and returns the table."""
     data, runs = start_runs(args)
-    entries = read_annotation_entries(
-        osp.join(data, 'train', 'annotations.json'))
-    import reference_baseline as ref
-
-    from tiny_action.datasets.class_map import load_class_map
-    x, y, _ = ref.split_features(osp.join(data, 'train'), 'lr',
-                                 load_class_map(osp.join(data,
-                                                         'class_map.json')))
+    entries, x, y = train_split_features(data)
     fingerprint = numerics(dict(machine=machine(runs.threads)))
     rows = [selection_row(RunLedger(osp.join(REPO, args.out,
                                              CONFIRM_LEDGER)),

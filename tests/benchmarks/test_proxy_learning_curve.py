@@ -94,3 +94,19 @@ def test_curve_rows_pair_the_recipe_and_the_reference_by_seed():
     three = curve.curve_markdown([part, middle, full], 'aaaa', 0.0)
     assert '| 0.75 of the videos: 87 | 0.900 / 0.900 |' in three
     assert 'From 58 to 115 fit clips the recipe gains +0.050' in three
+
+
+def test_reference_on_parts_fits_each_fold_on_all_other_clips(monkeypatch):
+    calls = []
+
+    def fake_reference(x, y, fit, held, seed):
+        calls.append((list(fit), list(held), seed))
+        return len(held) + seed / 10
+
+    monkeypatch.setattr(curve, 'reference_f1', fake_reference)
+    y = np.zeros((5, 2))
+    out = curve.reference_on_parts(None, y, [[0, 3], [1], [2, 4]], [0, 2])
+    assert out == {0: [2.0, 1.0, 2.0], 2: [2.2, 1.2, 2.2]}
+    assert calls[:3] == [([1, 2, 4], [0, 3], 0), ([0, 2, 3, 4], [1], 0),
+                         ([0, 1, 3], [2, 4], 0)]
+    assert [c[2] for c in calls[3:]] == [2, 2, 2]
