@@ -56,18 +56,18 @@ def partition_row(runs: ProxyRuns, entries: List[dict], partition: int,
     folds' held-out clip counts (``held``) and the trainings' ``cpu``."""
     parts = shuffled_folds(entries, partition)
     name = f'{candidate_name(SHIPPED)}_part{partition}'
+    fits = [fit_of(len(entries), held) for held in parts]
+    files = [write_subset(entries, fit, held,
+                          osp.join(runs.work_dir, 'folds'), f'{name}_fold{k}')
+             for k, (fit, held) in enumerate(zip(fits, parts))]
     recipe, reference, cpu = {}, {}, 0.0
     for seed in seeds:
         recipe[seed], reference[seed] = [], []
-        for k, held in enumerate(parts):
-            fit = fit_of(len(entries), held)
-            files = write_subset(entries, fit, held,
-                                 osp.join(runs.work_dir, 'folds'),
-                                 f'{name}_fold{k}')
+        for k, (fit, held) in enumerate(zip(fits, parts)):
             run = f'{name}/seed{seed}/fold{k}'
             print(f'[partitions] {run}: {len(fit)} fit, {len(held)} '
                   'held-out clips', flush=True)
-            result = recipe_on_subset(runs, files, run, seed)
+            result = recipe_on_subset(runs, files[k], run, seed)
             recipe[seed].append(result['f1'])
             cpu += result['cpu'] or 0.0
             reference[seed].append(reference_f1(x, y, fit, held, seed))
