@@ -36,8 +36,9 @@ from proxy_confirm import ALPHA, change_text, paired_runs, verdict_text
 from proxy_folds import shuffled_folds, trained_history
 from proxy_learning_curve import (fit_of, mean_std, recipe_on_subset,
                                   train_split_features, write_subset)
-from proxy_runs import (REPO, ProxyRuns, add_run_arguments, last_checkpoint,
-                        machine, start_runs, training_seconds)
+from proxy_runs import (REPO, ProxyRuns, add_run_arguments, file_sha256,
+                        last_checkpoint, machine, start_runs,
+                        training_seconds)
 from tiny_action.evaluation import macro_prf
 from tiny_action.tools.ensemble import load_dump
 from tiny_action.utils.fileio import atomic_write_bytes, write_json_atomic
@@ -46,6 +47,15 @@ from tiny_action.utils.fileio import atomic_write_bytes, write_json_atomic
 ADAPT = "custom_hooks = [dict(type='TestTimeBNHook')]\n"
 #: the shipped recipe (trained on all of train, tested on val).
 RECIPE = 'configs/proxy/surveillance_lr.py'
+#: the hook's source: the adapted dumps are named after its content, so a
+#: changed hook is never answered from an old dump.
+HOOK_SOURCE = osp.join(REPO, 'projects', 'tiny_action', 'engine', 'hooks',
+                       'test_time_bn_hook.py')
+
+
+def adapted_tag() -> str:
+    """``tbn-<first 8 hex digits of the hook source's SHA-256>``."""
+    return 'tbn-' + file_sha256(HOOK_SOURCE)[:8]
 
 
 def adapted_config(config: str, path: Optional[str] = None) -> str:
@@ -76,8 +86,8 @@ def fold_pair(runs: ProxyRuns, files: List[str], run: str, seed: int,
               held_ids: List[str]) -> Dict:
     """The fold run ``run`` (trained by :func:`recipe_on_subset` unless
     finished) tested from its last checkpoint as trained (``plain``) and
-    adapted (``adapted``), and its last validation's F1 (``logged``, which
-    ``plain`` must equal to 1e-4).
+    adapted (``adapted``), its last validation's F1 (``logged``, which
+    ``plain`` must equal to 1e-4) and the names of the two ``tests``.
 
     Raises:
         RuntimeError: ``plain`` is not the F1 the training logged.
@@ -90,9 +100,10 @@ def fold_pair(runs: ProxyRuns, files: List[str], run: str, seed: int,
     if abs(plain - logged) > 1e-4:
         raise RuntimeError(f'{run}: tools/test.py scores {plain:.4f}, the '
                            f'training logged {logged:.4f} on the same clips')
-    adapted = dump_f1(runs.test(f'{tag}_tbn', adapted_config(config),
-                                ckpt), held_ids)
-    return dict(plain=plain, adapted=adapted, logged=logged)
+    tests = [f'{tag}_plain', f'{tag}_{adapted_tag()}']
+    adapted = dump_f1(runs.test(tests[1], adapted_config(config), ckpt),
+                      held_ids)
+    return dict(plain=plain, adapted=adapted, logged=logged, tests=tests)
 
 
 def partition_pairs(runs: ProxyRuns, entries: List[dict], partition: int,
@@ -119,7 +130,8 @@ def val_pairs(runs: ProxyRuns, seeds: Sequence[int]) -> Dict[int, Dict]:
     """Per seed, the shipped recipe trained on all of train (run
     ``val/lr/seed<seed>``, ``randomness.seed``) and scored on val from its
     last checkpoint as trained (``plain``, which must be its last
-    validation's F1 to 1e-4) and adapted (``adapted``)."""
+    validation's F1 to 1e-4) and adapted (``adapted``), its training's
+    ``train_cpu`` (None when not timed in this work dir) and ``tests``."""
     out = {}
     adapted = adapted_config(
         osp.join(REPO, RECIPE),
@@ -135,9 +147,10 @@ def val_pairs(runs: ProxyRuns, seeds: Sequence[int]) -> Dict[int, Dict]:
         if abs(plain - logged) > 1e-4:
             raise RuntimeError(f'{run}: tools/test.py scores {plain:.4f}, '
                                f'the training logged {logged:.4f} on val')
+        tests = [f'{tag}_plain', f'{tag}_{adapted_tag()}']
         out[seed] = dict(plain=plain, adapted=dump_f1(
-            runs.test(f'{tag}_tbn', adapted, ckpt)),
-            train_cpu=training_seconds(runs, run)['cpu'])
+            runs.test(tests[1], adapted, ckpt)),
+            train_cpu=training_seconds(runs, run)['cpu'], tests=tests)
     return out
 
 
@@ -164,17 +177,27 @@ def summarize(pairs: Dict[int, Dict[int, List[Dict]]],
                             for p, s in pairs.items()})
 
 
-def val_markdown(val: Dict, table: Dict) -> List[str]:
+def cpu_text(seconds: Sequence[Optional[float]], what: str) -> str:
+    """``'<n> <what> took <sum> CPU s'``, naming how many were not timed
+    (their seconds are not in the sum)."""
+    timed = [s for s in seconds if s is not None]
+    text = f'{len(seconds)} {what} took {sum(timed):.0f} CPU s'
+    if len(timed) < len(seconds):
+        text += f' ({len(seconds) - len(timed)} of them not timed here)'
+    return text
+
+
+def val_markdown(val: Dict, table: Dict, alpha: float) -> List[str]:
     """The ``--val`` lines: the recipe trained on all of train, on val as
     trained and adapted, beside the committed val table."""
     plain = [v['plain'] for v in val.values()]
     adapted = [v['adapted'] for v in val.values()]
-    r = paired_runs([[a] for a in adapted], [[p] for p in plain])
+    r = paired_runs([[a] for a in adapted], [[p] for p in plain], alpha)
     return [
         '', '## On val (reported: it decides nothing)', '',
-        'The shipped recipe trained on all 173 train clips (`tools/train.py '
-        f'{RECIPE}`, seeds {", ".join(map(str, val))}), scored on the 51 '
-        'val clips from its last checkpoint:', '',
+        'The shipped recipe trained on all of train (`tools/train.py '
+        f'{RECIPE}`, seeds {", ".join(map(str, val))}), scored on val from '
+        'its last checkpoint:', '',
         '| recipe | per seed | mean ± std |', '|---|---|---|',
         '| as trained (this run) | ' + ' / '.join(f'{v:.3f}' for v in plain)
         + f' | {mean_std(plain)} |',
@@ -186,22 +209,27 @@ def val_markdown(val: Dict, table: Dict) -> List[str]:
         f"| reference baseline (committed val table) | | "
         f"{table['reference']:.3f} |", '',
         f'Change with the hook, paired by seed: {change_text(r)}, '
-        f'{verdict_text(r)}. The {len(val)} trainings took '
-        f"{sum(v['train_cpu'] or 0.0 for v in val.values()):.0f} CPU s."]
+        f'{verdict_text(r)}. The '
+        + cpu_text([v['train_cpu'] for v in val.values()], 'trainings')
+        + '.']
 
 
 def markdown(result: Dict) -> str:
     """The table of a :func:`measure` result."""
+    pairs = result['pairs']
+    runs = sum(len(f) for p in pairs.values() for f in p.values())
+    seeds = sorted({int(s) for p in pairs.values() for s in p})
     lines = [
         '# Test-time BatchNorm adaptation inside train', '',
-        'The shipped recipe\'s fold runs of `proxy_partitions.py` (three '
-        'shuffled partitions of the 47 train videos into 3 folds, seeds '
-        '0-2: 27 trainings), each tested from its last checkpoint on its '
-        'held-out fold as trained and with `TestTimeBNHook` (BatchNorm '
-        'statistics re-estimated on the held-out clips\' inputs before they '
-        'are scored; no label read). Macro-F1 at 0.5, per seed the mean over '
-        'the folds; the change is paired on the same weights (t-test over '
-        'the partitions\' seeds). Val was not used.', '',
+        f"The shipped recipe's fold runs of `proxy_partitions.py` "
+        f'({len(pairs)} shuffled partitions of the train videos into folds, '
+        f'seeds {", ".join(map(str, seeds))}: {runs} trainings), each '
+        'tested from its last checkpoint on its held-out fold as trained '
+        'and with `TestTimeBNHook` (BatchNorm statistics re-estimated on the '
+        "held-out clips' inputs before they are scored; no label read). "
+        'Macro-F1 at 0.5, per seed the mean over the folds; the change is '
+        "paired on the same weights (t-test over the partitions' seeds, "
+        f"alpha {result['alpha']}). Val was not used.", '',
         '| partition | as trained, per seed | with TestTimeBNHook, per seed '
         '| change ± se | folds up / down | verdict |',
         '|---|---|---|---|---|---|']
@@ -219,9 +247,13 @@ def markdown(result: Dict) -> str:
         f" | {change_text(r)} | {r['runs_up']} / {r['runs_down']} | "
         f'**{verdict_text(r)}** |')
     if 'val' in result:
-        lines += val_markdown(result['val'], result['val_table'])
+        lines += val_markdown(result['val'], result['val_table'],
+                              result['alpha'])
+    untimed = result['tests_untimed']
     lines += ['', f"{result['tests']} tests, {result['test_cpu']:.0f} CPU s "
-              f"of tools/test.py, {result['machine']}.", '']
+              'of tools/test.py'
+              + (f' ({untimed} of them not timed here)' if untimed else '')
+              + f", {result['machine']}.", '']
     return '\n'.join(lines)
 
 
@@ -230,19 +262,20 @@ def measure(args) -> Dict:
     to ``proxy_adapt_bn.json``."""
     data, runs = start_runs(args)
     entries, _, _ = train_split_features(data)
-    before = set(runs.timings)
     pairs = {p: partition_pairs(runs, entries, p, args.seeds)
              for p in args.partitions}
-    out = dict(pairs=pairs, summary=summarize(pairs, args.alpha))
+    out = dict(pairs=pairs, summary=summarize(pairs, args.alpha),
+               alpha=args.alpha, seeds=list(args.seeds))
+    tests = [t for p in pairs.values() for s in p.values() for f in s
+             for t in f['tests']]
     if args.val:
         out['val'] = val_pairs(runs, args.seeds)
         out['val_table'] = committed_val(osp.join(REPO, args.out))
-    tests = [k for k in runs.timings
-             if k.startswith('test_') and k.endswith(('_plain', '_tbn'))]
-    return dict(out, tests=len(tests),
-                new_steps=len(set(runs.timings) - before),
-                test_cpu=float(sum(runs.timings[k]['cpu'] for k in tests)),
-                machine=machine(runs.threads))
+        tests += [t for v in out['val'].values() for t in v['tests']]
+    timed = [runs.timings[f'test_{t}']['cpu'] for t in tests
+             if f'test_{t}' in runs.timings]
+    return dict(out, tests=len(tests), tests_untimed=len(tests) - len(timed),
+                test_cpu=float(sum(timed)), machine=machine(runs.threads))
 
 
 def main() -> None:

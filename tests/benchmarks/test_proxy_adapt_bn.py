@@ -81,7 +81,7 @@ def test_partition_pairs_test_every_fold_twice(tmp_path, monkeypatch):
         run = name.rsplit('_', 1)[0]
         held_of[name] = held_ids
         key = next(k for k in logged if k.replace('/', '_') == run)
-        return logged[key] + (0.02 if name.endswith('_tbn') else 0.0)
+        return logged[key] + (0.02 if '_tbn-' in name else 0.0)
 
     monkeypatch.setattr(abn, 'dump_f1', fake_f1)
     pairs = abn.partition_pairs(Runs(), ENTRIES, 1, [0, 2])
@@ -93,19 +93,33 @@ def test_partition_pairs_test_every_fold_twice(tmp_path, monkeypatch):
         k = int(name.split('fold')[1][0])
         assert held_of[name] == [ENTRIES[i]['id'] for i in parts[k]]
         assert ckpt.endswith(f'/fold{k}/epoch_80.pth')
-        assert config.endswith('_tbn.py') == name.endswith('_tbn')
+        assert config.endswith('_tbn.py') == (abn.adapted_tag() in name)
     for folds in pairs.values():
         for f in folds:
             assert f['adapted'] == pytest.approx(f['plain'] + 0.02)
             assert f['plain'] == f['logged']
+            assert [t.rsplit('_', 1)[1] for t in f['tests']] == [
+                'plain', abn.adapted_tag()]
     monkeypatch.setattr(abn, 'dump_f1', lambda name, ids: 0.1)
     with pytest.raises(RuntimeError, match='the training logged'):
         abn.partition_pairs(Runs(), ENTRIES, 1, [0])
 
 
+def test_adapted_dumps_are_named_after_the_hook_source(tmp_path,
+                                                       monkeypatch):
+    assert Path(abn.HOOK_SOURCE).is_file()
+    hook = tmp_path / 'hook.py'
+    hook.write_text('a = 1\n')
+    monkeypatch.setattr(abn, 'HOOK_SOURCE', str(hook))
+    first = abn.adapted_tag()
+    assert first.startswith('tbn-') and len(first) == 12
+    hook.write_text('a = 2\n')
+    assert abn.adapted_tag() != first
+
+
 def _pairs():
     def fold(p, a):
-        return dict(plain=p, adapted=a, logged=p)
+        return dict(plain=p, adapted=a, logged=p, tests=['x', 'y'])
     return {0: {0: [fold(0.7, 0.68), fold(0.8, 0.77)],
                 1: [fold(0.6, 0.58), fold(0.7, 0.69)],
                 2: [fold(0.7, 0.67), fold(0.7, 0.7)]},
@@ -130,7 +144,8 @@ def test_summary_pairs_partitions_and_seeds():
 def test_report_rewrites_the_table_from_the_json(tmp_path, monkeypatch):
     pairs = _pairs()
     result = dict(pairs=pairs, summary=abn.summarize(pairs), tests=24,
-                  new_steps=0, test_cpu=123.4, machine='m numerics abcd',
+                  tests_untimed=2, test_cpu=123.4, alpha=0.05,
+                  machine='m numerics abcd',
                   val={0: dict(plain=0.70, adapted=0.60, train_cpu=600.0),
                        1: dict(plain=0.66, adapted=0.64, train_cpu=610.0),
                        2: dict(plain=0.68, adapted=0.69, train_cpu=None)},
@@ -145,8 +160,13 @@ def test_report_rewrites_the_table_from_the_json(tmp_path, monkeypatch):
         '0.680 ± 0.020 |' in text
     assert '| with TestTimeBNHook | 0.600 / 0.640 / 0.690 |' in text
     assert '| reference baseline (committed val table) | | 0.748 |' in text
-    assert 'The 3 trainings took 1210 CPU s.' in text
-    assert '24 tests, 123 CPU s of tools/test.py, m numerics abcd.' in text
+    assert ('The 3 trainings took 1210 CPU s (1 of them not timed here).'
+            in text)
+    assert ('24 tests, 123 CPU s of tools/test.py (2 of them not timed '
+            'here), m numerics abcd.') in text
+    assert '(2 shuffled partitions of the train videos into folds, seeds ' \
+        '0, 1, 2: 12 trainings)' in text
+    assert 'alpha 0.05). Val was not used.' in text
     out = tmp_path / 'results'
     out.mkdir()
     (out / 'proxy_adapt_bn.json').write_text(json.dumps(result))

@@ -57,7 +57,8 @@ def test_statistics_become_the_test_batches():
                if 'running' not in k and 'num_batches' not in k}
     bn = model.backbone.conv1.bn
     before = bn.running_mean.clone()
-    assert adapt_batch_norms(model, batches, show_progress=False) == 5
+    done = adapt_batch_norms(model, batches, show_progress=False)
+    assert done == dict(batches=5, adapted=20, kept=0)
     # momentum None: the equal-weight mean of the batches' statistics
     means = torch.stack([o.mean((0, 2, 3, 4)) for o in outs])
     variances = torch.stack([o.transpose(0, 1).flatten(1).var(1)
@@ -119,6 +120,43 @@ def test_shuffled_loader_draws_every_clip_once_in_a_seeded_order():
     assert order[0] == order[1] != order[2]
     assert order[0] != data
     assert shuffled_loader(loader).batch_size == 4
+    # a last, partial batch is dropped, unless it is the only one
+    for size, drawn in ((10, 8), (3, 3)):
+        loader = torch.utils.data.DataLoader(list(range(size)), batch_size=4)
+        assert sum(len(b) for b in shuffled_loader(loader)) == drawn
+
+
+def test_layers_the_forward_does_not_reach_keep_their_statistics():
+    """E.g. a distillation teacher, or a layer of another branch: reset it
+    and it would normalise with mean 0 and variance 1."""
+    model = _model()
+    model.unused = torch.nn.BatchNorm3d(4)
+    model.unused.running_mean.fill_(3.0)
+    model.unused.running_var.fill_(7.0)
+    model.unused.num_batches_tracked.fill_(11)
+    done = adapt_batch_norms(model, _batches(2), show_progress=False)
+    assert done == dict(batches=2, adapted=20, kept=1)
+    assert torch.all(model.unused.running_mean == 3.0)
+    assert torch.all(model.unused.running_var == 7.0)
+    assert int(model.unused.num_batches_tracked) == 11
+    assert model.backbone.conv1.bn.num_batches_tracked == 2
+
+
+def test_batch_norms_finds_every_kind_with_running_statistics():
+    from mmengine.model import revert_sync_batchnorm
+    from tiny_action.engine.hooks.test_time_bn_hook import batch_norms
+    net = torch.nn.Sequential(
+        torch.nn.SyncBatchNorm(4), torch.nn.BatchNorm1d(4),
+        torch.nn.BatchNorm2d(4, track_running_stats=False),
+        torch.nn.InstanceNorm3d(4, track_running_stats=True),
+        torch.nn.InstanceNorm3d(4), torch.nn.LayerNorm(4),
+        torch.nn.GroupNorm(2, 4))
+    found = batch_norms(net)
+    assert found == [net[0], net[1], net[3]]
+    # off a process group mmengine turns SyncBatchNorm into _BatchNormXd
+    reverted = revert_sync_batchnorm(net)
+    assert type(reverted[0]).__name__ == '_BatchNormXd'
+    assert batch_norms(reverted) == [reverted[0], reverted[1], reverted[3]]
 
 
 def test_registered_and_val_statistics_restored():
@@ -173,28 +211,30 @@ def test_tools_test_with_the_hook(mini_demo, tmp_path):
     assert ckpt.read_bytes() == before
 
 
-def _adapt_on_rank(rank: int, port: int, out: str) -> None:
+def _adapt_on_rank(rank: int, out: str) -> None:
     import torch.distributed as dist
-    dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}',
+    dist.init_process_group('gloo', init_method=f'file://{out}/store',
                             rank=rank, world_size=2)
     try:
         model = _model()
         adapt_batch_norms(model, _batches(2, seed=rank), show_progress=False)
         torch.save(model.backbone.conv1.bn.state_dict(), f'{out}/{rank}.pth')
+        loader = torch.utils.data.DataLoader(list(range(16)), batch_size=4)
+        drawn = torch.cat(list(shuffled_loader(loader))).tolist()
+        torch.save(drawn, f'{out}/{rank}_drawn.pth')
     finally:
         dist.destroy_process_group()
 
 
 def test_two_ranks_average_their_statistics(tmp_path):
     """Under a 2-process gloo group each rank adapts on its own clips and
-    both end with the mean of the two ranks' statistics."""
-    import socket
-
+    both end with the mean of the two ranks' statistics; the shuffled
+    loader gives each rank its own half of the clips."""
     import torch.multiprocessing as mp
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        port = sock.getsockname()[1]
-    mp.spawn(_adapt_on_rank, args=(port, str(tmp_path)), nprocs=2)
+    mp.spawn(_adapt_on_rank, args=(str(tmp_path), ), nprocs=2)
+    drawn = [torch.load(tmp_path / f'{r}_drawn.pth') for r in (0, 1)]
+    assert len(drawn[0]) == len(drawn[1]) == 8
+    assert sorted(drawn[0] + drawn[1]) == list(range(16))
     alone = []
     for rank in (0, 1):
         model = _model()

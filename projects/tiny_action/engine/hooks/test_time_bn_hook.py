@@ -1,7 +1,7 @@
 """Re-estimate the BatchNorm statistics on the clips being tested before
 scoring them (test-time BN adaptation, AdaBN: Li et al., "Revisiting Batch
 Normalization For Practical Domain Adaptation", 2016)."""
-from typing import List
+from typing import Dict, List
 
 import torch
 from mmaction.registry import HOOKS
@@ -13,51 +13,65 @@ from mmengine.utils import ProgressBar
 from torch.utils.data import DataLoader
 
 
-#: the public BatchNorm layer types (SyncBatchNorm included).
-BATCH_NORMS = (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d,
-               torch.nn.BatchNorm3d, torch.nn.SyncBatchNorm)
-
-
 def batch_norms(model: torch.nn.Module) -> List[torch.nn.Module]:
-    """The model's BatchNorm layers that keep running statistics."""
+    """The model's normalisation layers that keep running statistics and
+    normalise with them in eval mode: BatchNorm of any dimension,
+    ``SyncBatchNorm``, mmengine's ``_BatchNormXd`` (what
+    ``revert_sync_batchnorm`` makes of SyncBatchNorm off a process group)
+    and InstanceNorm with ``track_running_stats``: every module with
+    ``track_running_stats``, ``running_mean`` / ``running_var`` buffers and
+    ``reset_running_stats`` (the public interface they share)."""
     return [
         m for m in model.modules()
-        if isinstance(m, BATCH_NORMS) and m.track_running_stats
+        if getattr(m, 'track_running_stats', False)
+        and getattr(m, 'running_mean', None) is not None
+        and getattr(m, 'running_var', None) is not None
+        and callable(getattr(m, 'reset_running_stats', None))
     ]
 
 
 def shuffled_loader(loader: DataLoader, seed: int = 0) -> DataLoader:
     """``loader``'s dataset, batch size, collate function and workers, the
-    clips drawn in a seeded random order (each rank its share of them).
+    clips drawn in a seeded random order, each rank its share of them
+    (mmengine's ``DefaultSampler``: under several ranks a few clips are
+    drawn twice so that every rank has as many), and the last, partial
+    batch dropped when there is more than one batch (a batch of one clip
+    would count as much as a full one in the equal-weight mean of
+    :func:`adapt_batch_norms`, with its within-clip variance alone).
 
     A test loader yields the clips in annotation order, so a batch holds
     consecutive clips of one or two source videos; training took its batch
     statistics from shuffled batches, and the adaptation must take them from
     batches mixed the same way.
     """
+    sampler = DefaultSampler(loader.dataset, shuffle=True, seed=seed)
     return DataLoader(
         loader.dataset,
         batch_size=loader.batch_size,
-        sampler=DefaultSampler(loader.dataset, shuffle=True, seed=seed),
+        sampler=sampler,
         collate_fn=loader.collate_fn,
-        num_workers=loader.num_workers)
+        num_workers=loader.num_workers,
+        drop_last=len(sampler) > loader.batch_size)
 
 
 @torch.no_grad()
 def adapt_batch_norms(model: torch.nn.Module, dataloader,
-                      show_progress: bool = True) -> int:
-    """Replace the running mean and variance of every BatchNorm layer of
-    ``model`` by the statistics of the batches of ``dataloader``.
+                      show_progress: bool = True) -> Dict[str, int]:
+    """Replace the running mean and variance of every normalisation layer
+    of ``model`` (:func:`batch_norms`) that its test forward reaches by the
+    statistics of the batches of ``dataloader``.
 
     The statistics are accumulated over all batches with equal weight per
-    batch (``momentum=None``), through the model's data preprocessor and its
-    ``mode='tensor'`` forward, each batch normalised with its own
-    statistics as in training (so batches should be shuffled, see
-    :func:`shuffled_loader`); every other layer stays in eval mode (dropout
-    off), no weight changes and nothing is returned from the forward. Under
-    distributed testing each rank sees its share of the clips and the
-    ranks' statistics are averaged. The model is left in eval mode with its
-    layers' momenta restored.
+    batch (``momentum=None``), through ``model.test_step`` (the data
+    preprocessor and the ``predict`` forward the test loop runs, heads
+    included), each batch normalised with its own statistics as in
+    training (so batches should be shuffled and of the training batch size,
+    see :func:`shuffled_loader`); every other layer stays in eval mode
+    (dropout off) and no weight changes. A layer the forward does not reach
+    (e.g. the frozen teacher of a distillation recognizer) keeps its
+    statistics. Under distributed testing each rank sees its share of the
+    clips and the ranks' statistics are averaged. The model is left in eval
+    mode with its layers' momenta restored.
 
     Args:
         model (torch.nn.Module): An mmaction2 recognizer (not wrapped).
@@ -65,12 +79,15 @@ def adapt_batch_norms(model: torch.nn.Module, dataloader,
         show_progress (bool): Show a progress bar (rank 0).
 
     Returns:
-        int: The number of batches the statistics were taken from.
+        dict: ``batches`` the statistics were taken from, ``adapted``
+        layers, ``kept`` layers the forward did not reach.
 
     Raises:
         ValueError: When the dataloader yields no batch.
     """
     norms = batch_norms(model)
+    saved = [{k: v.clone() for k, v in m.state_dict().items()}
+             for m in norms]
     model.eval()
     momenta = [m.momentum for m in norms]
     for m in norms:
@@ -81,23 +98,28 @@ def adapt_batch_norms(model: torch.nn.Module, dataloader,
     batches = 0
     try:
         for data_batch in dataloader:
-            data = model.data_preprocessor(data_batch, training=False)
-            model(**data, mode='tensor')
+            model.test_step(data_batch)
             batches += 1
             if bar is not None:
                 bar.update()
     finally:
-        for m, momentum in zip(norms, momenta):
+        reached = []
+        for m, momentum, state in zip(norms, momenta, saved):
             m.momentum = momentum
             m.eval()
+            if batches and int(m.num_batches_tracked) > 0:
+                reached.append(m)
+            else:  # not reached, or nothing ran: as it was
+                m.load_state_dict(state)
     if batches == 0:
         raise ValueError('test-time BN adaptation: the test dataloader '
                          'yielded no batch to take statistics from')
     if get_world_size() > 1:
-        for m in norms:
+        for m in reached:
             for stat in (m.running_mean, m.running_var):
                 all_reduce(stat, op='mean')
-    return batches
+    return dict(batches=batches, adapted=len(reached),
+                kept=len(norms) - len(reached))
 
 
 @HOOKS.register_module()
@@ -114,7 +136,12 @@ class TestTimeBNHook(Hook):
     statistics. The checkpoint on disk is not changed. Validation during
     training is left alone unless ``on_val=True`` (the adapted statistics
     would otherwise carry on into training: with ``on_val`` they are
-    restored after the validation epoch).
+    restored after the validation epoch; not with mmengine's ``EMAHook``
+    and ``update_buffers=True``, which swaps the buffers around validation
+    at a higher priority than this hook's). The statistics are taken from
+    batches of the test loader's size, which should be the training batch
+    size (it is in the shipped configs): a batch's variance depends on how
+    many clips it mixes.
 
     Args:
         on_val (bool): Also adapt before each validation epoch and restore
@@ -141,12 +168,14 @@ class TestTimeBNHook(Hook):
             runner.logger.warning('TestTimeBNHook: the model has no '
                                   'BatchNorm layer; nothing to adapt')
             return
-        batches = adapt_batch_norms(
+        done = adapt_batch_norms(
             model, shuffled_loader(dataloader, self.seed),
             show_progress=is_main_process())
-        runner.logger.info(f'TestTimeBNHook: BatchNorm statistics of '
-                           f'{len(norms)} layers re-estimated on '
-                           f'{batches} batches of the clips under test')
+        runner.logger.info(
+            f"TestTimeBNHook: BatchNorm statistics of {done['adapted']} "
+            f"layers re-estimated on {done['batches']} batches of the clips "
+            'under test' + (f"; {done['kept']} layers the test forward does "
+                            'not reach kept theirs' if done['kept'] else ''))
 
     def before_test_epoch(self, runner) -> None:
         self._adapt(runner, runner.test_dataloader)
@@ -154,17 +183,13 @@ class TestTimeBNHook(Hook):
     def before_val_epoch(self, runner) -> None:
         if not self.on_val:
             return
-        self._saved = [(m.running_mean.clone(), m.running_var.clone(),
-                        m.num_batches_tracked.clone())
+        self._saved = [{k: v.clone() for k, v in m.state_dict().items()}
                        for m in batch_norms(self._model(runner))]
         self._adapt(runner, runner.val_dataloader)
 
     def after_val_epoch(self, runner, metrics=None) -> None:
         if self._saved is None:
             return
-        for m, (mean, var, count) in zip(
-                batch_norms(self._model(runner)), self._saved):
-            m.running_mean.copy_(mean)
-            m.running_var.copy_(var)
-            m.num_batches_tracked.copy_(count)
+        for m, state in zip(batch_norms(self._model(runner)), self._saved):
+            m.load_state_dict(state)
         self._saved = None
