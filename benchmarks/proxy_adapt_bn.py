@@ -31,11 +31,11 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
-from proxy_candidates import SHIPPED, candidate_name
 from proxy_confirm import ALPHA, change_text, paired_runs, verdict_text
-from proxy_folds import shuffled_folds, trained_history
-from proxy_learning_curve import (fit_of, mean_std, recipe_on_subset,
-                                  train_split_features, write_subset)
+from proxy_folds import trained_history
+from proxy_learning_curve import (mean_std, recipe_on_subset,
+                                  train_split_features)
+from proxy_partitions import partition_files
 from proxy_runs import (REPO, ProxyRuns, add_run_arguments, file_sha256,
                         last_checkpoint, machine, start_runs,
                         training_seconds)
@@ -82,39 +82,45 @@ def dump_f1(dump: str, held_ids: Optional[List[str]] = None) -> float:
     return float(macro_prf(scores.scores, scores.labels)['f1'])
 
 
-def fold_pair(runs: ProxyRuns, files: List[str], run: str, seed: int,
-              held_ids: List[str]) -> Dict:
-    """The fold run ``run`` (trained by :func:`recipe_on_subset` unless
-    finished) tested from its last checkpoint as trained (``plain``) and
-    adapted (``adapted``), its last validation's F1 (``logged``, which
-    ``plain`` must equal to 1e-4) and the names of the two ``tests``.
+def both_ways(runs: ProxyRuns, run: str, config: str, adapted: str,
+              ckpt: str, logged: float,
+              held_ids: Optional[List[str]] = None) -> Dict:
+    """``ckpt`` of run ``run`` tested with ``config`` as trained
+    (``plain``, which must be ``logged``, the F1 its training logged on the
+    same clips, to 1e-4) and with the ``adapted`` config (``adapted``),
+    with ``logged`` and the names of the two ``tests``.
 
     Raises:
-        RuntimeError: ``plain`` is not the F1 the training logged.
+        RuntimeError: ``plain`` is not ``logged``.
     """
-    logged = recipe_on_subset(runs, files, run, seed)['f1']
-    config = osp.join(runs.work_dir, 'configs', f"{run.replace('/', '_')}.py")
-    ckpt = last_checkpoint(osp.join(runs.work_dir, run))
     tag = run.replace('/', '_')
-    plain = dump_f1(runs.test(f'{tag}_plain', config, ckpt), held_ids)
+    tests = [f'{tag}_plain', f'{tag}_{adapted_tag()}']
+    plain = dump_f1(runs.test(tests[0], config, ckpt), held_ids)
     if abs(plain - logged) > 1e-4:
         raise RuntimeError(f'{run}: tools/test.py scores {plain:.4f}, the '
                            f'training logged {logged:.4f} on the same clips')
-    tests = [f'{tag}_plain', f'{tag}_{adapted_tag()}']
-    adapted = dump_f1(runs.test(tests[1], adapted_config(config), ckpt),
-                      held_ids)
-    return dict(plain=plain, adapted=adapted, logged=logged, tests=tests)
+    return dict(plain=plain,
+                adapted=dump_f1(runs.test(tests[1], adapted, ckpt), held_ids),
+                logged=logged, tests=tests)
+
+
+def fold_pair(runs: ProxyRuns, files: List[str], run: str, seed: int,
+              held_ids: List[str]) -> Dict:
+    """:func:`both_ways` of the fold run ``run`` (trained by
+    :func:`recipe_on_subset` unless finished) from its last checkpoint on
+    its held-out clips ``held_ids``."""
+    logged = recipe_on_subset(runs, files, run, seed)['f1']
+    config = osp.join(runs.work_dir, 'configs', f"{run.replace('/', '_')}.py")
+    return both_ways(runs, run, config, adapted_config(config),
+                     last_checkpoint(osp.join(runs.work_dir, run)), logged,
+                     held_ids)
 
 
 def partition_pairs(runs: ProxyRuns, entries: List[dict], partition: int,
                     seeds: Sequence[int]) -> Dict[int, List[Dict]]:
     """Per seed, :func:`fold_pair` of each fold of the shuffled partition
     ``partition`` (the runs and files of ``proxy_partitions.py``)."""
-    parts = shuffled_folds(entries, partition)
-    name = f'{candidate_name(SHIPPED)}_part{partition}'
-    files = [write_subset(entries, fit_of(len(entries), held), held,
-                          osp.join(runs.work_dir, 'folds'), f'{name}_fold{k}')
-             for k, held in enumerate(parts)]
+    parts, name, files = partition_files(runs, entries, partition)
     out = {}
     for seed in seeds:
         out[seed] = []
@@ -130,8 +136,9 @@ def val_pairs(runs: ProxyRuns, seeds: Sequence[int]) -> Dict[int, Dict]:
     """Per seed, the shipped recipe trained on all of train (run
     ``val/lr/seed<seed>``, ``randomness.seed``) and scored on val from its
     last checkpoint as trained (``plain``, which must be its last
-    validation's F1 to 1e-4) and adapted (``adapted``), its training's
-    ``train_cpu`` (None when not timed in this work dir) and ``tests``."""
+    validation's F1 to 1e-4) and adapted (``adapted``): :func:`both_ways`
+    with its training's ``train_cpu`` (None when not timed in this work
+    dir)."""
     out = {}
     adapted = adapted_config(
         osp.join(REPO, RECIPE),
@@ -141,16 +148,10 @@ def val_pairs(runs: ProxyRuns, seeds: Sequence[int]) -> Dict[int, Dict]:
         print(f'[adapt_bn] {run}', flush=True)
         run_dir, history = trained_history(runs, run, RECIPE,
                                            [f'randomness.seed={seed}'])
-        ckpt, tag = last_checkpoint(run_dir), run.replace('/', '_')
-        plain = dump_f1(runs.test(f'{tag}_plain', RECIPE, ckpt))
-        logged = float(history[-1]['f1'])
-        if abs(plain - logged) > 1e-4:
-            raise RuntimeError(f'{run}: tools/test.py scores {plain:.4f}, '
-                               f'the training logged {logged:.4f} on val')
-        tests = [f'{tag}_plain', f'{tag}_{adapted_tag()}']
-        out[seed] = dict(plain=plain, adapted=dump_f1(
-            runs.test(tests[1], adapted, ckpt)),
-            train_cpu=training_seconds(runs, run)['cpu'], tests=tests)
+        out[seed] = dict(
+            both_ways(runs, run, RECIPE, adapted, last_checkpoint(run_dir),
+                      float(history[-1]['f1'])),
+            train_cpu=training_seconds(runs, run)['cpu'])
     return out
 
 

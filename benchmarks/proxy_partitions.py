@@ -30,7 +30,7 @@ JSON without them.
 import argparse
 import json
 import os.path as osp
-from typing import Dict, List, Sequence
+from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
@@ -46,6 +46,20 @@ from proxy_runs import (REPO, ProxyRuns, RunLedger, add_run_arguments, machine,
 from tiny_action.utils.fileio import atomic_write_bytes, write_json_atomic
 
 
+def partition_files(runs: ProxyRuns, entries: List[dict], partition: int
+                    ) -> Tuple[List[List[int]], str, List[List[str]]]:
+    """The :func:`proxy_folds.shuffled_folds` partition ``partition``: its
+    held-out entry indices per fold, the name of the recipe's runs on it
+    and each fold's ``[fit, held]`` annotation files (written to
+    ``<work_dir>/folds``, once per fold)."""
+    parts = shuffled_folds(entries, partition)
+    name = f'{candidate_name(SHIPPED)}_part{partition}'
+    files = [write_subset(entries, fit_of(len(entries), held), held,
+                          osp.join(runs.work_dir, 'folds'), f'{name}_fold{k}')
+             for k, held in enumerate(parts)]
+    return parts, name, files
+
+
 def partition_row(runs: ProxyRuns, entries: List[dict], partition: int,
                   x: np.ndarray, y: np.ndarray,
                   seeds: Sequence[int]) -> Dict:
@@ -54,12 +68,8 @@ def partition_row(runs: ProxyRuns, entries: List[dict], partition: int,
     the :func:`proxy_folds.shuffled_folds` partition ``partition``, for
     each seed: the row of :func:`proxy_learning_curve.curve_row`, with the
     folds' held-out clip counts (``held``) and the trainings' ``cpu``."""
-    parts = shuffled_folds(entries, partition)
-    name = f'{candidate_name(SHIPPED)}_part{partition}'
+    parts, name, files = partition_files(runs, entries, partition)
     fits = [fit_of(len(entries), held) for held in parts]
-    files = [write_subset(entries, fit, held,
-                          osp.join(runs.work_dir, 'folds'), f'{name}_fold{k}')
-             for k, (fit, held) in enumerate(zip(fits, parts))]
     recipe, reference, cpu = {}, {}, 0.0
     for seed in seeds:
         recipe[seed], reference[seed] = [], []
