@@ -49,7 +49,7 @@ def _sampler(frames: int, sampling: str, test_mode: bool,
 #: the random resized crop's area range of each ``aug`` that crops.
 CROP_AREAS = {'flip_crop': (0.5, 1.0), 'flip_crop_reverse': (0.5, 1.0),
               'flip_crop0.25': (0.25, 1.0), 'flip_crop_color': (0.5, 1.0),
-              'flip_crop_noise': (0.5, 1.0)}
+              'flip_crop_noise': (0.5, 1.0), 'flip_crop_erase': (0.5, 1.0)}
 #: the train-clip augmentations a candidate can take (``aug``).
 AUGMENTATIONS = ('none', 'flip') + tuple(CROP_AREAS)
 
@@ -76,6 +76,8 @@ def pipelines(c: dict) -> Tuple[list, list]:
                         prob=c['downscale']))
     if c['aug'].endswith('noise'):  # camera noise at the clip's own size
         aug.append(dict(type='RandomSensorNoise'))
+    if c['aug'].endswith('erase'):  # one occluding rectangle a clip
+        aug.append(dict(type='RandomClipErasing'))
     # the hr/ twin instead of the clip, before every augmentation
     twin = [dict(type='RandomTwinSwap', prob=c['hr_swap'])] \
         if c['hr_swap'] else []
@@ -513,6 +515,7 @@ COMBINED_KEYS = {'frames_sampling': ('frames', 'sampling'),
                  'width_blocks': ('width', 'blocks'),
                  'downscale_smooth': ('downscale', 'label_smooth'),
                  'size_loss': ('size', 'loss'),
+                 'size_loss_aug': ('size', 'loss', 'aug'),
                  'sgd': ('optimizer', 'lr', 'wd')}
 
 

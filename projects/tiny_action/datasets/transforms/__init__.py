@@ -5,8 +5,9 @@ from .flip import FlipViews, TailFlipBalance
 from .formatting import PackTinyActionInputs
 from .loading import (TinyVideoDecode, TinyVideoInit, TinyVideoReader,
                       check_video_file, probe_video)
-from .processing import (ClipStandardize, PairedResize, RandomDownscale,
-                         RandomSensorNoise, RandomTwinSwap, SyntheticLowRes)
+from .processing import (ClipStandardize, PairedResize, RandomClipErasing,
+                         RandomDownscale, RandomSensorNoise, RandomTwinSwap,
+                         SyntheticLowRes)
 from .reverse import TemporalReverse
 from .sampling import RandomTemporalCrop, UniformSegment
 from .statistics import MotionStatistics, grey_clip, motion_statistics
@@ -15,7 +16,8 @@ __all__ = [
     'TinyVideoInit', 'TinyVideoDecode', 'TinyVideoReader', 'UniformSegment',
     'RandomTemporalCrop', 'TailFlipBalance', 'FlipViews', 'TemporalReverse',
     'PairedResize', 'SyntheticLowRes', 'RandomDownscale', 'RandomTwinSwap',
-    'RandomSensorNoise', 'ClipStandardize', 'MotionStatistics',
-    'motion_statistics', 'grey_clip', 'PackTinyActionInputs',
-    'FrameDifference', 'SegmentMotion', 'check_video_file', 'probe_video'
+    'RandomSensorNoise', 'RandomClipErasing', 'ClipStandardize',
+    'MotionStatistics', 'motion_statistics', 'grey_clip',
+    'PackTinyActionInputs', 'FrameDifference', 'SegmentMotion',
+    'check_video_file', 'probe_video'
 ]

@@ -491,6 +491,113 @@ class RandomSensorNoise(_FramesTransform):
 
 
 @TRANSFORMS.register_module()
+class RandomClipErasing(_FramesTransform):
+    """Occlusion augmentation, random erasing (Zhong et al., 2020) for a
+    clip: with probability ``prob``, one rectangle of the frame is filled
+    in every frame of the clip (``imgs``) with the clip's mean of each
+    channel, the same rectangle in all frames, so that the erased region
+    shows neither the scene nor any motion (its frame-to-frame change is
+    0). The rectangle's area is drawn uniformly in ``area_range`` (a
+    fraction of the frame) and its aspect ratio (width / height)
+    log-uniformly in ``aspect_range``; a draw that does not fit the frame
+    is drawn again, up to 10 times, after which the clip is left as it is.
+    The frames keep their dtype. The high-resolution twin (``sr_imgs``, a
+    teacher's input) is left as it is.
+
+    Surveillance actions are seen behind poles, cars and passers-by, and a
+    network fitted to few cameras can rest on one region of the scene. Use
+    it in the train pipeline on the native frames, after the flip and crop
+    and before the motion transform (``SegmentMotion``), so that the motion
+    energy sees the occlusion. An empty clip is left as it is.
+
+    Required Keys:
+
+        - imgs
+
+    Modified Keys:
+
+        - imgs
+
+    Args:
+        prob (float): Probability of erasing a rectangle of a clip, in
+            ``[0, 1]``. Defaults to 0.5.
+        area_range (tuple[float, float]): Range of the rectangle's area as
+            a fraction of the frame, ``0 < min <= max < 1``. Defaults to
+            ``(0.02, 0.25)``.
+        aspect_range (tuple[float, float]): Range of the rectangle's width
+            over its height, ``0 < min <= max``. Defaults to ``(0.3, 3.3)``.
+    """
+
+    #: draws of a rectangle before a clip is left as it is.
+    ATTEMPTS = 10
+
+    def __init__(self,
+                 prob: float = 0.5,
+                 area_range: Tuple[float, float] = (0.02, 0.25),
+                 aspect_range: Tuple[float, float] = (0.3, 3.3)) -> None:
+        self.prob = check_probability('RandomClipErasing', 'prob', prob)
+        self.area_range = self._check_range('area_range', area_range, 1.0)
+        self.aspect_range = self._check_range('aspect_range', aspect_range,
+                                              None)
+
+    @staticmethod
+    def _check_range(name: str, value, below: Optional[float]
+                     ) -> Tuple[float, float]:
+        """``value`` as ``(min, max)`` floats with ``0 < min <= max`` (and
+        ``max < below`` when given); else a ValueError naming ``name``."""
+        ok = isinstance(value, (tuple, list)) and len(value) == 2 and all(
+            isinstance(v, Real) and not isinstance(v, (bool, np.bool_))
+            and np.isfinite(v) for v in value)
+        if ok:
+            low, high = float(value[0]), float(value[1])
+            ok = 0 < low <= high and (below is None or high < below)
+        if not ok:
+            bound = f' < {below:g}' if below is not None else ''
+            raise ValueError(f'RandomClipErasing: `{name}` should be a pair '
+                             f'(min, max) with 0 < min <= max{bound}, but '
+                             f'got {value!r}.')
+        return low, high
+
+    def draw_box(self, h: int, w: int) -> Optional[Tuple[int, int, int,
+                                                         int]]:
+        """A random rectangle ``(top, left, height, width)`` of an ``h x w``
+        frame, or None when no draw fitted."""
+        log_aspect = np.log(self.aspect_range)
+        for _ in range(self.ATTEMPTS):
+            area = np.random.uniform(*self.area_range) * h * w
+            aspect = np.exp(np.random.uniform(*log_aspect))
+            eh = int(round(np.sqrt(area / aspect)))
+            ew = int(round(np.sqrt(area * aspect)))
+            if 0 < eh < h and 0 < ew < w:
+                return (np.random.randint(0, h - eh + 1),
+                        np.random.randint(0, w - ew + 1), eh, ew)
+        return None
+
+    def transform_frames(self, results: Dict) -> Dict:
+        """Erase one rectangle of every frame of ``imgs`` (or leave
+        them)."""
+        frames = results['imgs']
+        if len(frames) == 0 or np.random.rand() >= self.prob:
+            return results
+        clip = np.stack(frames)
+        box = self.draw_box(*clip.shape[1:3])
+        if box is None:
+            return results
+        top, left, eh, ew = box
+        fill = clip.reshape(-1, *clip.shape[3:]).mean(axis=0)
+        if np.issubdtype(clip.dtype, np.integer):
+            fill = np.rint(fill)
+        clip[:, top:top + eh, left:left + ew] = fill.astype(clip.dtype)
+        results['imgs'] = list(clip)
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(prob={self.prob}, '
+                f'area_range={self.area_range}, '
+                f'aspect_range={self.aspect_range})')
+
+
+@TRANSFORMS.register_module()
 class ClipStandardize(_FramesTransform):
     """Per-clip standardisation of the frames: every channel of the clip
     (``imgs``) is shifted and scaled so that its mean and standard
