@@ -49,7 +49,8 @@ def _sampler(frames: int, sampling: str, test_mode: bool,
 #: the random resized crop's area range of each ``aug`` that crops.
 CROP_AREAS = {'flip_crop': (0.5, 1.0), 'flip_crop_reverse': (0.5, 1.0),
               'flip_crop0.25': (0.25, 1.0), 'flip_crop_color': (0.5, 1.0),
-              'flip_crop_noise': (0.5, 1.0), 'flip_crop_erase': (0.5, 1.0)}
+              'flip_crop_noise': (0.5, 1.0), 'flip_crop_erase': (0.5, 1.0),
+              'flip_crop_zoom': (0.5, 1.0)}
 #: the train-clip augmentations a candidate can take (``aug``).
 AUGMENTATIONS = ('none', 'flip') + tuple(CROP_AREAS)
 
@@ -78,6 +79,8 @@ def pipelines(c: dict) -> Tuple[list, list]:
         aug.append(dict(type='RandomSensorNoise'))
     if c['aug'].endswith('erase'):  # one occluding rectangle a clip
         aug.append(dict(type='RandomClipErasing'))
+    if c['aug'].endswith('zoom'):  # the clip smaller, on a still canvas
+        aug.append(dict(type='RandomZoomOut'))
     # the hr/ twin instead of the clip, before every augmentation
     twin = [dict(type='RandomTwinSwap', prob=c['hr_swap'])] \
         if c['hr_swap'] else []

@@ -2240,6 +2240,36 @@ def test_erase_challenger_hides_a_region_of_the_train_clips(tmp_path):
     assert shares[shares > 0].min() > 0.003 and shares.max() < 0.25
 
 
+def test_zoom_challenger_shows_the_train_clips_smaller(tmp_path):
+    """``--challengers aug=flip_crop_zoom``: the recipe's train pipeline
+    with RandomZoomOut (its defaults) after the random resized crop, before
+    the motion energy; the test pipeline unchanged. On a clip whose every
+    pixel moves, about half the clips through the challenger's pipeline
+    have a still border (energy 0 in every segment) around the moving
+    clip, up to 1 - 0.6 ** 2 of the frame."""
+    from mmaction.utils import register_all_modules
+    register_all_modules()
+    c = _after_crop_challenger('flip_crop_zoom', dict(type='RandomZoomOut'))
+    types = [t['type'] for t in proxy_candidates.pipelines(c)[0]]
+    assert types.index('SegmentMotion') > types.index('RandomZoomOut')
+    rng = np.random.RandomState(0)
+    frames = [rng.randint(0, 256, (40, 40, 3)).astype(np.uint8)
+              for _ in range(20)]
+
+    def still_share(cand: dict, seed: int) -> float:
+        steps = _fold_configs(tmp_path, zoom=cand)[
+            'zoom'].train_dataloader.dataset.pipeline
+        np.random.seed(seed)
+        energy = _run_decoded(steps, _decoded_clip(frames))['inputs'][0][
+            3:].float()
+        return float((energy.amax(dim=(0, 1)) == 0).float().mean())
+
+    assert still_share(proxy_candidates.SHIPPED, 0) == 0
+    shares = np.array([still_share(c, seed) for seed in range(30)])
+    assert 7 <= (shares > 0).sum() <= 23
+    assert shares.max() < 1 - 0.6 ** 2 and shares.max() > 0.2
+
+
 def test_motion_stream_challenger_fuses_a_statistics_stream_late(tmp_path):
     """``--challengers motion_stats=stream``: the statistics in both
     pipelines where the MotionStatsHead challenger has them, and a fold

@@ -7,7 +7,7 @@ from .loading import (TinyVideoDecode, TinyVideoInit, TinyVideoReader,
                       check_video_file, probe_video)
 from .processing import (ClipStandardize, PairedResize, RandomClipErasing,
                          RandomDownscale, RandomSensorNoise, RandomTwinSwap,
-                         SyntheticLowRes)
+                         RandomZoomOut, SyntheticLowRes)
 from .reverse import TemporalReverse
 from .sampling import RandomTemporalCrop, UniformSegment
 from .statistics import MotionStatistics, grey_clip, motion_statistics
@@ -16,7 +16,8 @@ __all__ = [
     'TinyVideoInit', 'TinyVideoDecode', 'TinyVideoReader', 'UniformSegment',
     'RandomTemporalCrop', 'TailFlipBalance', 'FlipViews', 'TemporalReverse',
     'PairedResize', 'SyntheticLowRes', 'RandomDownscale', 'RandomTwinSwap',
-    'RandomSensorNoise', 'RandomClipErasing', 'ClipStandardize',
+    'RandomSensorNoise', 'RandomClipErasing', 'RandomZoomOut',
+    'ClipStandardize',
     'MotionStatistics', 'motion_statistics', 'grey_clip',
     'PackTinyActionInputs', 'FrameDifference', 'SegmentMotion',
     'check_video_file', 'probe_video'

@@ -74,6 +74,41 @@ def check_probability(owner: str, name: str, value) -> float:
     return float(value)
 
 
+def check_range(owner: str, name: str, value, upper: Optional[float] = None,
+                upper_inclusive: bool = False) -> Tuple[float, float]:
+    """``value`` as ``(min, max)`` floats, checked to be a pair of finite
+    numbers (not bools) with ``0 < min <= max`` and, when ``upper`` is
+    given, ``max < upper`` (``max <= upper`` if ``upper_inclusive``).
+
+    Raises:
+        ValueError: naming ``owner``'s argument ``name``.
+    """
+    ok = isinstance(value, (tuple, list)) and len(value) == 2 and all(
+        isinstance(v, Real) and not isinstance(v, (bool, np.bool_))
+        and np.isfinite(v) for v in value)
+    if ok:
+        low, high = float(value[0]), float(value[1])
+        ok = 0 < low <= high and (
+            upper is None or high < upper or (upper_inclusive
+                                              and high == upper))
+    if not ok:
+        bound = '' if upper is None else \
+            f' {"<=" if upper_inclusive else "<"} {upper:g}'
+        raise ValueError(f'{owner}: `{name}` should be a pair (min, max) '
+                         f'with 0 < min <= max{bound}, but got {value!r}.')
+    return low, high
+
+
+def clip_mean(clip: np.ndarray) -> np.ndarray:
+    """Mean of each channel over all frames and pixels of ``clip`` (``T x H
+    x W x C``), in the clip's dtype (rounded when it is an integer type):
+    the colour of a still fill that adds no motion."""
+    mean = clip.reshape(-1, *clip.shape[3:]).mean(axis=0)
+    if np.issubdtype(clip.dtype, np.integer):
+        mean = np.rint(mean)
+    return mean.astype(clip.dtype)
+
+
 def _resize_frame(img: np.ndarray, size: Tuple[int, int],
                   interpolation: int) -> np.ndarray:
     """``cv2.resize`` of one ``H x W`` or ``H x W x C`` frame to ``size``
@@ -536,27 +571,10 @@ class RandomClipErasing(_FramesTransform):
                  area_range: Tuple[float, float] = (0.02, 0.25),
                  aspect_range: Tuple[float, float] = (0.3, 3.3)) -> None:
         self.prob = check_probability('RandomClipErasing', 'prob', prob)
-        self.area_range = self._check_range('area_range', area_range, 1.0)
-        self.aspect_range = self._check_range('aspect_range', aspect_range,
-                                              None)
-
-    @staticmethod
-    def _check_range(name: str, value, below: Optional[float]
-                     ) -> Tuple[float, float]:
-        """``value`` as ``(min, max)`` floats with ``0 < min <= max`` (and
-        ``max < below`` when given); else a ValueError naming ``name``."""
-        ok = isinstance(value, (tuple, list)) and len(value) == 2 and all(
-            isinstance(v, Real) and not isinstance(v, (bool, np.bool_))
-            and np.isfinite(v) for v in value)
-        if ok:
-            low, high = float(value[0]), float(value[1])
-            ok = 0 < low <= high and (below is None or high < below)
-        if not ok:
-            bound = f' < {below:g}' if below is not None else ''
-            raise ValueError(f'RandomClipErasing: `{name}` should be a pair '
-                             f'(min, max) with 0 < min <= max{bound}, but '
-                             f'got {value!r}.')
-        return low, high
+        self.area_range = check_range('RandomClipErasing', 'area_range',
+                                      area_range, 1.0)
+        self.aspect_range = check_range('RandomClipErasing', 'aspect_range',
+                                        aspect_range)
 
     def draw_box(self, h: int, w: int) -> Optional[Tuple[int, int, int,
                                                          int]]:
@@ -584,10 +602,7 @@ class RandomClipErasing(_FramesTransform):
         if box is None:
             return results
         top, left, eh, ew = box
-        fill = clip.reshape(-1, *clip.shape[3:]).mean(axis=0)
-        if np.issubdtype(clip.dtype, np.integer):
-            fill = np.rint(fill)
-        clip[:, top:top + eh, left:left + ew] = fill.astype(clip.dtype)
+        clip[:, top:top + eh, left:left + ew] = clip_mean(clip)
         results['imgs'] = list(clip)
         return results
 
@@ -595,6 +610,69 @@ class RandomClipErasing(_FramesTransform):
         return (f'{self.__class__.__name__}(prob={self.prob}, '
                 f'area_range={self.area_range}, '
                 f'aspect_range={self.aspect_range})')
+
+
+@TRANSFORMS.register_module()
+class RandomZoomOut(_FramesTransform):
+    """Zoom-out augmentation: with probability ``prob``, shrink every frame
+    of the clip (``imgs``) by one factor drawn uniformly in
+    ``scale_range`` (area interpolation, aspect ratio kept) and paste it at
+    one random place, the same in all frames, on a canvas of the frame's
+    size filled with the clip's mean of each channel. The frames keep their
+    size and dtype; the canvas around the clip is still, so it adds no
+    motion. The high-resolution twin (``sr_imgs``, a teacher's input) is
+    left as it is.
+
+    ``RandomResizedCrop`` only zooms in (the action fills more of the
+    frame); this is the other direction, the action seen smaller, as by a
+    camera farther away. Use it in the train pipeline on the native frames,
+    after the flip and crop and before the motion transform. An empty clip
+    is left as it is.
+
+    Required Keys:
+
+        - imgs
+
+    Modified Keys:
+
+        - imgs
+
+    Args:
+        prob (float): Probability of zooming out of a clip, in ``[0, 1]``.
+            Defaults to 0.5.
+        scale_range (tuple[float, float]): Range of the factor applied to
+            the frame's sides, ``0 < min <= max <= 1``. Defaults to
+            ``(0.6, 1.0)`` (down to 36% of the frame's area).
+    """
+
+    def __init__(self,
+                 prob: float = 0.5,
+                 scale_range: Tuple[float, float] = (0.6, 1.0)) -> None:
+        self.prob = check_probability('RandomZoomOut', 'prob', prob)
+        self.scale_range = check_range('RandomZoomOut', 'scale_range',
+                                       scale_range, 1.0, upper_inclusive=True)
+
+    def transform_frames(self, results: Dict) -> Dict:
+        """Zoom out of ``imgs`` (or leave them)."""
+        frames = results['imgs']
+        if len(frames) == 0 or np.random.rand() >= self.prob:
+            return results
+        clip = np.stack(frames)
+        h, w = clip.shape[1:3]
+        scale = np.random.uniform(*self.scale_range)
+        sw, sh = max(1, int(round(w * scale))), max(1, int(round(h * scale)))
+        top = np.random.randint(0, h - sh + 1)
+        left = np.random.randint(0, w - sw + 1)
+        canvas = np.empty_like(clip)
+        canvas[...] = clip_mean(clip)
+        canvas[:, top:top + sh, left:left + sw] = np.stack(_resize_frames(
+            clip, (sw, sh), cv2.INTER_AREA))
+        results['imgs'] = list(canvas)
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(prob={self.prob}, '
+                f'scale_range={self.scale_range})')
 
 
 @TRANSFORMS.register_module()
