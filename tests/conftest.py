@@ -18,6 +18,18 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / 'shared' / 'data'
 
 
+def random_clip(frames: int = 12, size: int = 32, dtype=None,
+                seed: int = 0) -> list:
+    """``frames`` square frames of uniform random grey levels (``size`` px,
+    3 channels, ``dtype``, uint8 by default): every pixel changes from
+    frame to frame, so the clip's motion energy is positive nearly
+    everywhere."""
+    import numpy as np
+    rng = np.random.RandomState(seed)
+    return [rng.randint(0, 256, (size, size, 3)).astype(dtype or np.uint8)
+            for _ in range(frames)]
+
+
 def shared_data_dir(*parts: str) -> Path:
     """``<repo>/../shared/data/<parts>``; skips when absent, except under
     ``CI=true`` where a missing folder fails the test."""

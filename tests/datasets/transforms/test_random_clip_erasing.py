@@ -1,16 +1,15 @@
 import numpy as np
 import pytest
+from conftest import random_clip
 
 from mmaction.registry import TRANSFORMS
 from tiny_action.datasets.transforms import RandomClipErasing
 from tiny_action.datasets.transforms.difference import segment_energy
 
 
-def _moving(frames=12, size=32, dtype=np.uint8, seed=0):
+def _moving(frames=12, size=32, seed=0):
     """A clip whose every pixel changes from frame to frame."""
-    rng = np.random.RandomState(seed)
-    return [rng.randint(0, 256, (size, size, 3)).astype(dtype)
-            for _ in range(frames)]
+    return random_clip(frames, size, seed=seed)
 
 
 def _erased(before, after):

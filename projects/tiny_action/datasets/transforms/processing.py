@@ -155,6 +155,28 @@ class _FramesTransform(BaseTransform):
         raise NotImplementedError
 
 
+class _RandomClipTransform(_FramesTransform):
+    """A train-time transform of a whole decoded clip, applied with
+    probability ``self.prob`` (set by the subclass): an empty clip is left
+    as it is, else one draw decides, and :meth:`transform_clip` gets the
+    frames stacked (``T x H x W x C``). The high-resolution twin
+    (``sr_imgs``) is never touched."""
+
+    def transform_frames(self, results: Dict) -> Dict:
+        """Replace ``imgs`` by :meth:`transform_clip` of them (or leave
+        them: an empty clip, a draw over ``prob``, or None returned)."""
+        if len(results['imgs']) == 0 or np.random.rand() >= self.prob:
+            return results
+        frames = self.transform_clip(np.stack(results['imgs']))
+        if frames is not None:
+            results['imgs'] = frames
+        return results
+
+    def transform_clip(self, clip: np.ndarray) -> Optional[List[np.ndarray]]:
+        """The transformed frames of ``clip``, or None to leave it."""
+        raise NotImplementedError
+
+
 @TRANSFORMS.register_module()
 class PairedResize(_FramesTransform):
     """Resize the low-resolution frames and the super-resolved frames, each
@@ -455,7 +477,7 @@ class RandomTwinSwap(_FramesTransform):
 
 
 @TRANSFORMS.register_module()
-class RandomSensorNoise(_FramesTransform):
+class RandomSensorNoise(_RandomClipTransform):
     """Camera-noise augmentation: with probability ``prob``, add zero-mean
     Gaussian noise to every pixel and channel of every frame of the clip
     (``imgs``), its standard deviation drawn once for the clip, uniformly
@@ -512,13 +534,9 @@ class RandomSensorNoise(_FramesTransform):
             noisy = np.rint(noisy).astype(clip.dtype)
         return list(noisy)
 
-    def transform_frames(self, results: Dict) -> Dict:
-        """Add noise to ``imgs`` (or leave them)."""
-        if len(results['imgs']) == 0 or np.random.rand() >= self.prob:
-            return results
-        std = np.random.uniform(0.0, self.max_std)
-        results['imgs'] = self.add_noise(results['imgs'], std)
-        return results
+    def transform_clip(self, clip: np.ndarray) -> List[np.ndarray]:
+        """``clip`` with noise of a std drawn in ``[0, max_std]``."""
+        return self.add_noise(clip, np.random.uniform(0.0, self.max_std))
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(max_std={self.max_std}, '
@@ -526,7 +544,7 @@ class RandomSensorNoise(_FramesTransform):
 
 
 @TRANSFORMS.register_module()
-class RandomClipErasing(_FramesTransform):
+class RandomClipErasing(_RandomClipTransform):
     """Occlusion augmentation, random erasing (Zhong et al., 2020) for a
     clip: with probability ``prob``, one rectangle of the frame is filled
     in every frame of the clip (``imgs``) with the clip's mean of each
@@ -591,20 +609,15 @@ class RandomClipErasing(_FramesTransform):
                         np.random.randint(0, w - ew + 1), eh, ew)
         return None
 
-    def transform_frames(self, results: Dict) -> Dict:
-        """Erase one rectangle of every frame of ``imgs`` (or leave
-        them)."""
-        frames = results['imgs']
-        if len(frames) == 0 or np.random.rand() >= self.prob:
-            return results
-        clip = np.stack(frames)
+    def transform_clip(self, clip: np.ndarray
+                       ) -> Optional[List[np.ndarray]]:
+        """``clip`` with one rectangle erased, None when none fitted."""
         box = self.draw_box(*clip.shape[1:3])
         if box is None:
-            return results
+            return None
         top, left, eh, ew = box
         clip[:, top:top + eh, left:left + ew] = clip_mean(clip)
-        results['imgs'] = list(clip)
-        return results
+        return list(clip)
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(prob={self.prob}, '
@@ -613,7 +626,7 @@ class RandomClipErasing(_FramesTransform):
 
 
 @TRANSFORMS.register_module()
-class RandomZoomOut(_FramesTransform):
+class RandomZoomOut(_RandomClipTransform):
     """Zoom-out augmentation: with probability ``prob``, shrink every frame
     of the clip (``imgs``) by one factor drawn uniformly in
     ``scale_range`` (area interpolation, aspect ratio kept) and paste it at
@@ -652,12 +665,8 @@ class RandomZoomOut(_FramesTransform):
         self.scale_range = check_range('RandomZoomOut', 'scale_range',
                                        scale_range, 1.0, upper_inclusive=True)
 
-    def transform_frames(self, results: Dict) -> Dict:
-        """Zoom out of ``imgs`` (or leave them)."""
-        frames = results['imgs']
-        if len(frames) == 0 or np.random.rand() >= self.prob:
-            return results
-        clip = np.stack(frames)
+    def transform_clip(self, clip: np.ndarray) -> List[np.ndarray]:
+        """``clip`` shrunk by a random factor onto a still canvas."""
         h, w = clip.shape[1:3]
         scale = np.random.uniform(*self.scale_range)
         sw, sh = max(1, int(round(w * scale))), max(1, int(round(h * scale)))
@@ -667,8 +676,7 @@ class RandomZoomOut(_FramesTransform):
         canvas[...] = clip_mean(clip)
         canvas[:, top:top + sh, left:left + sw] = np.stack(_resize_frames(
             clip, (sw, sh), cv2.INTER_AREA))
-        results['imgs'] = list(canvas)
-        return results
+        return list(canvas)
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(prob={self.prob}, '
