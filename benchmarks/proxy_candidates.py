@@ -23,7 +23,8 @@ START = dict(modality='rgb', size=32, frames=16, sampling='uniform',
              clip_norm=False, motion_stats=False, frame_conv=False,
              label_smooth=0, wd=0.05, loss='bce', test_flip=False,
              hr_swap=0, restarts=0, snapshots=False, temporal_crop=0,
-             members=1, modality_drop=0, optimizer='adamw', swa=0)
+             members=1, modality_drop=0, optimizer='adamw', swa=0,
+             norm='bn')
 #: the candidate that configs/proxy/surveillance_lr.py ships (the last
 #: selection's choice; tests/benchmarks checks that its fold config is the
 #: shipped config, and main() says when a new selection chooses another).
@@ -403,14 +404,32 @@ FRAME_CONV = dict(conv1_kernel=(1, 5, 5), inflate=(0, 0, 0, 0),
 CONV_2PLUS1D = dict(conv_cfg=dict(type='Conv2plus1d'))
 #: ``frame_conv`` value -> the backbone keyword arguments it adds.
 BACKBONE_CONV = {True: FRAME_CONV, '2plus1d': CONV_2PLUS1D}
+#: backbone keyword arguments of the group-normalised network (``norm``
+#: 'gn'): every batch norm of the recipe's ResNet3d (stem, blocks, shortcut
+#: projections) a GroupNorm of 8 groups (2-16 channels a group at widths
+#: 16-128), which normalises each clip by its own statistics, the same in
+#: training and at test (Wu & He, 2018: better than batch norm at small
+#: batches; the recipe's batch is 8 clips of some 30 source videos). The
+#: zero-initialised residuals go with it: mmaction2's ResNet3d finds the
+#: last norm layer of a block by the name ``bn``, which a GroupNorm's
+#: ``ConvModule`` does not have.
+GROUP_NORM = dict(norm_cfg=dict(type='GN', num_groups=8, requires_grad=True),
+                  zero_init_residual=False)
+#: ``norm`` value -> the backbone keyword arguments it adds.
+BACKBONE_NORM = {'bn': {}, 'gn': GROUP_NORM}
 
 
 def _backbone(c: dict, in_channels: int) -> str:
     """Backbone keyword arguments of candidate ``c``: width, blocks per
     stage and input channels, and those of :data:`BACKBONE_CONV` for its
-    ``frame_conv`` (nothing more when False, so the recipe's fold config is
-    unchanged)."""
-    extra = BACKBONE_CONV[c['frame_conv']] if c['frame_conv'] else {}
+    ``frame_conv`` and of :data:`BACKBONE_NORM` for its ``norm`` (nothing
+    more for False and 'bn', so the recipe's fold config is unchanged); an
+    unknown ``norm`` is an error."""
+    if c['norm'] not in BACKBONE_NORM:
+        raise ValueError(f"norm {c['norm']!r}: not one of "
+                         f"{tuple(BACKBONE_NORM)}")
+    extra = dict(BACKBONE_CONV[c['frame_conv']] if c['frame_conv'] else {},
+                 **BACKBONE_NORM[c['norm']])
     return (f"base_channels={c['width']}, "
             f"stage_blocks={(c['blocks'],) * 4}, "
             f"in_channels={in_channels}" +
@@ -509,7 +528,8 @@ def candidate_name(c: dict) -> str:
             (f"_md{c['modality_drop']:g}" if c['modality_drop'] else '') +
             (f"_{c['optimizer']}" if c['optimizer'] != START['optimizer']
              else '') +
-            (f"_swa{c['swa']}" if c['swa'] else ''))
+            (f"_swa{c['swa']}" if c['swa'] else '') +
+            (f"_{c['norm']}" if c['norm'] != START['norm'] else ''))
 
 
 #: a stage's or challenger's key that sets several candidate keys at once

@@ -933,6 +933,50 @@ def test_2plus1d_candidate_factorises_every_convolution(tmp_path):
     assert sizes[0] == pytest.approx(sizes[1], rel=0.01)
 
 
+def test_group_norm_candidate_normalises_each_clip_on_its_own(tmp_path):
+    """The GroupNorm challenger: its fold config builds the recipe's
+    backbone with a GroupNorm of 8 groups where the recipe has each batch
+    norm (same count, no batch norm left) and its output shape; in training
+    mode a clip's features do not depend on the clips batched with it,
+    which the recipe's batch norm makes them do; the shipped recipe's fold
+    config names none of it, and an unknown norm is an error."""
+    import torch
+    from mmaction.registry import MODELS
+    from mmaction.utils import register_all_modules
+    register_all_modules()
+    c = _recipe_with('norm', 'gn')
+    assert proxy_candidates.candidate_name(c).endswith('_native_gn')
+    configs = {name: cfg.model for name, cfg in _fold_configs(
+        tmp_path, grouped=c, recipe=proxy_candidates.SHIPPED).items()}
+    torch.manual_seed(0)
+    grouped, recipe = (MODELS.build(configs[k].backbone)
+                       for k in ('grouped', 'recipe'))
+    bns = [m for m in recipe.modules()
+           if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    gns = [m for m in grouped.modules() if isinstance(m, torch.nn.GroupNorm)]
+    assert len(gns) == len(bns) == 20  # stem, 2 per block, 3 projections
+    assert all(m.num_groups == 8 for m in gns)
+    assert not any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
+                   for m in grouped.modules())
+    grouped.init_weights()
+    x = torch.randn(3, 6, 16, 32, 32)
+    for backbone in (grouped, recipe):
+        backbone.train()
+    with torch.no_grad():
+        assert grouped(x).shape == recipe(x).shape == (3, 128, 1, 2, 2)
+        alone = grouped(x[:1])
+        beside_others = grouped(torch.cat([x[:1], x[1:] * 5.0]))[:1]
+        torch.testing.assert_close(alone, beside_others)
+        assert not torch.allclose(
+            recipe(x[:2]), recipe(torch.cat([x[:1], x[1:2] * 5.0]))[:1])
+    shipped = proxy_candidates.candidate_config(
+        proxy_candidates.SHIPPED, 'fit.json', 'held.json')
+    assert 'norm_cfg' not in shipped and 'zero_init_residual' not in shipped
+    with pytest.raises(ValueError, match="norm 'ln'"):
+        proxy_candidates.candidate_config(_recipe_with('norm', 'ln'),
+                                          'fit.json', 'held.json')
+
+
 def test_label_smooth_candidate_smooths_only_its_own_head(tmp_path):
     """The label-smoothing challenger's fold config builds the recipe's
     head with ``label_smooth_eps`` 0.1, whose loss sees 0.95 / 0.05
