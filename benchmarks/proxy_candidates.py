@@ -24,7 +24,7 @@ START = dict(modality='rgb', size=32, frames=16, sampling='uniform',
              label_smooth=0, wd=0.05, loss='bce', test_flip=False,
              hr_swap=0, restarts=0, snapshots=False, temporal_crop=0,
              members=1, modality_drop=0, optimizer='adamw', swa=0,
-             norm='bn')
+             norm='bn', batch=8)
 #: the candidate that configs/proxy/surveillance_lr.py ships (the last
 #: selection's choice; tests/benchmarks checks that its fold config is the
 #: shipped config, and main() says when a new selection chooses another).
@@ -264,6 +264,16 @@ def _data_sampler(c: dict) -> str:
     return f"sampler=dict(_delete_=True, type={SAMPLERS[c['balance']]!r}), "
 
 
+def _batch(c: dict) -> str:
+    """The train loader's ``batch_size`` keyword of candidate ``c`` when it
+    is not the recipe's 8 (from its dataset base), else none (the recipe's
+    fold config stays). The learning rate stays: AdamW's steps do not grow
+    with the batch as SGD's do."""
+    if c['batch'] == START['batch']:
+        return ''
+    return f"batch_size={c['batch']!r}, "
+
+
 def _twin_prefix(c: dict) -> str:
     """Train dataset keyword ``data_prefix`` of candidate ``c``: the
     ``hr/`` twins as ``sr`` (decoded with each clip for
@@ -478,7 +488,7 @@ def candidate_config(c: dict, fit: str, held: str) -> str:
         f"in_channels={c['width'] * 8}, "
         f"dropout_ratio={c['dropout']}), "
         f"data_preprocessor={_preprocessor(c, norm)!r})",
-        f"train_dataloader = dict({_data_sampler(c)}"
+        f"train_dataloader = dict({_batch(c)}{_data_sampler(c)}"
         f"dataset=dict(ann_file={fit!r}, "
         f"{_twin_prefix(c)}pipeline={train!r}, "
         f"tail_flip={_tail_flip(c)!r}))",
@@ -529,7 +539,8 @@ def candidate_name(c: dict) -> str:
             (f"_{c['optimizer']}" if c['optimizer'] != START['optimizer']
              else '') +
             (f"_swa{c['swa']}" if c['swa'] else '') +
-            (f"_{c['norm']}" if c['norm'] != START['norm'] else ''))
+            (f"_{c['norm']}" if c['norm'] != START['norm'] else '') +
+            (f"_bs{c['batch']}" if c['batch'] != START['batch'] else ''))
 
 
 #: a stage's or challenger's key that sets several candidate keys at once

@@ -38,6 +38,8 @@ CONFIRM_LEDGER = 'proxy_confirm_runs.json'
 MIN_SEEDS = 3
 #: two-sided significance level of a challenger's change.
 ALPHA = 0.05
+#: simulated sets of changes for :func:`largest_change_under_null`.
+NULL_SETS = 20000
 
 
 def verdict(change: float, p_value: float, alpha: float = ALPHA) -> str:
@@ -795,6 +797,57 @@ def _mean_by_size(sized: List[Dict]) -> List[Dict]:
     return rows
 
 
+def largest_change_under_null(changes: Sequence[float],
+                              ses: Sequence[float], sets: int = NULL_SETS,
+                              seed: int = 0) -> Dict:
+    """How the largest of the challengers' ``changes`` compares with the
+    largest of as many changes drawn without any effect: each drawn from a
+    normal of mean 0 and that challenger's standard error ``ses``, in
+    ``sets`` simulated sets (``seed``). A description of the whole set of
+    challengers, not a test: the comparisons share the recipe's runs.
+
+    Returns:
+        dict: ``n``, ``mean``, ``median``, ``positive`` (how many changes
+        are above 0), ``largest``, ``rms_se``, ``null_median_largest`` (the
+        median of the simulated largest changes) and ``share_at_most``
+        (the share of simulated sets whose largest is at most ``largest``).
+    """
+    changes, ses = np.asarray(changes, float), np.asarray(ses, float)
+    if not len(changes) or changes.shape != ses.shape:
+        raise ValueError(f'{len(changes)} changes with {len(ses)} standard '
+                         'errors: need as many, at least one')
+    drawn = np.random.default_rng(seed).normal(
+        0.0, ses, size=(sets, len(ses))).max(axis=1)
+    largest = float(changes.max())
+    return dict(n=len(changes), mean=float(changes.mean()),
+                median=float(np.median(changes)),
+                positive=int(np.sum(changes > 0)), largest=largest,
+                rms_se=float(np.sqrt(np.mean(ses ** 2))),
+                null_median_largest=float(np.median(drawn)),
+                share_at_most=float(np.mean(drawn <= largest)))
+
+
+def null_markdown(challengers: List[Dict]) -> List[str]:
+    """A sentence on the spread of the challengers' changes
+    (:func:`largest_change_under_null`) when at least two have one."""
+    rows = [r for r in challengers if np.isfinite(r.get('p_value', np.nan))]
+    if len(rows) < 2:
+        return []
+    s = largest_change_under_null([r['change'] for r in rows],
+                                  [r['se'] for r in rows])
+    return ['', f"All {s['n']} challengers' changes against the recipe: "
+            f"mean {s['mean']:+.3f}, median {s['median']:+.3f}, "
+            f"{s['positive']} above 0, the largest {s['largest']:+.3f}. "
+            f"Were none of them to have any effect, the largest of "
+            f"{s['n']} changes drawn with these standard errors (root mean "
+            f"square {s['rms_se']:.3f}) would be about "
+            f"{s['null_median_largest']:+.3f} (the median of "
+            f"{NULL_SETS:,} simulated sets), and {s['largest']:+.3f} or "
+            f"less comes up in {100 * s['share_at_most']:.1f}% of them. The "
+            'comparisons share the recipe\'s runs: a description, not a '
+            'test.']
+
+
 def confirm_markdown(result: Dict, seeds: Sequence[int]) -> str:
     """:func:`confirm` as markdown: one row per candidate, then accuracy
     by clip size. ``seeds``: the seeds asked for (the result may hold
@@ -844,6 +897,7 @@ def confirm_markdown(result: Dict, seeds: Sequence[int]) -> str:
                             _flip_sentence)
     lines += _row_sentences(result['challengers'], 'paired_streams',
                             _streams_sentence)
+    lines += null_markdown(result['challengers'])
     bins = base['by_size']
     lines += ['', 'Held-out accuracy by the clip\'s shorter side (mean over '
               'the seeds; the reference baseline on the same folds):', '',

@@ -200,6 +200,32 @@ def test_candidate_cpu_leaves_out_the_seed_spread_and_size_tests(tmp_path):
     assert scored['f1'] == pytest.approx([0.6, 0.7, 0.8])
 
 
+def test_largest_change_is_set_against_changes_without_effect():
+    """The spread of all the challengers' changes: the largest of 40
+    changes with standard error 0.02 is about +0.045 when none has an
+    effect (2.25 standard errors, the median of the largest of 40 normal
+    draws), so a largest of 0 is rare and one of +0.1 is above nearly all
+    simulated sets; the summary counts and averages the changes given, and
+    the report's sentence leaves out the rows the t-test could not weigh."""
+    null = proxy_confirm.largest_change_under_null
+    flat = null([0.0] * 40, [0.02] * 40)
+    assert flat['null_median_largest'] == pytest.approx(0.045, abs=0.003)
+    assert flat['share_at_most'] < 0.001
+    high = null([0.1] + [-0.01] * 39, [0.02] * 40)
+    assert high['share_at_most'] > 0.99
+    assert (high['n'], high['positive'], high['largest']) == (40, 1, 0.1)
+    assert high['mean'] == pytest.approx((0.1 - 0.39) / 40)
+    assert high['median'] == pytest.approx(-0.01)
+    with pytest.raises(ValueError, match='3 changes with 2 standard'):
+        null([0.0, 0.1, 0.2], [0.01, 0.01])
+    rows = [dict(change=c, se=0.02, p_value=0.5) for c in (-0.02, 0.01)]
+    text = proxy_confirm.null_markdown(
+        rows + [dict(change=0.3, se=np.nan, p_value=np.nan)])
+    assert "All 2 challengers' changes" in text[1]
+    assert 'the largest +0.010' in text[1]
+    assert proxy_confirm.null_markdown(rows[:1]) == []
+
+
 def test_verdict_needs_a_significant_change():
     from scipy import stats
     assert proxy_confirm.verdict(0.03, 0.01) == 'helps'
@@ -975,6 +1001,32 @@ def test_group_norm_candidate_normalises_each_clip_on_its_own(tmp_path):
     with pytest.raises(ValueError, match="norm 'ln'"):
         proxy_candidates.candidate_config(_recipe_with('norm', 'ln'),
                                           'fit.json', 'held.json')
+
+
+def test_batch_candidate_changes_only_the_train_batch(tmp_path):
+    """``--challengers batch=4``: the recipe's fold config with train
+    batches of 4 clips, so an epoch of 115 fit clips takes 29 steps instead
+    of 15, and nothing else (held-out batches, model, optimizer and
+    schedule as the recipe's); the shipped recipe's fold config names no
+    batch size (its ledger identity stays)."""
+    from mmengine.runner import Runner
+    (small, ) = proxy_confirm.select_challengers(['batch=4'])
+    c = _recipe_with(*small[1:])
+    assert proxy_candidates.candidate_name(c).endswith('_native_bs4')
+    cfgs = _fold_configs(tmp_path, recipe=proxy_candidates.SHIPPED, small=c)
+    recipe, smaller = cfgs['recipe'], cfgs['small']
+    assert recipe.train_dataloader.batch_size == 8
+    assert smaller.train_dataloader.batch_size == 4
+    for cfg, steps in ((smaller, 29), (recipe, 15)):
+        loader = dict(cfg.train_dataloader, dataset=list(range(115)))
+        assert len(Runner.build_dataloader(loader, seed=0)) == steps
+    smaller.train_dataloader.batch_size = 8
+    for key in ('model', 'train_dataloader', 'val_dataloader',
+                'optim_wrapper', 'param_scheduler', 'train_cfg'):
+        assert smaller[key] == recipe[key], key
+    shipped = proxy_candidates.candidate_config(
+        proxy_candidates.SHIPPED, 'fit.json', 'held.json')
+    assert 'batch_size' not in shipped
 
 
 def test_label_smooth_candidate_smooths_only_its_own_head(tmp_path):
