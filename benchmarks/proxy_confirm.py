@@ -829,7 +829,10 @@ def largest_change_under_null(changes: Sequence[float],
 
 def null_markdown(challengers: List[Dict]) -> List[str]:
     """A sentence on the spread of the challengers' changes
-    (:func:`largest_change_under_null`) when at least two have one."""
+    (:func:`largest_change_under_null`) when at least two have one.
+    :func:`confirm_markdown` writes it when the report holds every
+    challenger: those of a later look were picked for leading, and the
+    largest of them is no sample of all."""
     rows = [r for r in challengers if np.isfinite(r.get('p_value', np.nan))]
     if len(rows) < 2:
         return []
@@ -897,7 +900,8 @@ def confirm_markdown(result: Dict, seeds: Sequence[int]) -> str:
                             _flip_sentence)
     lines += _row_sentences(result['challengers'], 'paired_streams',
                             _streams_sentence)
-    lines += null_markdown(result['challengers'])
+    if not result.get('pending'):  # a later look's few are not all of them
+        lines += null_markdown(result['challengers'])
     bins = base['by_size']
     lines += ['', 'Held-out accuracy by the clip\'s shorter side (mean over '
               'the seeds; the reference baseline on the same folds):', '',

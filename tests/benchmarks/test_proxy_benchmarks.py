@@ -419,6 +419,12 @@ def test_confirm_trains_every_seed_and_replaces_only_on_a_clear_gain(
     assert pending['pending'] == ['+ cn (per-clip)']
     assert ('Not reported, not trained with every one of these seeds: '
             '+ cn.') in proxy_confirm.confirm_markdown(pending, [0, 1, 2])
+    # the spread of all the challengers' changes: only in a report of all
+    twice = dict(pending, challengers=pending['challengers'] * 2)
+    assert "challengers' changes" not in proxy_confirm.confirm_markdown(
+        twice, [0, 1, 2])
+    assert "All 2 challengers' changes" in proxy_confirm.confirm_markdown(
+        dict(twice, pending=[]), [0, 1, 2])
     # no gain: the shipped recipe stays
     result = run('none', [0, 1, 2], path=tmp_path / 'runs2.json')
     assert result['challengers'][0]['verdict'] == 'no clear effect'
